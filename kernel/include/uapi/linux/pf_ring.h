@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * pf_ring.h - the PF_RING socket's interface with user space.
+ *
+ * This is the one definition of everything the kernel module and user space share:
+ * the socket family, the socket options, the layout of the mmapped ring and the
+ * protocol by which the kernel fills it and user space empties it. libpfring's
+ * pfring.h (the source-compatible API of today's PF_RING) is built on top of it.
+ *
+ * Types are __u8..__u64 only; no __KERNEL__ branches. An option number is never
+ * reused; an extended structure gets a new option.
+ *
+ * 1. The socket
+ *
+ *   fd = socket(family, SOCK_RAW, htons(ETH_P_ALL));
+ *
+ * family is PF_RING_AF_DEFAULT unless the module was loaded with another one; the
+ * module says which in /proc/net/pf_ring/info ("Socket family : N"), and libpfring
+ * reads it there, so that a change never needs applications to be rebuilt. Opening a
+ * ring needs CAP_NET_RAW in the socket's network namespace (else EPERM).
+ *
+ * 2. Set-up, before the ring is mapped
+ *
+ *   setsockopt(fd, SOL_PF_RING, PF_RING_OPT_CAPLEN, &u32, 4);       optional
+ *   setsockopt(fd, SOL_PF_RING, PF_RING_OPT_SLOTS, &u32, 4);        optional
+ *   setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, "eth1@0", len);   the device(s)
+ *   getsockopt(fd, SOL_PF_RING, PF_RING_OPT_RING_GEOMETRY, &geo, &len);
+ *   ring = mmap(NULL, geo.mmap_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+ *   setsockopt(fd, SOL_PF_RING, PF_RING_OPT_ENABLE, &one, 4);       packets flow
+ *
+ * PF_RING_OPT_BIND takes a device list: "ethX", "ethX@Q" (RX queue Q only), "any"
+ * (every device of the namespace) or "ethX,ethY[@Q],...". The ring is allocated at
+ * the first mmap; caplen and slots cannot change after it (EBUSY).
+ *
+ * 3. The ring (mmap offset 0)
+ *
+ *   +---------------------------------------------+ 0
+ *   | struct pf_ring_info                          |
+ *   |   line 0: geometry, written once (kernel)    |
+ *   |   line 1: producer index, counters (kernel)  |
+ *   |   line 2: consumer index (user space)        |
+ *   +---------------------------------------------+ info.slots_offset (a page)
+ *   | slot 0: struct pf_ring_slot_hdr | frame ...  | each info.slot_size bytes
+ *   | slot 1                                       |
+ *   | ...                                          |
+ *   | slot num_slots - 1                           |
+ *   +---------------------------------------------+ info.mmap_len
+ *
+ * 4. The producer/consumer protocol
+ *
+ * prod and cons are free-running 64-bit packet counts; packet n lives in slot
+ * n % num_slots. The kernel is the only writer of prod, user space the only writer of
+ * cons. prod - cons is the number of unread packets, never more than num_slots.
+ *
+ * Kernel, for each packet (several CPUs may deliver to one ring; they serialise on the
+ * ring's producer lock, so there is one producer at a time):
+ *   K1  cons = load-acquire(info.cons)            pairs with U3: the slot is free
+ *   K2  if (prod - cons == num_slots): drops++, stop (never overwrite an unread slot)
+ *   K3  write the slot (header, then frame)
+ *   K4  store-release(info.prod, prod + 1)        pairs with U1: the slot is complete
+ *   K5  wake readers if prod + 1 - cons >= the poll watermark
+ *
+ * User space:
+ *   U1  prod = load-acquire(info.prod)            pairs with K4
+ *   U2  read slots cons .. prod - 1 (in place: zero copy)
+ *   U3  store-release(info.cons, cons + k)        pairs with K1: slots given back
+ *
+ * A reader that found the ring empty calls poll(): POLLIN once at least the watermark
+ * (PF_RING_OPT_POLL_WATERMARK, default 1) packets are unread, or when the watermark
+ * timeout (PF_RING_OPT_POLL_WATERMARK_TIMEOUT, in ms) has passed with any unread;
+ * POLLERR when the bound device has gone away.
+ *
+ * info.abi_version is PF_RING_ABI_VERSION; a library built for another layout must
+ * refuse the ring with a message naming both versions.
+ */
+#ifndef _UAPI_LINUX_PF_RING_H
+#define _UAPI_LINUX_PF_RING_H
+
+#include <linux/types.h>
+
+/*
+ * The socket family. 13 is AF_NETBEUI's number, which no Linux kernel has ever
+ * implemented (include/linux/socket.h keeps it reserved; net/ has no NetBEUI family),
+ * so sock_register() finds it free on every kernel we support. ntop's PF_RING uses 27,
+ * which has been AF_IB since Linux 3.11.
+ */
+#define PF_RING_AF_DEFAULT		13
+
+/* The version of the ring layout below; checked at mmap by the library. */
+#define PF_RING_ABI_VERSION		1
+
+/* getsockopt/setsockopt level */
+#define SOL_PF_RING			0x5052	/* "PR" */
+
+/* setsockopt (before mmap) */
+#define PF_RING_OPT_CAPLEN		1	/* __u32: bytes kept of each frame */
+#define PF_RING_OPT_SLOTS		2	/* __u32: at least this many slots */
+#define PF_RING_OPT_BIND		3	/* char[]: device list, see above */
+/* setsockopt (at any time) */
+#define PF_RING_OPT_ENABLE		4	/* __u32: 1 packets flow, 0 they stop */
+#define PF_RING_OPT_DIRECTION		5	/* __u32: enum pf_ring_direction */
+#define PF_RING_OPT_SOCKET_MODE		6	/* __u32: enum pf_ring_socket_mode */
+#define PF_RING_OPT_POLL_WATERMARK	7	/* __u32: packets, >= 1 */
+#define PF_RING_OPT_POLL_WATERMARK_TIMEOUT 8	/* __u32: ms */
+#define PF_RING_OPT_APPL_NAME		9	/* char[]: shown in /proc */
+#define PF_RING_OPT_PARSE		10	/* __u32: enum pf_ring_parse */
+#define PF_RING_OPT_PROMISC		11	/* __u32: 1 takes promiscuous mode */
+#define PF_RING_OPT_APPL_STATS		12	/* char[]: the application's own stats line */
+/* getsockopt */
+#define PF_RING_OPT_VERSION		64	/* __u32: RING_VERSION_NUM of the module */
+#define PF_RING_OPT_RING_GEOMETRY	65	/* struct pf_ring_geometry */
+#define PF_RING_OPT_STATS		66	/* struct pf_ring_stats */
+#define PF_RING_OPT_DEV_INFO		67	/* struct pf_ring_dev_info (bound device) */
+#define PF_RING_OPT_RING_ID		68	/* __u32 */
+#define PF_RING_OPT_APPL_STATS_FILE	69	/* char[]: the /proc file of the stats */
+
+enum pf_ring_direction {
+	PF_RING_DIR_RX_AND_TX = 0,
+	PF_RING_DIR_RX_ONLY = 1,
+	PF_RING_DIR_TX_ONLY = 2,
+};
+
+enum pf_ring_socket_mode {
+	PF_RING_MODE_SEND_AND_RECV = 0,
+	PF_RING_MODE_SEND_ONLY = 1,
+	PF_RING_MODE_RECV_ONLY = 2,
+};
+
+enum pf_ring_parse {
+	PF_RING_PARSE_NONE = 0,		/* quick mode: timestamp, lengths, ifindex only */
+	PF_RING_PARSE_L2_L4 = 1,	/* fill struct pf_ring_parsed */
+};
+
+struct pf_ring_geometry {
+	__u64 mmap_len;		/* bytes to mmap at offset 0 */
+	__u32 num_slots;
+	__u32 slot_size;	/* bytes, a multiple of 64 */
+	__u32 slots_offset;	/* from the start of the mapping */
+	__u32 caplen;
+};
+
+struct pf_ring_stats {
+	__u64 recv;		/* packets put in the ring */
+	__u64 drop;		/* packets lost because the ring was full */
+};
+
+struct pf_ring_dev_info {
+	__s32 ifindex;
+	__u32 mtu;
+	__u32 speed_mbps;	/* 0 when unknown */
+	__u32 num_rx_channels;
+	__u8 mac[6];
+	__u8 link_up;
+	__u8 pad;
+};
+
+#define PF_RING_CACHELINE	64
+
+/* The ring's first page. Each line is written by one side only (see 4. above). */
+struct pf_ring_info {
+	/* line 0: written by the kernel before the ring is mapped, then constant */
+	__u32 abi_version;
+	__u32 num_slots;
+	__u32 slot_size;
+	__u32 slots_offset;
+	__u64 mmap_len;
+	__u32 caplen;
+	__u32 slot_hdr_size;	/* sizeof(struct pf_ring_slot_hdr) of the kernel */
+	__u8 pad0[PF_RING_CACHELINE - 32];
+
+	/* line 1: written by the kernel (the producer) */
+	__u64 prod;
+	__u64 drops;		/* ring full */
+	__u8 pad1[PF_RING_CACHELINE - 16];
+
+	/* line 2: written by user space (the consumer) */
+	__u64 cons;
+	__u8 pad2[PF_RING_CACHELINE - 8];
+};
+
+/* Parsed headers (PF_RING_PARSE_L2_L4); offsets are from the frame's start, -1 absent */
+struct pf_ring_parsed {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u16 eth_type;		/* after VLAN tags */
+	__u16 vlan_id;		/* 0: none; a hardware-stripped tag is restored here */
+	__u16 qinq_vlan_id;
+	__u8 ip_version;	/* 0, 4 or 6 */
+	__u8 l3_proto;		/* IPPROTO_* */
+	__u8 ip_tos;
+	__u8 tcp_flags;
+	__u8 ip_src[16];	/* IPv4: the first 4 bytes */
+	__u8 ip_dst[16];
+	__u16 l4_src_port;
+	__u16 l4_dst_port;
+	__u32 tcp_seq;
+	__u32 tcp_ack;
+	__s16 eth_offset;
+	__s16 vlan_offset;
+	__s16 l3_offset;
+	__s16 l4_offset;
+	__s16 payload_offset;
+	__u16 pad;
+};
+
+/* rx_direction */
+#define PF_RING_PKT_TX		0
+#define PF_RING_PKT_RX		1
+
+/* At the start of each slot; the frame follows at slot_hdr_size. */
+struct pf_ring_slot_hdr {
+	__u64 ts_ns;		/* CLOCK_REALTIME, ns */
+	__u32 caplen;		/* bytes of the frame in the slot */
+	__u32 len;		/* bytes of the frame on the wire */
+	__s32 ifindex;
+	__u32 hash;		/* symmetric flow hash, 0 when not parsed */
+	__u8 rx_direction;	/* PF_RING_PKT_RX or PF_RING_PKT_TX */
+	__u8 parsed_valid;	/* 1 when parsed below is filled */
+	__u16 rx_queue;
+	__u32 pad;
+	struct pf_ring_parsed parsed;
+};
+
+#endif /* _UAPI_LINUX_PF_RING_H */

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Building what exists in the tree: out-of-tree kernel modules and the C userland.
+
+A module source folder is one with a Kbuild file (kernel/, tests/lab/modules/*). It is
+copied to build/<release>/src/<name>/ and built there against the kernel tree, so that
+builds for several kernels never share object files; the .ko lands in
+build/<release>/modules/.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pfring.paths import build_root, repo_root
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    name: str
+    path: Path
+
+
+def module_sources(root: Path | None = None) -> list[ModuleSource]:
+    """Every folder with a Kbuild file that the build knows about."""
+    root = root or repo_root()
+    candidates = [root / "kernel", *sorted((root / "tests/lab/modules").glob("*"))]
+    return [
+        ModuleSource("pf_ring" if p.name == "kernel" else p.name, p)
+        for p in candidates
+        if (p / "Kbuild").is_file()
+    ]
+
+
+def module_dir(release: str) -> Path:
+    return build_root() / release / "modules"
+
+
+def run(argv: list[str], cwd: Path | None = None, dry_run: bool = False) -> None:
+    print(f"+ {shlex.join(argv)}", flush=True)
+    if not dry_run:
+        subprocess.run(argv, cwd=cwd, check=True)
+
+
+def build_module(source: ModuleSource, release: str, kdir: Path, jobs: int = 2,
+                 dry_run: bool = False) -> list[Path]:
+    """Build one module folder against kdir; returns the .ko files it made."""
+    if not (kdir / "Makefile").exists():
+        raise FileNotFoundError(
+            f"no kernel build tree at {kdir}: install the headers ('invoke deps') or pass "
+            "--kernel-src"
+        )
+    work = build_root() / release / "src" / source.name
+    if not dry_run:
+        shutil.copytree(source.path, work, dirs_exist_ok=True)
+    run(["make", "-C", str(kdir), f"M={work}", f"-j{jobs}", "modules"], dry_run=dry_run)
+    out = module_dir(release)
+    made = []
+    if not dry_run:
+        out.mkdir(parents=True, exist_ok=True)
+        for ko in sorted(work.glob("*.ko")):
+            shutil.copy2(ko, out / ko.name)
+            made.append(out / ko.name)
+    return made
+
+
+def build_userland(jobs: int = 2, dry_run: bool = False) -> bool:
+    """make in userland/ when it has a Makefile; False when there is nothing to build."""
+    userland = repo_root() / "userland"
+    if not (userland / "Makefile").is_file():
+        return False
+    run(["make", "-C", str(userland), f"-j{jobs}"], dry_run=dry_run)
+    return True

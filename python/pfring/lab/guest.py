@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Runs inside the guest, around the command a lab run was asked for.
+
+    python -m pfring.lab.guest --lab-file F --out DIR -- CMD [ARG...]
+
+Before: load the lab's NIC drivers, wait until every port of the lab file is bound to its
+driver, bring the ports up, mount debugfs. After: ask kmemleak for a scan (where the kernel
+has it) and leave the kernel log, kmemleak's findings and CMD's exit code in DIR for the
+host to check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pfring.testing.labfile import Lab, Port, load_lab
+
+SETUP_FAILED = 125
+SYSFS = Path("/sys")
+KMEMLEAK = SYSFS / "kernel/debug/kmemleak"
+
+
+def bound_driver(port: Port) -> str | None:
+    """The driver bound to a port's PCI device, or None."""
+    if port.pci is None:
+        return None
+    link = SYSFS / "bus/pci/devices" / port.pci / "driver"
+    return os.path.basename(os.readlink(link)) if link.is_symlink() else None
+
+
+def load_drivers(lab: Lab) -> None:
+    for driver in lab.drivers():
+        if not (SYSFS / "bus/pci/drivers" / driver).is_dir():
+            subprocess.run(["modprobe", driver], check=True)
+
+
+def wait_for_ports(lab: Lab, timeout: float = 30.0) -> list[str]:
+    """Wait until each port is bound to its driver and has an interface; returns problems."""
+    deadline = time.monotonic() + timeout
+    while True:
+        problems = []
+        for port in lab.ports:
+            driver = bound_driver(port) if port.pci else port.driver
+            if driver != port.driver:
+                problems.append(f"{port.name} ({port.pci}): driver {driver}, want {port.driver}")
+                continue
+            try:
+                port.interface()
+            except LookupError as e:
+                problems.append(str(e))
+        if not problems or time.monotonic() > deadline:
+            return problems
+        time.sleep(0.2)
+
+
+def bring_up(lab: Lab) -> None:
+    from pyroute2 import IPRoute
+
+    with IPRoute() as ipr:
+        for port in lab.ports:
+            index = ipr.link_lookup(ifname=port.interface())[0]
+            ipr.link("set", index=index, state="up")
+
+
+def mount_debugfs() -> None:
+    if not (SYSFS / "kernel/debug").is_dir() or any((SYSFS / "kernel/debug").iterdir()):
+        return
+    subprocess.run(["mount", "-t", "debugfs", "none", str(SYSFS / "kernel/debug")], check=False)
+
+
+def setup(lab: Lab) -> list[str]:
+    mount_debugfs()
+    load_drivers(lab)
+    problems = wait_for_ports(lab)
+    if problems:
+        return problems
+    bring_up(lab)
+    for port in lab.ports:
+        print(f"lab: {port.name:10} {port.interface():8} {port.pci} {bound_driver(port)}")
+    return []
+
+
+def collect(out: Path, rc: int) -> None:
+    """Leave the kernel log, kmemleak's findings and the exit code for the host."""
+    if KMEMLEAK.exists():
+        # Two scans: an object must look unreferenced twice before kmemleak reports it.
+        for _ in range(2):
+            KMEMLEAK.write_text("scan")
+        (out / "kmemleak.log").write_text(KMEMLEAK.read_text())
+    dmesg = subprocess.run(["dmesg"], capture_output=True, text=True, check=False).stdout
+    (out / "dmesg.log").write_text(dmesg)
+    (out / "rc").write_text(f"{rc}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pfring.lab.guest")
+    parser.add_argument("--lab-file", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    lab = load_lab(args.lab_file)
+    os.environ["PFRING_LAB_FILE"] = str(args.lab_file)  # the harness's default lab file
+    problems = setup(lab)
+    if problems:
+        print("lab: the NICs did not come up as the lab file says:", file=sys.stderr)
+        for problem in problems:
+            print(f"lab:   {problem}", file=sys.stderr)
+        rc = SETUP_FAILED
+    else:
+        sys.stdout.flush()
+        rc = subprocess.call(command) if command else 0
+    collect(args.out, rc)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""One lab boot: a fresh guest runs one command, and its kernel log is checked after.
+
+The guest sees the host's filesystem read-only (the repository and its venv included);
+the run's own folder, given to vng with --rwdir, is where the guest writes: the lab file
+it reads, its kernel log, its exit code, and whatever the command leaves (test reports).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pfring.lab.kernels import LabKernel
+from pfring.lab.topology import GUEST_CPUS, VIRTUAL_TOPOLOGY, NicSpec, qemu_opts, render_lab_file
+from pfring.lab.vng import vng_argv, vng_env
+from pfring.paths import build_root, repo_root
+from pfring.testing.kernel_log import KernelReport, find_reports, format_reports
+
+GUEST_MEMORY = "2G"
+
+
+class LabRunError(RuntimeError):
+    """The guest did not finish, or its kernel log has reports."""
+
+    def __init__(self, message: str, result: LabRunResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class LabRunResult:
+    """What one boot left: the command's exit code, the kernel log and its reports."""
+
+    returncode: int
+    out_dir: Path
+    kernel: LabKernel
+    seconds: float
+    reports: list[KernelReport] = field(default_factory=list)
+
+    @property
+    def dmesg(self) -> str:
+        return (self.out_dir / "dmesg.log").read_text(errors="replace")
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.reports
+
+
+def new_run_dir() -> Path:
+    """A fresh folder for one run, under build/lab-runs/ (kept for reading afterwards)."""
+    runs = build_root() / "lab-runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=runs))
+
+
+def guest_command(command: Sequence[str], out_dir: Path) -> list[str]:
+    """The command the guest runs: our wrapper around the caller's command."""
+    return [
+        sys.executable, "-m", "pfring.lab.guest",
+        "--lab-file", str(out_dir / "lab.toml"),
+        "--out", str(out_dir),
+        "--", *command,
+    ]
+
+
+def vng_run_argv(
+    kernel: LabKernel,
+    out_dir: Path,
+    command: Sequence[str] | None,
+    nics: tuple[NicSpec, ...] = VIRTUAL_TOPOLOGY,
+    extra_rwdirs: Sequence[Path] = (),
+) -> list[str]:
+    """vng's argv for one boot (TCG: KVM hangs on this workplace's hosts)."""
+    argv = vng_argv(
+        "--run", kernel.run_target,
+        "--disable-kvm",
+        "--disable-microvm",
+        "--cpus", str(GUEST_CPUS),
+        "--memory", GUEST_MEMORY,
+        "--cwd", str(repo_root()),
+        "--rwdir", str(out_dir),
+        f"--qemu-opts={shlex.join(qemu_opts(nics))}",
+        "--append", "panic=-1",
+    )
+    for rwdir in extra_rwdirs:
+        argv += ["--rwdir", str(rwdir)]
+    if command is not None:
+        argv += ["--exec", shlex.join(guest_command(command, out_dir))]
+    return argv
+
+
+def check_run(result: LabRunResult) -> None:
+    """Read what the guest left; raise LabRunError if it did not finish."""
+    rc_file = result.out_dir / "rc"
+    dmesg = result.out_dir / "dmesg.log"
+    if not rc_file.is_file() or not dmesg.is_file():
+        raise LabRunError(
+            f"the guest did not finish (no exit code in {result.out_dir}): it crashed, "
+            "panicked or was stopped; its console output is above",
+            result,
+        )
+    result.returncode = int(rc_file.read_text())
+    log = dmesg.read_text(errors="replace")
+    kmemleak = result.out_dir / "kmemleak.log"
+    if kmemleak.is_file():
+        log += "\n" + kmemleak.read_text(errors="replace")
+    result.reports = find_reports(log)
+
+
+def run_in_lab(
+    command: Sequence[str],
+    kernel: LabKernel,
+    *,
+    nics: tuple[NicSpec, ...] = VIRTUAL_TOPOLOGY,
+    out_dir: Path | None = None,
+    timeout: float | None = None,
+    extra_rwdirs: Sequence[Path] = (),
+    dry_run: bool = False,
+) -> LabRunResult:
+    """Boot a fresh guest, run command in it (output streamed), check its kernel log.
+
+    Returns the result whatever the command's exit code; the caller decides. The kernel
+    log's reports are in result.reports (result.ok is False when there are any).
+    """
+    out_dir = out_dir or new_run_dir()
+    (out_dir / "lab.toml").write_text(render_lab_file(nics, kernel.name))
+    argv = vng_run_argv(kernel, out_dir, command, nics, extra_rwdirs)
+    if dry_run:
+        print(shlex.join(argv))
+        return LabRunResult(0, out_dir, kernel, 0.0)
+    print(f"lab: booting {kernel.release} ({kernel.name}); run folder {out_dir}", flush=True)
+    start = time.monotonic()
+    try:
+        subprocess.run(argv, env=vng_env(), timeout=timeout,
+                       check=False)
+    except subprocess.TimeoutExpired as e:
+        raise LabRunError(f"the lab run took longer than {timeout} s and was stopped") from e
+    result = LabRunResult(-1, out_dir, kernel, time.monotonic() - start)
+    check_run(result)
+    if result.reports:
+        print(format_reports(result.reports), file=sys.stderr)
+    print(f"lab: exit code {result.returncode}, {len(result.reports)} kernel report(s), "
+          f"{result.seconds:.0f} s", flush=True)
+    return result
+
+
+def shell_in_lab(kernel: LabKernel, nics: tuple[NicSpec, ...] = VIRTUAL_TOPOLOGY) -> int:
+    """An interactive shell in a fresh guest with the lab's NICs set up."""
+    out_dir = new_run_dir()
+    (out_dir / "lab.toml").write_text(render_lab_file(nics, kernel.name))
+    argv = vng_run_argv(kernel, out_dir, ["bash", "-i"], nics)
+    return subprocess.call(argv, env=vng_env())

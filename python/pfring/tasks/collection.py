@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Task definitions. `invoke --list` tells the story; `invoke --help TASK` its options."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from pfring import build as builder
+from pfring import deps as apt
+from pfring import suite
+from pfring.lab.kernels import DEFAULT_KERNEL, SERIES, LabKernel, resolve_kernel
+from pfring.lab.runner import run_in_lab, shell_in_lab
+from pfring.lab.sanitize import build_sanitizer_kernel
+from pfring.paths import build_root, repo_root
+
+KERNEL_HELP = "lab kernel: 6.1 (default), 6.12, sanitize, a release, or a built tree"
+
+
+def _kernel(name: str) -> LabKernel:
+    try:
+        return resolve_kernel(name)
+    except FileNotFoundError as e:
+        raise Exit(str(e), code=2) from e
+
+
+def _jobs() -> int:
+    return os.cpu_count() or 2
+
+
+@task(help={"dry_run": "print the apt commands instead of running them"})
+def deps(c: Context, dry_run: bool = False) -> None:
+    """Install the apt packages: QEMU from bookworm-backports, the 6.1 and 6.12 lab
+    kernels and headers, busybox-static, build tools (idempotent)."""
+    if os.geteuid() != 0 and not dry_run:
+        raise Exit("invoke deps installs apt packages: run it as root", code=1)
+    apt.install(dry_run=dry_run)
+
+
+@task(help={
+    "kernel_release": "build modules for this release (default: every installed lab kernel)",
+    "kernel_src": "build modules against this kernel tree instead (e.g. the sanitizer tree)",
+    "dry_run": "print the commands instead of running them",
+})
+def build(c: Context, kernel_release: str = "", kernel_src: str = "",
+          dry_run: bool = False) -> None:
+    """Build whatever exists: kernel module(s), drivers, userland, Python extension."""
+    targets = suite.module_targets(kernel_release, kernel_src)
+    for release, kdir in targets:
+        for source in builder.module_sources():
+            print(f"==> building {source.name}.ko for {release}", flush=True)
+            builder.build_module(source, release, kdir, _jobs(), dry_run)
+    if builder.build_userland(_jobs(), dry_run):
+        print("==> built userland", flush=True)
+
+
+@task(help={
+    "destdir": "staging root prepended to every path (packaging)",
+    "prefix": "prefix for headers, libraries, tools (default /usr/local)",
+    "kernel_release": "install the modules built for this release (default: every built one)",
+})
+def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
+            kernel_release: str = "") -> None:
+    """Install what was built: modules under lib/modules/KR/extra, header, libraries,
+    tools, the Python package."""
+    root = Path(destdir or "/")
+    releases = [kernel_release] if kernel_release else suite.built_releases()
+    for release in releases:
+        ko = builder.module_dir(release) / "pf_ring.ko"
+        if ko.is_file():
+            dest = root / "lib/modules" / release / "extra"
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ko, dest / ko.name)
+            print(f"installed {dest / ko.name}")
+    header = repo_root() / "kernel/include/uapi/linux/pf_ring.h"
+    if header.is_file():
+        dest = root / prefix.lstrip("/") / "include/linux"
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(header, dest / "pf_ring.h")
+        print(f"installed {dest / 'pf_ring.h'}")
+    if (repo_root() / "userland/Makefile").is_file():
+        c.run(f"make -C {repo_root() / 'userland'} install DESTDIR={shlex.quote(str(root))} "
+              f"PREFIX={shlex.quote(prefix)}")
+    pip_root = f" --root {shlex.quote(destdir)}" if destdir else ""
+    c.run(f"{sys.executable} -m pip install --no-deps --quiet{pip_root} {repo_root() / 'python'}")
+
+
+@task
+def lint(c: Context) -> None:
+    """ruff and mypy --strict on the Python package and the tests."""
+    with c.cd(str(repo_root())):
+        c.run(f"{sys.executable} -m ruff check python tests tasks.py", echo=True)
+        c.run(f"{sys.executable} -m mypy --config-file python/pyproject.toml python/pfring",
+              echo=True)
+
+
+@task(iterable=["kernel"], help={
+    "kernel": f"lab kernels to run the lab suite on, repeatable (default: {', '.join(SERIES)})",
+    "unit_only": "only the host tests (no lab boot)",
+    "keyword": "pytest -k expression, passed to every stage",
+})
+def test(c: Context, kernel: list[str] | None = None, unit_only: bool = False,
+         keyword: str = "") -> None:
+    """The whole suite: lint, host unit tests, then the lab suite in one guest per kernel,
+    then the boot tests (the kernel-log check proven to fail)."""
+    lint(c)
+    kernels = [] if unit_only else [_kernel(k) for k in (kernel or list(SERIES))]
+    outcome = suite.run_all(kernels, keyword)
+    print(outcome.closing_line(), flush=True)
+    if not outcome.ok:
+        raise Exit(code=1)
+
+
+@task(help={"kernel": KERNEL_HELP, "dry_run": "print the vng command instead of booting"})
+def lab_run(c: Context, kernel: str = DEFAULT_KERNEL, dry_run: bool = False) -> None:
+    """Boot a fresh guest and run the command after '--' in it: invoke lab.run -- CMD.
+    Output is streamed; its exit code is returned; a kernel-log report fails the run."""
+    if not c.remainder.strip():
+        raise Exit("usage: invoke lab.run [--kernel K] -- COMMAND", code=2)
+    result = run_in_lab(["sh", "-c", c.remainder], _kernel(kernel), dry_run=dry_run)
+    if result.reports:
+        raise Exit(code=result.returncode or 1)
+    if result.returncode:
+        raise Exit(code=result.returncode)
+
+
+@task(help={"kernel": KERNEL_HELP})
+def lab_shell(c: Context, kernel: str = DEFAULT_KERNEL) -> None:
+    """An interactive shell in a fresh guest, the lab's NICs up."""
+    raise Exit(code=shell_in_lab(_kernel(kernel)))
+
+
+@task(help={"kernel": KERNEL_HELP, "keyword": "pytest -k expression"})
+def lab_test(c: Context, kernel: str = DEFAULT_KERNEL, keyword: str = "") -> None:
+    """The lab suite (tests/lab) under pytest in one fresh guest."""
+    k = _kernel(kernel)
+    suite.build_for(k)
+    outcome = suite.run_lab_suite(k, keyword)
+    print(outcome.closing_line(), flush=True)
+    if not outcome.ok:
+        raise Exit(code=1)
+
+
+@task(help={"kernel": KERNEL_HELP})
+def lab_demo(c: Context, kernel: str = DEFAULT_KERNEL) -> None:
+    """Boot the lab, show its NICs and drivers, and send frames over every link."""
+    k = _kernel(kernel)
+    suite.build_for(k)
+    result = run_in_lab([sys.executable, "-m", "pfring.lab.demo"], k)
+    if not result.ok:
+        raise Exit(code=result.returncode or 1)
+
+
+@task(help={"sanitize": "build the KASAN + lockdep + kmemleak kernel (about 18 minutes)",
+            "dry_run": "print the build commands"})
+def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> None:
+    """Build a lab kernel into the cache outside the repository; boot it with
+    --kernel sanitize."""
+    if not sanitize:
+        raise Exit("nothing to build: pass --sanitize", code=2)
+    tree = build_sanitizer_kernel(_jobs(), dry_run)
+    print(f"sanitizer kernel: {tree}")
+
+
+@task(help={"all": "also the lab-run folders (build/lab-runs) and bench scratch"})
+def clean(c: Context, all: bool = False) -> None:
+    """Remove build output (build/, except lab-run logs unless --all)."""
+    root = build_root()
+    if not root.is_dir():
+        return
+    for child in root.iterdir():
+        if child.name == "lab-runs" and not all:
+            continue
+        shutil.rmtree(child)
+    if (repo_root() / "userland/Makefile").is_file():
+        c.run(f"make -C {repo_root() / 'userland'} clean")
+
+
+lab = Collection("lab")
+lab.add_task(lab_run, "run")
+lab.add_task(lab_shell, "shell")
+lab.add_task(lab_test, "test")
+lab.add_task(lab_demo, "demo")
+lab.add_task(lab_kernel, "kernel")
+
+namespace = Collection(deps, build, install, lint, test, clean, lab)

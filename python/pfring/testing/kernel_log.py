@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The kernel-log check: any BUG, Oops, WARNING, KASAN, lockdep, kmemleak or refcount report.
+
+Used after every lab run (on the whole log the guest leaves behind) and by the pytest
+fixtures (on what one test added to the log). A report fails the run; nothing is
+allow-listed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What starts a report. Lockdep's and KASAN's reports begin with "WARNING:" or "BUG:";
+# they are named too so that a report cut short still counts.
+_REPORT_STARTS = (
+    ("BUG", re.compile(r"\bBUG: |kernel BUG at ")),
+    ("KASAN", re.compile(r"\bKASAN: ")),
+    ("Oops", re.compile(r"\bOops\b|general protection fault|Kernel panic")),
+    ("WARNING", re.compile(r"\bWARNING: ")),
+    ("lockdep", re.compile(r"possible (circular|recursive) locking|inconsistent lock state"
+                           r"|DEBUG_LOCKS_WARN_ON|lockdep: ")),
+    ("refcount", re.compile(r"refcount_t: ")),
+    ("kmemleak", re.compile(r"unreferenced object 0x|kmemleak: .*new suspected memory leak")),
+    ("UBSAN", re.compile(r"\bUBSAN: ")),
+    ("hung task", re.compile(r"INFO: task .* blocked for more than")),
+    ("Call Trace", re.compile(r"Call Trace:")),
+)
+
+_TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+
+
+@dataclass(frozen=True)
+class KernelReport:
+    """One report: its kind, the line it starts at, and the lines that follow it."""
+
+    kind: str
+    line: int
+    excerpt: tuple[str, ...]
+
+    def __str__(self) -> str:
+        body = "\n".join(f"    {text}" for text in self.excerpt)
+        return f"{self.kind} report at log line {self.line}:\n{body}"
+
+
+def find_reports(log: str, context: int = 12) -> list[KernelReport]:
+    """Every report in a kernel log, one per block (a trace inside a report is not counted
+    again)."""
+    lines = log.splitlines()
+    reports: list[KernelReport] = []
+    covered_until = -1
+    for index, raw in enumerate(lines):
+        if index <= covered_until:
+            continue
+        text = _TIMESTAMP.sub("", raw)
+        for kind, pattern in _REPORT_STARTS:
+            if pattern.search(text):
+                excerpt = tuple(lines[index : index + context])
+                reports.append(KernelReport(kind, index + 1, excerpt))
+                covered_until = index + context - 1
+                break
+    return reports
+
+
+def format_reports(reports: list[KernelReport]) -> str:
+    """A readable summary, for a failed run."""
+    head = f"the kernel log has {len(reports)} report(s):"
+    return "\n".join([head, *(str(r) for r in reports)])

@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Sending and receiving test traffic on a lab link: exact frames and pktgen rates."""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pfring.testing.frames import ETH_P_LAB, Delivery, build_frame, frame_sizes
+
+SOL_PACKET = 263
+PACKET_IGNORE_OUTGOING = 23
+
+
+def interface_mac(ifname: str) -> str:
+    return Path(f"/sys/class/net/{ifname}/address").read_text().strip()
+
+
+def wait_for_carrier(ifnames: Iterable[str], timeout: float = 30.0) -> None:
+    """Wait until each interface reports carrier (QEMU links come up a few seconds late)."""
+    deadline = time.monotonic() + timeout
+    pending = set(ifnames)
+    while pending:
+        pending = {
+            n for n in pending
+            if Path(f"/sys/class/net/{n}/carrier").read_text(errors="replace").strip() != "1"
+        }
+        if pending and time.monotonic() > deadline:
+            raise TimeoutError(f"no carrier on {', '.join(sorted(pending))} after {timeout} s")
+        if pending:
+            time.sleep(0.1)
+
+
+class FrameReceiver:
+    """An AF_PACKET socket on one interface that takes lab frames (open it before sending)."""
+
+    def __init__(self, ifname: str, protocol: int = ETH_P_LAB, rcvbuf: int = 32 << 20) -> None:
+        self.ifname = ifname
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(protocol))
+        self.sock.setsockopt(socket.SOL_SOCKET, 33, rcvbuf)  # SO_RCVBUFFORCE
+        self.sock.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        self.sock.bind((ifname, protocol))  # Python applies htons() to this one
+
+    def frames(self, expected: int, timeout: float = 10.0, idle: float = 2.0) -> list[bytes]:
+        """Frames until expected have come, or none for idle seconds, or timeout."""
+        out: list[bytes] = []
+        deadline = time.monotonic() + timeout
+        while len(out) < expected:
+            left = min(idle, deadline - time.monotonic())
+            if left <= 0 or not select.select([self.sock], [], [], left)[0]:
+                break
+            out.append(self.sock.recv(65536))
+        # Anything beyond what was expected is an error the caller must see (duplicates).
+        while select.select([self.sock], [], [], 0.2)[0]:
+            out.append(self.sock.recv(65536))
+        return out
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> FrameReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FrameSender:
+    """An AF_PACKET socket that sends exact frames on one interface."""
+
+    def __init__(self, ifname: str) -> None:
+        self.ifname = ifname
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        self.sock.bind((ifname, 0))
+
+    def send(self, frame: bytes) -> None:
+        while True:
+            try:
+                self.sock.send(frame)
+                return
+            except OSError as e:
+                if e.errno != errno.ENOBUFS:  # the TX queue is full: wait, never drop
+                    raise
+                time.sleep(0.001)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def send_stream(
+    tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514), stream: int = 1
+) -> Delivery:
+    """Send count lab frames from tx_if addressed to rx_if; returns the Delivery to fill."""
+    dst, src = interface_mac(rx_if), interface_mac(tx_if)
+    frames = [build_frame(dst, src, stream, seq, size)
+              for seq, size in enumerate(frame_sizes(count, sizes))]
+    sender = FrameSender(tx_if)
+    try:
+        for frame in frames:
+            sender.send(frame)
+    finally:
+        sender.close()
+    return Delivery(stream, count, sum(len(f) for f in frames))
+
+
+def deliver(tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514),
+            stream: int = 1, timeout: float = 30.0) -> Delivery:
+    """Send count frames over a link and account for each one at the receiver."""
+    with FrameReceiver(rx_if) as receiver:
+        delivery = send_stream(tx_if, rx_if, count, sizes, stream)
+        for frame in receiver.frames(count, timeout):
+            delivery.add(frame)
+    return delivery
+
+
+PKTGEN = Path("/proc/net/pktgen")
+
+
+@dataclass(frozen=True)
+class PktgenResult:
+    sent: int
+    pps: int
+    seconds: float
+
+
+class Pktgen:
+    """The in-kernel packet generator on one interface (one kernel thread, CPU 0).
+
+    Its UDP frames carry pktgen's own magic and sequence number; with UDPCSUM they also
+    carry a checksum a receiver can verify.
+    """
+
+    def __init__(self, ifname: str, thread: int = 0) -> None:
+        if not PKTGEN.is_dir():
+            import subprocess
+
+            subprocess.run(["modprobe", "pktgen"], check=True)
+        self.ifname = ifname
+        self.thread = PKTGEN / f"kpktgend_{thread}"
+        self._write(self.thread, "rem_device_all")
+        self._write(self.thread, f"add_device {ifname}")
+        self.dev = PKTGEN / ifname
+
+    @staticmethod
+    def _write(path: Path, command: str) -> None:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            # pgctrl drops the last byte of a write (meant to be the newline).
+            os.write(fd, command.encode() + b"\n")
+        finally:
+            os.close(fd)
+
+    def configure(self, count: int, size: int, dst_mac: str, rate_pps: int = 0,
+                  sources: int = 1) -> None:
+        """count frames of size bytes (without FCS) to dst_mac, at most rate_pps (0: as
+        fast as it can), from sources IPv4 addresses (198.18.0.1 up; RSS hashes on them)."""
+        for command in (
+            f"count {count}",
+            f"pkt_size {size}",
+            f"dst_mac {dst_mac}",
+            "dst 198.18.0.2",
+            "src_min 198.18.0.1",
+            f"src_max 198.18.{sources // 256}.{sources % 256}",
+            "flag UDPCSUM",
+            "clone_skb 0",
+            f"ratep {rate_pps}",
+        ):
+            self._write(self.dev, command)
+
+    def run(self) -> PktgenResult:
+        """Start and wait until every frame is out."""
+        self._write(PKTGEN / "pgctrl", "start")
+        return self.result()
+
+    def result(self) -> PktgenResult:
+        """Parse the device file: "pkts-sofar: N" and "Result: OK: USEC(c..+d..) usec, ...
+        NNNpps ..." (see net/core/pktgen.c)."""
+        text = self.dev.read_text()
+        sent = int(text.split("pkts-sofar:")[1].split()[0])
+        result = text.split("Result:", 1)[1]
+        if not result.strip().startswith("OK:"):
+            raise RuntimeError(f"pktgen on {self.ifname}: {result.strip()}")
+        usec = int(result.split("OK:")[1].split("(")[0])
+        pps = int(result.split("pps")[0].split()[-1])
+        return PktgenResult(sent, pps, usec / 1e6)
+
+    def close(self) -> None:
+        self._write(self.thread, "rem_device_all")

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pfring.lab.topology import VIRTUAL_TOPOLOGY, qemu_opts, render_lab_file
+from pfring.testing.labfile import LabFileError, Port, load_lab, parse_lab, select_links
+
+
+def test_the_virtual_lab_file_describes_the_topology(tmp_path: Path) -> None:
+    path = tmp_path / "lab.toml"
+    path.write_text(render_lab_file(VIRTUAL_TOPOLOGY, "6.1"))
+    lab = load_lab(path)
+    assert lab.name == "virtual-lab-6.1"
+    assert [(p.name, p.driver, p.pci) for p in lab.ports] == [
+        ("igb-a", "igb", "0000:00:0b.0"),
+        ("e1000e-a", "e1000e", "0000:00:0c.0"),
+        ("igb-b", "igb", "0000:00:0d.0"),
+        ("e1000e-b", "e1000e", "0000:00:0e.0"),
+    ]
+    assert sorted(link.id for link in lab.links) == [
+        "e1000e-a->e1000e-b", "e1000e-b->e1000e-a", "igb-a->igb-b", "igb-b->igb-a",
+    ]
+    assert [link.id for link in select_links(lab, drivers=["igb"], min_queues=2)] == [
+        "igb-a->igb-b", "igb-b->igb-a",
+    ]
+    assert select_links(lab, min_queues=3) == []
+    assert select_links(lab, features=["hw_timestamp"]) == []
+
+
+def test_qemu_gets_explicit_slots_and_one_hub_per_cable() -> None:
+    opts = " ".join(qemu_opts(VIRTUAL_TOPOLOGY))
+    for slot in ("0x0b", "0x0c", "0x0d", "0x0e"):
+        assert f"addr={slot}" in opts
+    assert opts.count("hubid=0") == 2 and opts.count("hubid=1") == 2
+    assert opts.count("-device igb,") == 2 and opts.count("-device e1000e,") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "at least one"),
+        ('[[port]]\ndriver = "igb"\npci = "x"\n', "missing 'name'"),
+        ('[[port]]\nname = "a"\npci = "x"\n', "missing 'driver'"),
+        ('[[port]]\nname = "a"\ndriver = "igb"\n', "give 'pci' or 'ifname'"),
+        ('[[port]]\nname = "a"\ndriver = "igb"\npci = "x"\nqueues = 0\n', "'queues'"),
+        ('[[port]]\nname = "a"\ndriver = "igb"\nifname = "x"\n'
+         '[[port]]\nname = "a"\ndriver = "igb"\nifname = "y"\n', "used twice"),
+        ('[[port]]\nname = "a"\ndriver = "igb"\nifname = "x"\n[[link]]\ntx = "a"\nrx = "b"\n',
+         "no port named 'b'"),
+    ],
+)
+def test_malformed_lab_files_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(LabFileError, match=message):
+        parse_lab(tomllib.loads(text))
+
+
+def test_a_port_finds_its_interface_from_its_pci_address(tmp_path: Path) -> None:
+    (tmp_path / "bus/pci/devices/0000:00:0c.0/net/enp0s12").mkdir(parents=True)
+    port = Port("e", "e1000e", pci="0000:00:0c.0")
+    assert port.interface(tmp_path) == "enp0s12"
+    with pytest.raises(LookupError, match="no network interface"):
+        Port("f", "e1000e", pci="0000:00:0f.0").interface(tmp_path)
