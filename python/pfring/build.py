@@ -67,10 +67,21 @@ def build_module(source: ModuleSource, release: str, kdir: Path, jobs: int = 2,
     return made
 
 
+def c_dirs(root: Path | None = None) -> list[Path]:
+    """Folders of C userland code with a Makefile: the userland and the lab's C test
+    programs. Their output goes to build/user/ (make BUILD_DIR=...)."""
+    root = root or repo_root()
+    return [d for d in (root / "userland", root / "tests/lab/c") if (d / "Makefile").is_file()]
+
+
+def user_build_dir() -> Path:
+    return build_root() / "user"
+
+
 def build_userland(jobs: int = 2, dry_run: bool = False) -> bool:
-    """make in userland/ when it has a Makefile; False when there is nothing to build."""
-    userland = repo_root() / "userland"
-    if not (userland / "Makefile").is_file():
-        return False
-    run(["make", "-C", str(userland), f"-j{jobs}"], dry_run=dry_run)
-    return True
+    """make in each C folder (userland/, tests/lab/c/); False when there is none."""
+    dirs = c_dirs()
+    for folder in dirs:
+        run(["make", "-C", str(folder), f"-j{jobs}", f"BUILD_DIR={user_build_dir()}"],
+            dry_run=dry_run)
+    return bool(dirs)

@@ -86,6 +86,17 @@
  */
 #define PF_RING_AF_DEFAULT		13
 
+/*
+ * The API level the module implements, as major << 16 | minor << 8 | patch. Programs
+ * written for ntop's PF_RING compare RING_VERSION_NUM against the releases that
+ * brought the functions they use, so we report the level whose API we match.
+ */
+#define PF_RING_API_MAJOR		8
+#define PF_RING_API_MINOR		8
+#define PF_RING_API_PATCH		0
+#define PF_RING_API_VERSION_NUM \
+	((PF_RING_API_MAJOR << 16) | (PF_RING_API_MINOR << 8) | PF_RING_API_PATCH)
+
 /* The version of the ring layout below; checked at mmap by the library. */
 #define PF_RING_ABI_VERSION		1
 
