@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pfring_mod_kernel.c - the standard backend: a PF_RING socket and its mmapped ring.
+ *
+ * The only user-space code that knows the ring layout (<linux/pf_ring.h>, parts 3 and
+ * 4). The reader keeps a private copy of the consumer index (cons) and the number of
+ * slots it still holds (held): a zero-copy pfring_recv() hands out a pointer into
+ * slot cons and keeps the slot until the next call, which gives it back (U3) before
+ * looking for the next packet.
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "pfring_priv.h"
+
+#define PROC_INFO "/proc/net/pf_ring/info"
+
+struct kring {
+	struct pf_ring_info *info;	/* the mapping; the ring's first page */
+	u_char *slots;
+	u_int64_t mmap_len;
+	u_int32_t num_slots;
+	u_int32_t slot_size;
+	u_int32_t slot_hdr_size;
+	u_int32_t caplen;
+	u_int64_t cons;			/* our copy; the kernel sees it at U3 */
+	u_int32_t held;			/* slots handed out, given back at the next recv */
+};
+
+static inline struct kring *kring_of(pfring *ring)
+{
+	return ring->priv->backend;
+}
+
+/* ---- the producer/consumer protocol (UAPI header, part 4) ------------------------- */
+
+/* U1: pairs with the kernel's store-release of prod (K4): slots before prod are whole. */
+static inline u_int64_t kring_load_prod(const struct kring *k)
+{
+	return __atomic_load_n(&k->info->prod, __ATOMIC_ACQUIRE);
+}
+
+/* U3: pairs with the kernel's load-acquire of cons (K1): we are done with the slots. */
+static inline void kring_store_cons(struct kring *k)
+{
+	__atomic_store_n(&k->info->cons, k->cons, __ATOMIC_RELEASE);
+}
+
+static inline void kring_give_back(struct kring *k)
+{
+	if (k->held) {
+		k->cons += k->held;
+		k->held = 0;
+		kring_store_cons(k);
+	}
+}
+
+static inline struct pf_ring_slot_hdr *kring_slot(const struct kring *k, u_int64_t n)
+{
+	return (struct pf_ring_slot_hdr *)(k->slots + (size_t)(n % k->num_slots) * k->slot_size);
+}
+
+/* ---- set-up -------------------------------------------------------------------------- */
+
+/* The module says which family it registered; PF_RING_AF_DEFAULT when it cannot tell. */
+static int kring_family(void)
+{
+	char line[256];
+	int family = PF_RING_AF_DEFAULT;
+	FILE *f = fopen(PROC_INFO, "re");
+
+	if (!f)
+		return family;
+	while (fgets(line, sizeof(line), f)) {
+		int n;
+
+		if (sscanf(line, "Socket family : %d", &n) == 1 && n > 0) {
+			family = n;
+			break;
+		}
+	}
+	fclose(f);
+	return family;
+}
+
+static int kring_setopt_u32(pfring *ring, int opt, u_int32_t val)
+{
+	if (setsockopt(ring->fd, SOL_PF_RING, opt, &val, sizeof(val)) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	return 0;
+}
+
+static int kring_open(pfring *ring, const char *device)
+{
+	struct pfring_private *p = ring->priv;
+	struct pf_ring_geometry geo;
+	socklen_t len = sizeof(geo);
+	struct kring *k;
+	void *map;
+	int fd, err;
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return pfring_err(PF_RING_ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
+
+	fd = socket(kring_family(), SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0) {
+		err = errno;
+		if (err == EAFNOSUPPORT || err == EINVAL)
+			pfring_lib_log("PF_RING socket family unavailable: is pf_ring.ko loaded? "
+				       "(modprobe pf_ring)");
+		goto err_free;
+	}
+	ring->fd = fd;
+
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_CAPLEN, &p->caplen, sizeof(p->caplen)) < 0)
+		goto err_errno;
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, device, strlen(device)) < 0)
+		goto err_errno;
+	if (p->flags & PF_RING_PROMISC) {
+		u_int32_t one = 1;
+
+		if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_PROMISC, &one, sizeof(one)) < 0)
+			goto err_errno;
+	}
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_RING_GEOMETRY, &geo, &len) < 0)
+		goto err_errno;
+	if (len < sizeof(geo) || geo.num_slots == 0 || geo.slot_size == 0 ||
+	    geo.slots_offset < sizeof(struct pf_ring_info) ||
+	    geo.slots_offset + (u_int64_t)geo.num_slots * geo.slot_size > geo.mmap_len) {
+		pfring_lib_log("the kernel reported an unusable ring geometry");
+		err = EPROTO;
+		goto err_close;
+	}
+
+	map = mmap(NULL, geo.mmap_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		goto err_errno;
+	k->info = map;
+	k->mmap_len = geo.mmap_len;
+
+	if (k->info->abi_version != PF_RING_ABI_VERSION) {
+		pfring_lib_log("ring layout version mismatch: the kernel module has %u, this "
+			       "libpfring was built for %u; install the libpfring that comes "
+			       "with the loaded pf_ring.ko (or load the matching module)",
+			       k->info->abi_version, PF_RING_ABI_VERSION);
+		err = EPROTO;
+		goto err_unmap;
+	}
+	k->num_slots = k->info->num_slots;
+	k->slot_size = k->info->slot_size;
+	k->slot_hdr_size = k->info->slot_hdr_size;
+	k->caplen = k->info->caplen;
+	if (k->num_slots != geo.num_slots || k->slot_size != geo.slot_size ||
+	    k->slot_hdr_size < sizeof(struct pf_ring_slot_hdr) - sizeof(struct pf_ring_parsed) ||
+	    k->slot_hdr_size >= k->slot_size) {
+		pfring_lib_log("the ring's header disagrees with its geometry");
+		err = EPROTO;
+		goto err_unmap;
+	}
+	k->slots = (u_char *)map + k->info->slots_offset;
+	/* Paired with U3 of a reader before us: none, the ring is new; start where it is. */
+	k->cons = __atomic_load_n(&k->info->cons, __ATOMIC_ACQUIRE);
+	p->backend = k;
+	return 0;
+
+err_errno:
+	err = errno;
+	goto err_close;
+err_unmap:
+	munmap(map, geo.mmap_len);
+err_close:
+	close(fd);
+	ring->fd = -1;
+err_free:
+	free(k);
+	return pfring_err(PF_RING_ERROR_GENERIC, err);
+}
+
+static void kring_close(pfring *ring)
+{
+	struct kring *k = kring_of(ring);
+
+	if (!k)
+		return;
+	munmap(k->info, k->mmap_len);
+	free(k);
+	ring->priv->backend = NULL;
+}
+
+static int kring_enable(pfring *ring, int on)
+{
+	return kring_setopt_u32(ring, PF_RING_OPT_ENABLE, on ? 1 : 0);
+}
+
+/* ---- receiving ----------------------------------------------------------------------- */
+
+static void kring_fill_hdr(pfring *ring, const struct pf_ring_slot_hdr *s, u_int caplen,
+			   struct pfring_pkthdr *hdr)
+{
+	hdr->ts.tv_sec = (time_t)(s->ts_ns / 1000000000ULL);
+	hdr->ts.tv_usec = (suseconds_t)((s->ts_ns % 1000000000ULL) / 1000);
+	hdr->caplen = caplen;
+	hdr->len = s->len;
+	hdr->extended_hdr.timestamp_ns = s->ts_ns;
+	hdr->extended_hdr.flags = 0;
+	hdr->extended_hdr.rx_direction = s->rx_direction == PF_RING_PKT_RX ? 1 : 0;
+	hdr->extended_hdr.if_index = s->ifindex;
+	hdr->extended_hdr.pkt_hash = s->hash;
+	hdr->extended_hdr.tx.bounce_interface = UNKNOWN_INTERFACE;
+	hdr->extended_hdr.tx.reserved = NULL;
+	if (ring->long_header)
+		pfring_fill_hdr_from_parse(hdr, (const u_char *)s + kring_of(ring)->slot_hdr_size);
+	else
+		memset(&hdr->extended_hdr.parsed_pkt, 0, sizeof(hdr->extended_hdr.parsed_pkt));
+}
+
+/*
+ * Wait for the ring to have a packet: 1 when it has one, 0 when woken by
+ * pfring_breakloop(), < 0 on an error (POLLERR: the device went away).
+ */
+static int kring_wait(pfring *ring, int timeout_ms)
+{
+	struct pfring_private *p = ring->priv;
+	struct pollfd fds[2] = {
+		{ .fd = ring->fd, .events = POLLIN },
+		{ .fd = p->wake_fd, .events = POLLIN },
+	};
+	int rc;
+
+	if (p->break_loop)
+		return 0;
+	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
+	if (rc < 0) {
+		if (errno == EINTR)
+			return p->break_loop ? 0 : 2;
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	}
+	if (p->break_loop)
+		return 0;
+	if (fds[0].revents & (POLLERR | POLLNVAL))
+		return pfring_err(PF_RING_ERROR_GENERIC, ENETDOWN);
+	return rc == 0 ? 2 : 1;		/* 2: timed out, look again */
+}
+
+/* The number of unread packets, after giving back what the last call handed out. */
+static u_int64_t kring_avail(struct kring *k)
+{
+	kring_give_back(k);
+	return kring_load_prod(k) - k->cons;
+}
+
+static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
+		      struct pfring_pkthdr *hdr, u_int8_t wait)
+{
+	struct kring *k = kring_of(ring);
+	struct pf_ring_slot_hdr *s;
+	u_char *frame;
+	u_int caplen;
+	int rc;
+
+	while (kring_avail(k) == 0) {
+		if (!wait)
+			return 0;
+		rc = kring_wait(ring, (int)ring->priv->poll_duration);
+		if (rc <= 0)
+			return rc;
+	}
+
+	/* U2: the slot is ours until we give it back. */
+	s = kring_slot(k, k->cons);
+	frame = (u_char *)s + k->slot_hdr_size;
+	caplen = s->caplen;
+	if (caplen > k->slot_size - k->slot_hdr_size)
+		caplen = k->slot_size - k->slot_hdr_size;	/* never read past the slot */
+	if (buffer_len == 0) {
+		*buffer = frame;
+		kring_fill_hdr(ring, s, caplen, hdr);
+		k->held = 1;
+	} else {
+		if (caplen > buffer_len)
+			caplen = buffer_len;
+		memcpy(*buffer, frame, caplen);
+		kring_fill_hdr(ring, s, caplen, hdr);
+		k->cons++;
+		kring_store_cons(k);
+	}
+	return 1;
+}
+
+static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, u_int8_t wait)
+{
+	struct kring *k = kring_of(ring);
+	u_int64_t avail;
+	u_int i;
+	int rc;
+
+	while ((avail = kring_avail(k)) == 0) {
+		if (!wait)
+			return 0;
+		rc = kring_wait(ring, (int)ring->priv->poll_duration);
+		if (rc <= 0)
+			return rc;
+	}
+	if (avail > n)
+		avail = n;
+	for (i = 0; i < avail; i++) {
+		struct pf_ring_slot_hdr *s = kring_slot(k, k->cons + i);
+		u_int caplen = s->caplen;
+
+		if (caplen > k->slot_size - k->slot_hdr_size)
+			caplen = k->slot_size - k->slot_hdr_size;
+		pkts[i].data = (u_char *)s + k->slot_hdr_size;
+		pkts[i].ts.tv_sec = (time_t)(s->ts_ns / 1000000000ULL);
+		pkts[i].ts.tv_usec = (suseconds_t)((s->ts_ns % 1000000000ULL) / 1000);
+		pkts[i].caplen = caplen > 0xFFFF ? 0xFFFF : (u_int16_t)caplen;
+		pkts[i].len = s->len > 0xFFFF ? 0xFFFF : (u_int16_t)s->len;
+		pkts[i].flags = 0;
+		pkts[i].hash = s->hash;
+	}
+	k->held = (u_int32_t)avail;
+	return (int)avail;
+}
+
+static int kring_is_pkt_available(pfring *ring)
+{
+	struct kring *k = kring_of(ring);
+
+	return kring_load_prod(k) - k->cons > k->held;
+}
+
+static int kring_poll(pfring *ring, u_int wait_ms)
+{
+	int rc;
+
+	if (kring_is_pkt_available(ring))
+		return 1;
+	rc = kring_wait(ring, (int)wait_ms);
+	if (rc < 0)
+		return rc;
+	return kring_is_pkt_available(ring);
+}
+
+static int kring_next_pkt_time(pfring *ring, struct timespec *ts)
+{
+	struct kring *k = kring_of(ring);
+	const struct pf_ring_slot_hdr *s;
+
+	if (!kring_is_pkt_available(ring))
+		return pfring_err(PF_RING_ERROR_NO_PKT_AVAILABLE, EAGAIN);
+	s = kring_slot(k, k->cons + k->held);
+	ts->tv_sec = (time_t)(s->ts_ns / 1000000000ULL);
+	ts->tv_nsec = (long)(s->ts_ns % 1000000000ULL);
+	return 0;
+}
+
+static u_int32_t kring_num_queued(pfring *ring)
+{
+	struct kring *k = kring_of(ring);
+
+	return (u_int32_t)(kring_load_prod(k) - k->cons - k->held);
+}
+
+static void kring_sync_indexes(pfring *ring)
+{
+	kring_store_cons(kring_of(ring));
+}
+
+/* ---- options and queries --------------------------------------------------------------- */
+
+static int kring_stats(pfring *ring, pfring_stat *stats)
+{
+	struct pf_ring_stats st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_STATS, &st, &len) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	stats->recv = st.recv;
+	stats->drop = st.drop;
+	stats->shunt = 0;
+	return 0;
+}
+
+static int kring_version(pfring *ring, u_int32_t *version)
+{
+	u_int32_t v;
+	socklen_t len = sizeof(v);
+
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_VERSION, &v, &len) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	*version = v;
+	return 0;
+}
+
+static int kring_set_direction(pfring *ring, packet_direction dir)
+{
+	u_int32_t d;
+
+	switch (dir) {
+	case rx_and_tx_direction: d = PF_RING_DIR_RX_AND_TX; break;
+	case rx_only_direction: d = PF_RING_DIR_RX_ONLY; break;
+	case tx_only_direction: d = PF_RING_DIR_TX_ONLY; break;
+	default: return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
+	}
+	return kring_setopt_u32(ring, PF_RING_OPT_DIRECTION, d);
+}
+
+static int kring_set_socket_mode(pfring *ring, socket_mode mode)
+{
+	u_int32_t m;
+
+	switch (mode) {
+	case send_and_recv_mode: m = PF_RING_MODE_SEND_AND_RECV; break;
+	case send_only_mode: m = PF_RING_MODE_SEND_ONLY; break;
+	case recv_only_mode: m = PF_RING_MODE_RECV_ONLY; break;
+	default: return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
+	}
+	return kring_setopt_u32(ring, PF_RING_OPT_SOCKET_MODE, m);
+}
+
+static int kring_set_poll_watermark(pfring *ring, u_int16_t watermark)
+{
+	return kring_setopt_u32(ring, PF_RING_OPT_POLL_WATERMARK, watermark ? watermark : 1);
+}
+
+static int kring_set_poll_watermark_timeout(pfring *ring, u_int16_t ms)
+{
+	return kring_setopt_u32(ring, PF_RING_OPT_POLL_WATERMARK_TIMEOUT, ms);
+}
+
+static int kring_set_string(pfring *ring, int opt, const char *s)
+{
+	if (setsockopt(ring->fd, SOL_PF_RING, opt, s, strlen(s)) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	return 0;
+}
+
+static int kring_set_application_name(pfring *ring, const char *name)
+{
+	return kring_set_string(ring, PF_RING_OPT_APPL_NAME, name);
+}
+
+static int kring_set_application_stats(pfring *ring, const char *stats)
+{
+	return kring_set_string(ring, PF_RING_OPT_APPL_STATS, stats);
+}
+
+static char *kring_get_appl_stats_file_name(pfring *ring, char *path, u_int path_len)
+{
+	socklen_t len = path_len;
+
+	if (path_len == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_APPL_STATS_FILE, path, &len) < 0)
+		return NULL;
+	path[len < path_len ? len : path_len - 1] = '\0';
+	return path;
+}
+
+static int kring_dev_info(pfring *ring, struct pf_ring_dev_info *info)
+{
+	socklen_t len = sizeof(*info);
+
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_DEV_INFO, info, &len) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	return 0;
+}
+
+static u_int32_t kring_get_ring_id(pfring *ring)
+{
+	u_int32_t id = 0;
+	socklen_t len = sizeof(id);
+
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_RING_ID, &id, &len) < 0)
+		return 0;
+	return id;
+}
+
+static int kring_get_caplen(pfring *ring)
+{
+	return (int)kring_of(ring)->caplen;
+}
+
+static u_int32_t kring_get_num_slots(pfring *ring)
+{
+	return kring_of(ring)->num_slots;
+}
+
+static u_int16_t kring_get_slot_header_len(pfring *ring)
+{
+	return (u_int16_t)kring_of(ring)->slot_hdr_size;
+}
+
+const struct pfring_ops pfring_kernel_ops = {
+	.name = "kernel",
+	.open = kring_open,
+	.close = kring_close,
+	.enable = kring_enable,
+	.recv = kring_recv,
+	.recv_burst = kring_recv_burst,
+	.poll = kring_poll,
+	.is_pkt_available = kring_is_pkt_available,
+	.next_pkt_time = kring_next_pkt_time,
+	.num_queued = kring_num_queued,
+	.sync_indexes = kring_sync_indexes,
+	.stats = kring_stats,
+	.version = kring_version,
+	.set_direction = kring_set_direction,
+	.set_socket_mode = kring_set_socket_mode,
+	.set_poll_watermark = kring_set_poll_watermark,
+	.set_poll_watermark_timeout = kring_set_poll_watermark_timeout,
+	.set_application_name = kring_set_application_name,
+	.set_application_stats = kring_set_application_stats,
+	.get_appl_stats_file_name = kring_get_appl_stats_file_name,
+	.dev_info = kring_dev_info,
+	.get_ring_id = kring_get_ring_id,
+	.get_caplen = kring_get_caplen,
+	.get_num_slots = kring_get_num_slots,
+	.get_slot_header_len = kring_get_slot_header_len,
+};

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pfring_priv.h - what the façade (pfring.c) and the backends share. Not installed.
+ *
+ * A ring is a struct __pfring (the few public members) and a struct pfring_private:
+ * the options common to every backend, the backend's ops table and its own state.
+ * A backend leaves an op NULL when it has no such operation; the façade then answers
+ * PF_RING_ERROR_NOT_SUPPORTED with errno ENOTSUP.
+ */
+#ifndef PFRING_PRIV_H
+#define PFRING_PRIV_H
+
+#include "pfring.h"
+
+#define PFRING_HIDDEN __attribute__((visibility("hidden")))
+
+struct pfring_ops {
+	const char *name;
+	int (*open)(pfring *ring, const char *device);
+	void (*close)(pfring *ring);
+	int (*enable)(pfring *ring, int on);
+	int (*recv)(pfring *ring, u_char **buffer, u_int buffer_len,
+		    struct pfring_pkthdr *hdr, u_int8_t wait);
+	int (*recv_burst)(pfring *ring, pfring_packet_info *pkts, u_int8_t n, u_int8_t wait);
+	int (*poll)(pfring *ring, u_int wait_ms);
+	int (*is_pkt_available)(pfring *ring);
+	int (*next_pkt_time)(pfring *ring, struct timespec *ts);
+	u_int32_t (*num_queued)(pfring *ring);
+	void (*sync_indexes)(pfring *ring);
+	int (*stats)(pfring *ring, pfring_stat *stats);
+	int (*version)(pfring *ring, u_int32_t *version);
+	int (*set_direction)(pfring *ring, packet_direction dir);
+	int (*set_socket_mode)(pfring *ring, socket_mode mode);
+	int (*set_poll_watermark)(pfring *ring, u_int16_t watermark);
+	int (*set_poll_watermark_timeout)(pfring *ring, u_int16_t ms);
+	int (*set_application_name)(pfring *ring, const char *name);
+	int (*set_application_stats)(pfring *ring, const char *stats);
+	char *(*get_appl_stats_file_name)(pfring *ring, char *path, u_int path_len);
+	int (*dev_info)(pfring *ring, struct pf_ring_dev_info *info);
+	u_int32_t (*get_ring_id)(pfring *ring);
+	int (*get_caplen)(pfring *ring);
+	u_int32_t (*get_num_slots)(pfring *ring);
+	u_int16_t (*get_slot_header_len)(pfring *ring);
+};
+
+struct pfring_private {
+	const struct pfring_ops *ops;
+	void *backend;			/* the backend's state */
+	char *device_name;
+	u_int32_t flags;		/* PF_RING_* open flags */
+	u_int32_t caplen;
+	u_int poll_duration;		/* ms, for a blocking recv */
+	volatile int break_loop;	/* set by pfring_breakloop() */
+	int wake_fd;			/* eventfd: pfring_breakloop() wakes a blocked recv */
+	int reentrant;
+	pthread_mutex_t rx_lock;	/* held across recv when reentrant */
+};
+
+static inline struct pfring_private *pfring_priv(pfring *ring)
+{
+	return ring->priv;
+}
+
+/* backends */
+extern const struct pfring_ops pfring_kernel_ops PFRING_HIDDEN;
+
+/* helpers shared by the modules */
+int pfring_err(int code, int err) PFRING_HIDDEN;
+void pfring_lib_log(const char *fmt, ...) PFRING_HIDDEN
+	__attribute__((format(printf, 1, 2)));
+void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt)
+	PFRING_HIDDEN;
+
+#endif /* PFRING_PRIV_H */

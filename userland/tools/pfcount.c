@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pfcount - count the packets of a device (or queue) through libpfring and print
+ * statistics: every second, and once more at the end (SIGINT/SIGTERM, or -N packets).
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "pfring.h"
+
+#define DEFAULT_DEVICE	"eth0"
+#define DEFAULT_CAPLEN	1536
+
+static pfring *ring;
+static volatile sig_atomic_t do_shutdown;
+static _Atomic unsigned long long num_pkts, num_bytes;
+static struct timeval start_time;
+static FILE *pcap_out;
+
+static void usage(void)
+{
+	printf("pfcount - count packets with PF_RING\n\n"
+	       "Usage: pfcount [-i device] [options]\n"
+	       "  -h               this help\n"
+	       "  -i <device>      device, queue (ethX@Q) or list (ethX,ethY) [%s]\n"
+	       "  -l <len>         capture length (snaplen) [%d]\n"
+	       "  -e <direction>   0 RX+TX, 1 RX only, 2 TX only [0]\n"
+	       "  -w <watermark>   poll watermark (packets) [1]\n"
+	       "  -p <ms>          poll duration of a blocking receive [%d]\n"
+	       "  -a               active wait (never sleep in poll)\n"
+	       "  -N <count>       stop after <count> packets\n"
+	       "  -m               long packet header (parsed headers)\n"
+	       "  -v <1|2>         print each packet: 1 parsed headers, 2 also its bytes\n"
+	       "  -J               do not set the device in promiscuous mode\n"
+	       "  -L               list the interfaces and exit\n"
+	       "  -o <file>        write the packets to a pcap file\n",
+	       DEFAULT_DEVICE, DEFAULT_CAPLEN, DEFAULT_POLL_DURATION);
+}
+
+static double delta_ms(const struct timeval *now, const struct timeval *before)
+{
+	return (double)(now->tv_sec - before->tv_sec) * 1000.0 +
+	       (double)(now->tv_usec - before->tv_usec) / 1000.0;
+}
+
+static void print_stats(int final)
+{
+	static struct timeval last_time;
+	static unsigned long long last_pkts, last_bytes;
+	unsigned long long pkts = atomic_load(&num_pkts), bytes = atomic_load(&num_bytes);
+	char b1[64], b2[64], b3[64], b4[64];
+	struct timeval now;
+	pfring_stat st = { 0, 0, 0 };
+	double ms, total_ms;
+
+	gettimeofday(&now, NULL);
+	if (last_time.tv_sec == 0)
+		last_time = start_time;
+	total_ms = delta_ms(&now, &start_time);
+	ms = delta_ms(&now, &last_time);
+
+	fprintf(stderr, "=========================\n");
+	if (pfring_stats(ring, &st) == 0) {
+		fprintf(stderr, "Absolute Stats: [%s pkts rcvd][%s pkts dropped]\n",
+			pfring_format_numbers((double)st.recv, b1, sizeof(b1), 0),
+			pfring_format_numbers((double)st.drop, b2, sizeof(b2), 0));
+		fprintf(stderr, "Total Pkts=%llu/Dropped=%.1f %%\n",
+			(unsigned long long)(st.recv + st.drop),
+			st.recv + st.drop ? (double)st.drop * 100.0 / (double)(st.recv + st.drop)
+					  : 0.0);
+	}
+	fprintf(stderr, "%s pkts - %s bytes", pfring_format_numbers((double)pkts, b1, sizeof(b1), 0),
+		pfring_format_numbers((double)bytes, b2, sizeof(b2), 0));
+	if (total_ms > 0)
+		fprintf(stderr, " [%s pkt/sec - %s Mbit/sec]",
+			pfring_format_numbers((double)pkts * 1000.0 / total_ms, b3, sizeof(b3), 1),
+			pfring_format_numbers((double)bytes * 8.0 / 1000.0 / total_ms, b4,
+					      sizeof(b4), 1));
+	fprintf(stderr, "\n");
+	if (!final && ms > 0) {
+		unsigned long long dp = pkts - last_pkts, db = bytes - last_bytes;
+
+		fprintf(stderr, "=========================\n");
+		fprintf(stderr, "Actual Stats: %s pkts [%s ms][%s pps/%s Gbps]\n",
+			pfring_format_numbers((double)dp, b1, sizeof(b1), 0),
+			pfring_format_numbers(ms, b2, sizeof(b2), 1),
+			pfring_format_numbers((double)dp * 1000.0 / ms, b3, sizeof(b3), 1),
+			pfring_format_numbers((double)(db + dp * 24) * 8.0 / 1e6 / ms, b4,
+					      sizeof(b4), 2));
+	}
+	fprintf(stderr, "=========================\n\n");
+	last_time = now;
+	last_pkts = pkts;
+	last_bytes = bytes;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (do_shutdown) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+	}
+	do_shutdown = 1;
+	pfring_breakloop(ring);
+}
+
+static void *stats_thread(void *arg)
+{
+	(void)arg;
+	while (!do_shutdown) {
+		sleep(1);
+		if (!do_shutdown)
+			print_stats(0);
+	}
+	return NULL;
+}
+
+static int list_interfaces(void)
+{
+	pfring_if_t *all = pfring_findalldevs(), *d;
+
+	if (!all) {
+		fprintf(stderr, "no interfaces found: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%-16s %-12s %-17s %-14s %s\n", "Name", "Driver", "MAC", "Bus", "Status");
+	for (d = all; d; d = d->next) {
+		char mac[18], bus[16] = "-";
+		const u_char *m = (const u_char *)d->mac;
+
+		snprintf(mac, sizeof(mac), "%02X:%02X:%02X:%02X:%02X:%02X", m[0], m[1], m[2],
+			 m[3], m[4], m[5]);
+		if (d->bus_id.slot >= 0)
+			snprintf(bus, sizeof(bus), "%04X:%02X:%02X.%X", d->bus_id.slot & 0xFFFF,
+				 d->bus_id.bus & 0xFF, d->bus_id.device & 0xFF,
+				 d->bus_id.function & 0xF);
+		printf("%-16s %-12s %-17s %-14s %s\n", d->name, d->module ? d->module : "-", mac,
+		       bus, d->status == 1 ? "up" : d->status == 0 ? "down" : "unknown");
+	}
+	pfring_freealldevs(all);
+	return 0;
+}
+
+/* pcap savefile: the classic format, microsecond timestamps, Ethernet. */
+static int pcap_open(const char *path, u_int32_t snaplen)
+{
+	struct {
+		u_int32_t magic;
+		u_int16_t major, minor;
+		int32_t thiszone;
+		u_int32_t sigfigs, snaplen, linktype;
+	} fh = { 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1 };
+
+	pcap_out = fopen(path, "wb");
+	if (!pcap_out || fwrite(&fh, sizeof(fh), 1, pcap_out) != 1) {
+		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void pcap_write(const struct pfring_pkthdr *h, const u_char *p)
+{
+	u_int32_t rec[4] = { (u_int32_t)h->ts.tv_sec, (u_int32_t)h->ts.tv_usec, h->caplen, h->len };
+
+	fwrite(rec, sizeof(rec), 1, pcap_out);
+	fwrite(p, h->caplen, 1, pcap_out);
+}
+
+static void dump_packet(const struct pfring_pkthdr *h, const u_char *p, int mode,
+			int long_header)
+{
+	struct pfring_pkthdr copy = *h;
+	char line[1024];
+	u_int i;
+
+	if (!long_header)
+		pfring_parse_pkt((u_char *)p, &copy, 4, 0, 1);
+	pfring_print_parsed_pkt(line, sizeof(line), p, &copy);
+	fputs(line, stdout);
+	if (mode >= 2) {
+		for (i = 0; i < h->caplen; i++)
+			printf("%02X%s", p[i], (i % 16 == 15 || i + 1 == h->caplen) ? "\n" : " ");
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	const char *device = DEFAULT_DEVICE, *pcap_path = NULL;
+	u_int32_t caplen = DEFAULT_CAPLEN, flags, version = 0;
+	int c, direction = 0, watermark = 0, poll_ms = -1, active = 0, long_header = 0;
+	int verbose = 0, promisc = 1, rc, exit_code = 0;
+	unsigned long long max_pkts = 0;
+	struct pfring_pkthdr hdr;
+	pthread_t stats_tid;
+	u_char *pkt;
+
+	while ((c = getopt(argc, argv, "hi:l:e:w:p:aN:mv:JLo:")) != -1) {
+		switch (c) {
+		case 'h': usage(); return 0;
+		case 'i': device = optarg; break;
+		case 'l': caplen = (u_int32_t)strtoul(optarg, NULL, 10); break;
+		case 'e': direction = atoi(optarg); break;
+		case 'w': watermark = atoi(optarg); break;
+		case 'p': poll_ms = atoi(optarg); break;
+		case 'a': active = 1; break;
+		case 'N': max_pkts = strtoull(optarg, NULL, 10); break;
+		case 'm': long_header = 1; break;
+		case 'v': verbose = atoi(optarg) > 1 ? 2 : 1; break;
+		case 'J': promisc = 0; break;
+		case 'L': return list_interfaces();
+		case 'o': pcap_path = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	if (direction < 0 || direction > 2 || caplen == 0) {
+		usage();
+		return 2;
+	}
+
+	flags = (promisc ? PF_RING_PROMISC : 0) | (long_header ? PF_RING_LONG_HEADER : 0);
+	ring = pfring_open(device, caplen, flags);
+	if (!ring) {
+		fprintf(stderr, "pfring_open error [%s] (pf_ring not loaded or interface %s is "
+			"down?)\n", strerror(errno), device);
+		return 1;
+	}
+	pfring_version(ring, &version);
+	fprintf(stderr, "Using PF_RING v.%u.%u.%u\n", (version >> 16) & 0xFF,
+		(version >> 8) & 0xFF, version & 0xFF);
+	fprintf(stderr, "Capturing from %s [caplen %d, ring id %u]\n", device,
+		pfring_get_caplen(ring), pfring_get_ring_id(ring));
+
+	pfring_set_application_name(ring, (char *)"pfcount");
+	if (pfring_set_direction(ring, (packet_direction)direction) < 0)
+		fprintf(stderr, "pfring_set_direction: %s\n", strerror(errno));
+	if (watermark > 0 && pfring_set_poll_watermark(ring, (u_int16_t)watermark) < 0)
+		fprintf(stderr, "pfring_set_poll_watermark: %s\n", strerror(errno));
+	if (poll_ms >= 0)
+		pfring_set_poll_duration(ring, (u_int)poll_ms);
+	if (pcap_path && pcap_open(pcap_path, caplen) < 0) {
+		pfring_close(ring);
+		return 1;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	if (pfring_enable_ring(ring) != 0) {
+		fprintf(stderr, "pfring_enable_ring: %s\n", strerror(errno));
+		pfring_close(ring);
+		return 1;
+	}
+	gettimeofday(&start_time, NULL);
+	pthread_create(&stats_tid, NULL, stats_thread, NULL);
+
+	while (!do_shutdown) {
+		rc = pfring_recv(ring, &pkt, 0, &hdr, active ? 0 : 1);
+		if (rc < 0) {
+			fprintf(stderr, "pfring_recv: %s\n", strerror(errno));
+			exit_code = 1;
+			break;
+		}
+		if (rc == 0)
+			continue;
+		atomic_fetch_add(&num_pkts, 1);
+		atomic_fetch_add(&num_bytes, hdr.len);
+		if (verbose)
+			dump_packet(&hdr, pkt, verbose, long_header);
+		if (pcap_out)
+			pcap_write(&hdr, pkt);
+		if (max_pkts && atomic_load(&num_pkts) >= max_pkts)
+			break;
+	}
+	do_shutdown = 1;
+	pthread_join(stats_tid, NULL);
+	print_stats(1);
+	if (pcap_out && fclose(pcap_out) != 0) {
+		fprintf(stderr, "writing %s: %s\n", pcap_path, strerror(errno));
+		exit_code = 1;
+	}
+	fflush(stdout);
+	pfring_close(ring);
+	return exit_code;
+}
