@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * core.c - the PF_RING socket: family, create/release, options, poll; module init.
+ *
+ * Lock: ps->lock (a mutex) guards a ring's configuration and its allocation. The
+ * bind list and the promiscuous state are written under rtnl_lock then ps->lock
+ * (rtnl first, see pf_ring_int.h); options the hook reads are written with
+ * WRITE_ONCE under ps->lock and read with READ_ONCE.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/rtnetlink.h>
+#include <linux/ethtool.h>
+#include <linux/etherdevice.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sockptr.h>
+#include <linux/string.h>
+#include "pf_ring_int.h"
+
+unsigned int pfr_min_num_slots = 4096;
+module_param_named(min_num_slots, pfr_min_num_slots, uint, 0444);
+MODULE_PARM_DESC(min_num_slots, "Minimum number of ring slots (16 to 1048576, default 4096)");
+
+unsigned int pfr_enable_tx_capture = 1;
+module_param_named(enable_tx_capture, pfr_enable_tx_capture, uint, 0444);
+MODULE_PARM_DESC(enable_tx_capture, "Capture outgoing packets (0 or 1, default 1)");
+
+unsigned int pfr_quick_mode;
+module_param_named(quick_mode, pfr_quick_mode, uint, 0444);
+MODULE_PARM_DESC(quick_mode, "Quick mode: no header parsing (0 or 1, default 0)");
+
+static atomic_t pfr_sock_next_id = ATOMIC_INIT(0);
+
+static struct proto pfr_sock_proto = {
+	.name = "PF_RING",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct pfr_sock),
+};
+
+static const struct proto_ops pfr_sock_ops;
+
+/* Give back the promiscuous mode the ring took; under rtnl_lock. */
+void pfr_sock_promisc_put(struct pfr_sock *ps)
+{
+	ASSERT_RTNL();
+	while (ps->npromisc > 0) {
+		int i = --ps->npromisc;
+
+		dev_set_promiscuity(ps->promisc_dev[i], -1);
+		netdev_put(ps->promisc_dev[i], &ps->promisc_tracker[i]);
+		ps->promisc_dev[i] = NULL;
+	}
+}
+
+/* Take promiscuous mode once on each bound device; under rtnl_lock and ps->lock. */
+static int pfr_sock_promisc_get(struct pfr_sock *ps)
+{
+	struct net *net = sock_net(&ps->sk);
+	int i, err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
+	if (ps->npromisc || !ps->promisc_wanted)
+		return 0;
+	for (i = 0; i < ps->nbinds; i++) {
+		struct net_device *dev = __dev_get_by_index(net, ps->binds[i].ifindex);
+		int j;
+
+		if (!dev)
+			continue;
+		for (j = 0; j < ps->npromisc; j++)
+			if (ps->promisc_dev[j] == dev)
+				break;
+		if (j < ps->npromisc)
+			continue;
+		err = dev_set_promiscuity(dev, 1);
+		if (err) {
+			pfr_sock_promisc_put(ps);
+			return err;
+		}
+		netdev_hold(dev, &ps->promisc_tracker[ps->npromisc], GFP_KERNEL);
+		ps->promisc_dev[ps->npromisc++] = dev;
+	}
+	return 0;
+}
+
+/* "ethX", "ethX@Q", "any", "ethX,ethY@Q,..."; under rtnl_lock and ps->lock. */
+static int pfr_sock_parse_binds(struct pfr_sock *ps, char *list)
+{
+	struct net *net = sock_net(&ps->sk);
+	struct pfr_bind binds[PFR_MAX_BINDS];
+	bool any = false;
+	int n = 0;
+	char *tok;
+
+	while ((tok = strsep(&list, ",")) != NULL) {
+		struct net_device *dev;
+		char *at = strchr(tok, '@');
+		unsigned int q;
+
+		if (!*tok)
+			continue;
+		if (!strcmp(tok, "any")) {
+			any = true;
+			continue;
+		}
+		if (n == PFR_MAX_BINDS)
+			return -EINVAL;
+		binds[n].queue = -1;
+		if (at) {
+			*at = '\0';
+			if (kstrtouint(at + 1, 10, &q) || q > U16_MAX)
+				return -EINVAL;
+			binds[n].queue = q;
+		}
+		if (strlen(tok) >= IFNAMSIZ)
+			return -ENODEV;
+		dev = __dev_get_by_name(net, tok);
+		if (!dev)
+			return -ENODEV;
+		binds[n].ifindex = dev->ifindex;
+		strscpy(binds[n].name, dev->name, IFNAMSIZ);
+		n++;
+	}
+	if (!any && !n)
+		return -EINVAL;
+
+	pfr_sock_promisc_put(ps);
+	ps->bound_any = any;
+	ps->nbinds = any ? 0 : n;
+	memcpy(ps->binds, binds, sizeof(binds[0]) * ps->nbinds);
+	ps->bound = true;
+	return pfr_sock_promisc_get(ps);
+}
+
+static int pfr_sock_bind_opt(struct pfr_sock *ps, sockptr_t optval, unsigned int optlen)
+{
+	char *list;
+	int err;
+
+	if (!optlen || optlen >= PFR_BIND_STR_MAX)
+		return -EINVAL;
+	list = kzalloc(optlen + 1, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	if (copy_from_sockptr(list, optval, optlen)) {
+		kfree(list);
+		return -EFAULT;
+	}
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	if (ps->ring) {
+		err = -EBUSY;
+	} else {
+		err = pfr_sock_parse_binds(ps, list);
+		if (!err)
+			clear_bit(PFR_F_DEV_GONE, &ps->flags);
+	}
+	mutex_unlock(&ps->lock);
+	if (!err)
+		pfr_proc_ring_add(ps);
+	rtnl_unlock();
+	kfree(list);
+	return err;
+}
+
+static int pfr_sock_promisc_opt(struct pfr_sock *ps, u32 val)
+{
+	int err = 0;
+
+	if (val > 1)
+		return -EINVAL;
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	ps->promisc_wanted = val;
+	if (val)
+		err = pfr_sock_promisc_get(ps);
+	else
+		pfr_sock_promisc_put(ps);
+	mutex_unlock(&ps->lock);
+	rtnl_unlock();
+	return err;
+}
+
+static int pfr_sock_string_opt(struct pfr_sock *ps, int optname, sockptr_t optval,
+			       unsigned int optlen)
+{
+	size_t max = optname == PF_RING_OPT_APPL_NAME ? PFR_APPL_NAME_MAX : PFR_APPL_STATS_MAX;
+	char *s;
+
+	if (optlen >= max)
+		return -EINVAL;
+	s = kzalloc(optlen + 1, GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	if (copy_from_sockptr(s, optval, optlen)) {
+		kfree(s);
+		return -EFAULT;
+	}
+	mutex_lock(&ps->lock);
+	if (optname == PF_RING_OPT_APPL_NAME) {
+		strscpy(ps->appl_name, s, sizeof(ps->appl_name));
+		kfree(s);
+	} else {
+		kfree(ps->appl_stats);
+		ps->appl_stats = s;
+	}
+	mutex_unlock(&ps->lock);
+	return 0;
+}
+
+static int pfr_sock_u32_opt(struct pfr_sock *ps, int optname, u32 val)
+{
+	int err = 0;
+
+	mutex_lock(&ps->lock);
+	switch (optname) {
+	case PF_RING_OPT_CAPLEN:
+		if (!val || val > PFR_MAX_CAPLEN)
+			err = -EINVAL;
+		else if (ps->ring)
+			err = -EBUSY;
+		else
+			ps->caplen = val;
+		break;
+	case PF_RING_OPT_SLOTS:
+		if (!val || val > PFR_MAX_SLOTS)
+			err = -EINVAL;
+		else if (ps->ring)
+			err = -EBUSY;
+		else
+			ps->slots_req = val;
+		break;
+	case PF_RING_OPT_ENABLE:
+		if (val > 1)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ps->enabled, val);
+		break;
+	case PF_RING_OPT_DIRECTION:
+		if (val > PF_RING_DIR_TX_ONLY)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ps->direction, val);
+		break;
+	case PF_RING_OPT_SOCKET_MODE:
+		if (val > PF_RING_MODE_RECV_ONLY)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ps->socket_mode, val);
+		break;
+	case PF_RING_OPT_POLL_WATERMARK:
+		if (!val)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ps->watermark, val);
+		break;
+	case PF_RING_OPT_POLL_WATERMARK_TIMEOUT:
+		WRITE_ONCE(ps->watermark_timeout_ms, val);
+		break;
+	case PF_RING_OPT_PARSE:
+		if (val > PF_RING_PARSE_L2_L4)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ps->parse, val);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	mutex_unlock(&ps->lock);
+	return err;
+}
+
+static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
+			       sockptr_t optval, unsigned int optlen)
+{
+	struct pfr_sock *ps = pfr_sk(sock->sk);
+	u32 val;
+
+	if (level != SOL_PF_RING)
+		return -ENOPROTOOPT;
+	switch (optname) {
+	case PF_RING_OPT_BIND:
+		return pfr_sock_bind_opt(ps, optval, optlen);
+	case PF_RING_OPT_APPL_NAME:
+	case PF_RING_OPT_APPL_STATS:
+		return pfr_sock_string_opt(ps, optname, optval, optlen);
+	case PF_RING_OPT_CAPLEN:
+	case PF_RING_OPT_SLOTS:
+	case PF_RING_OPT_ENABLE:
+	case PF_RING_OPT_DIRECTION:
+	case PF_RING_OPT_SOCKET_MODE:
+	case PF_RING_OPT_POLL_WATERMARK:
+	case PF_RING_OPT_POLL_WATERMARK_TIMEOUT:
+	case PF_RING_OPT_PARSE:
+	case PF_RING_OPT_PROMISC:
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (optlen < sizeof(val))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (optname == PF_RING_OPT_PROMISC)
+		return pfr_sock_promisc_opt(ps, val);
+	return pfr_sock_u32_opt(ps, optname, val);
+}
+
+static int pfr_sock_dev_info(struct pfr_sock *ps, struct pf_ring_dev_info *di)
+{
+	struct ethtool_link_ksettings ks;
+	struct net_device *dev;
+	int err = 0;
+
+	memset(di, 0, sizeof(*di));
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	if (!ps->nbinds || pfr_flag_test(ps, PFR_F_DEV_GONE)) {
+		err = -ENODEV;
+		goto out;
+	}
+	dev = __dev_get_by_index(sock_net(&ps->sk), ps->binds[0].ifindex);
+	if (!dev) {
+		err = -ENODEV;
+		goto out;
+	}
+	di->ifindex = dev->ifindex;
+	di->mtu = dev->mtu;
+	di->num_rx_channels = dev->real_num_rx_queues;
+	if (dev->addr_len >= ETH_ALEN)
+		memcpy(di->mac, dev->dev_addr, ETH_ALEN);
+	di->link_up = netif_running(dev) && netif_carrier_ok(dev);
+	if (!__ethtool_get_link_ksettings(dev, &ks) && ks.base.speed != SPEED_UNKNOWN)
+		di->speed_mbps = ks.base.speed;
+out:
+	mutex_unlock(&ps->lock);
+	rtnl_unlock();
+	return err;
+}
+
+static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
+			       char __user *optval, int __user *optlen)
+{
+	struct pfr_sock *ps = pfr_sk(sock->sk);
+	union {
+		u32 u;
+		struct pf_ring_geometry geo;
+		struct pf_ring_stats st;
+		struct pf_ring_dev_info di;
+		char path[PFR_PROC_NAME_MAX + 32];
+	} v;
+	int len, size, err;
+
+	BUILD_BUG_ON(sizeof(struct pf_ring_info) != 3 * PF_RING_CACHELINE);
+	BUILD_BUG_ON(sizeof(struct pf_ring_dev_info) != 24);
+	if (level != SOL_PF_RING)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	memset(&v, 0, sizeof(v));
+
+	switch (optname) {
+	case PF_RING_OPT_VERSION:
+		v.u = PF_RING_API_VERSION_NUM;
+		size = sizeof(v.u);
+		break;
+	case PF_RING_OPT_RING_ID:
+		v.u = ps->id;
+		size = sizeof(v.u);
+		break;
+	case PF_RING_OPT_RING_GEOMETRY:
+		mutex_lock(&ps->lock);
+		err = ps->bound ? 0 : -EINVAL;
+		if (!err)
+			pfr_ring_geometry(ps, &v.geo);
+		mutex_unlock(&ps->lock);
+		if (err)
+			return err;
+		size = sizeof(v.geo);
+		break;
+	case PF_RING_OPT_STATS:
+		v.st.recv = READ_ONCE(ps->prod);
+		v.st.drop = READ_ONCE(ps->drops);
+		size = sizeof(v.st);
+		break;
+	case PF_RING_OPT_DEV_INFO:
+		err = pfr_sock_dev_info(ps, &v.di);
+		if (err)
+			return err;
+		size = sizeof(v.di);
+		break;
+	case PF_RING_OPT_APPL_STATS_FILE:
+		rtnl_lock();
+		err = pfr_proc_stats_path(ps, v.path, sizeof(v.path));
+		rtnl_unlock();
+		if (err)
+			return err;
+		size = strlen(v.path) + 1;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (len < size)
+		return -EINVAL;
+	if (copy_to_user(optval, &v, size) || put_user(size, optlen))
+		return -EFAULT;
+	return 0;
+}
+
+static int pfr_sock_mmap(struct file *file, struct socket *sock,
+			 struct vm_area_struct *vma)
+{
+	return pfr_ring_mmap(pfr_sk(sock->sk), vma);
+}
+
+static void pfr_sock_wm_timer(struct timer_list *t)
+{
+	struct pfr_sock *ps = from_timer(ps, t, wm_timer);
+
+	ps->sk.sk_data_ready(&ps->sk);
+}
+
+static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct pfr_sock *ps = pfr_sk(sk);
+	unsigned long deadline, now = jiffies;
+	u32 wm, tmo;
+	__poll_t mask = 0;
+	u64 unread;
+
+	/* Its barrier pairs with the one in sk_data_ready() in pfr_ring_deliver() (K5) */
+	sock_poll_wait(file, sock, wait);
+	if (READ_ONCE(sk->sk_err) || pfr_flag_test(ps, PFR_F_DEV_GONE))
+		mask |= EPOLLERR;
+	if (!smp_load_acquire(&ps->ring))
+		return mask;
+
+	unread = pfr_ring_unread(ps);
+	wm = min(READ_ONCE(ps->watermark), ps->num_slots);
+	if (unread >= wm) {
+		WRITE_ONCE(ps->wm_deadline, 0);
+		return mask | EPOLLIN | EPOLLRDNORM;
+	}
+	tmo = READ_ONCE(ps->watermark_timeout_ms);
+	if (!tmo)
+		return mask;
+	/*
+	 * Below the watermark with a timeout: the first poll arms a deadline and a timer
+	 * that wakes us; once it has passed, anything unread makes the ring readable.
+	 * With nothing unread then, a new period starts.
+	 */
+	deadline = READ_ONCE(ps->wm_deadline);
+	if (deadline && time_after_eq(now, deadline)) {
+		if (unread) {
+			WRITE_ONCE(ps->wm_deadline, 0);
+			return mask | EPOLLIN | EPOLLRDNORM;
+		}
+		deadline = 0;
+	}
+	if (!deadline) {
+		deadline = now + max(msecs_to_jiffies(tmo), 1UL);
+		WRITE_ONCE(ps->wm_deadline, deadline);
+		mod_timer(&ps->wm_timer, deadline);
+	}
+	return mask;
+}
+
+static void pfr_sock_destruct(struct sock *sk)
+{
+	struct pfr_sock *ps = pfr_sk(sk);
+
+	pfr_ring_free(ps);
+	kfree(ps->appl_stats);
+	ps->appl_stats = NULL;
+}
+
+static int pfr_sock_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct pfr_sock *ps;
+
+	if (!sk)
+		return 0;
+	ps = pfr_sk(sk);
+
+	pfr_hook_del(ps);	/* after it, no CPU is writing to the ring */
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	pfr_sock_promisc_put(ps);
+	mutex_unlock(&ps->lock);
+	pfr_proc_ring_del(ps);
+	rtnl_unlock();
+	del_timer_sync(&ps->wm_timer);
+
+	sock_orphan(sk);
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int pfr_sock_create(struct net *net, struct socket *sock, int protocol, int kern)
+{
+	struct pfr_sock *ps;
+	struct sock *sk;
+
+	if (!ns_capable(net->user_ns, CAP_NET_RAW))
+		return -EPERM;
+	if (sock->type != SOCK_RAW)
+		return -ESOCKTNOSUPPORT;
+
+	sk = sk_alloc(net, PF_RING_AF_DEFAULT, GFP_KERNEL, &pfr_sock_proto, kern);
+	if (!sk)
+		return -ENOMEM;
+	sock->ops = &pfr_sock_ops;
+	sock->state = SS_UNCONNECTED;
+	sock_init_data(sock, sk);
+	sk->sk_destruct = pfr_sock_destruct;
+	sk->sk_protocol = protocol;
+
+	ps = pfr_sk(sk);
+	INIT_LIST_HEAD(&ps->list);
+	mutex_init(&ps->lock);
+	spin_lock_init(&ps->prod_lock);
+	timer_setup(&ps->wm_timer, pfr_sock_wm_timer, 0);
+	ps->id = atomic_inc_return(&pfr_sock_next_id);
+	ps->pid = task_tgid_vnr(current);
+	{
+		char comm[TASK_COMM_LEN];
+
+		strscpy(ps->appl_name, get_task_comm(comm, current), sizeof(ps->appl_name));
+	}
+	ps->caplen = PFR_DEFAULT_CAPLEN;
+	ps->watermark = 1;
+	ps->parse = pfr_quick_mode ? PF_RING_PARSE_NONE : PF_RING_PARSE_L2_L4;
+	ps->direction = PF_RING_DIR_RX_AND_TX;
+	ps->socket_mode = PF_RING_MODE_SEND_AND_RECV;
+	/* the rest (ring, binds, counters) is zero: sk_alloc zeroes the object */
+
+	pfr_hook_add(ps);
+	return 0;
+}
+
+static const struct proto_ops pfr_sock_ops = {
+	.family = PF_RING_AF_DEFAULT,
+	.owner = THIS_MODULE,
+	.release = pfr_sock_release,
+	.bind = sock_no_bind,
+	.connect = sock_no_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = sock_no_accept,
+	.getname = sock_no_getname,
+	.poll = pfr_sock_poll,
+	.ioctl = sock_no_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = sock_no_shutdown,
+	.setsockopt = pfr_sock_setsockopt,
+	.getsockopt = pfr_sock_getsockopt,
+	.sendmsg = sock_no_sendmsg,
+	.recvmsg = sock_no_recvmsg,
+	.mmap = pfr_sock_mmap,
+};
+
+static const struct net_proto_family pfr_sock_family = {
+	.family = PF_RING_AF_DEFAULT,
+	.create = pfr_sock_create,
+	.owner = THIS_MODULE,
+};
+
+static int __init pfr_check_params(void)
+{
+	if (pfr_min_num_slots < PFR_MIN_SLOTS || pfr_min_num_slots > PFR_MAX_SLOTS) {
+		pr_err("pf_ring: min_num_slots=%u is out of range (%u to %u)\n",
+		       pfr_min_num_slots, PFR_MIN_SLOTS, PFR_MAX_SLOTS);
+		return -EINVAL;
+	}
+	if (pfr_enable_tx_capture > 1) {
+		pr_err("pf_ring: enable_tx_capture=%u is out of range (0 or 1)\n",
+		       pfr_enable_tx_capture);
+		return -EINVAL;
+	}
+	if (pfr_quick_mode > 1) {
+		pr_err("pf_ring: quick_mode=%u is out of range (0 or 1)\n", pfr_quick_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init pfr_init(void)
+{
+	int err;
+
+	err = pfr_check_params();
+	if (err)
+		return err;
+	err = proto_register(&pfr_sock_proto, 0);
+	if (err)
+		return err;
+	err = pfr_proc_init();
+	if (err)
+		goto err_proto;
+	err = pfr_netdev_init();
+	if (err)
+		goto err_proc;
+	err = sock_register(&pfr_sock_family);
+	if (err)
+		goto err_netdev;
+	pfr_hook_init();
+	pr_info("pf_ring: version %s, socket family %d, %u slots, TX capture %s%s\n",
+		PFR_VERSION_STR, PF_RING_AF_DEFAULT, pfr_min_num_slots,
+		pfr_enable_tx_capture ? "on" : "off", pfr_quick_mode ? ", quick mode" : "");
+	return 0;
+
+err_netdev:
+	pfr_netdev_exit();
+err_proc:
+	pfr_proc_exit();
+err_proto:
+	proto_unregister(&pfr_sock_proto);
+	return err;
+}
+
+static void __exit pfr_exit(void)
+{
+	pfr_hook_exit();
+	sock_unregister(PF_RING_AF_DEFAULT);
+	pfr_netdev_exit();
+	pfr_proc_exit();
+	proto_unregister(&pfr_sock_proto);
+}
+
+module_init(pfr_init);
+module_exit(pfr_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("PF_RING: high-speed packet capture sockets");
+MODULE_VERSION(PFR_VERSION_STR);
+MODULE_ALIAS_NETPROTO(PF_RING_AF_DEFAULT);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netdev.c - device events: a ring whose device goes away is told so, and the
+ * /proc/net/pf_ring/dev folders follow the devices.
+ *
+ * Lock: the notifier runs under rtnl_lock, which keeps every ring's bind list and
+ * promiscuous state stable; it walks the rings under pfr_hook_lock (taken after
+ * rtnl_lock, as everywhere).
+ */
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include "pf_ring_int.h"
+
+static bool pfr_netdev_bound(const struct pfr_sock *ps, const struct net_device *dev)
+{
+	int i;
+
+	for (i = 0; i < ps->nbinds; i++)
+		if (ps->binds[i].ifindex == dev->ifindex)
+			return true;
+	return false;
+}
+
+/* Drop the ring's hold (and promiscuous mode) on a device being unregistered. */
+static void pfr_netdev_promisc_drop(struct pfr_sock *ps, struct net_device *dev)
+{
+	int i;
+
+	for (i = 0; i < ps->npromisc; i++) {
+		if (ps->promisc_dev[i] != dev)
+			continue;
+		dev_set_promiscuity(dev, -1);
+		netdev_put(dev, &ps->promisc_tracker[i]);
+		ps->npromisc--;
+		ps->promisc_dev[i] = ps->promisc_dev[ps->npromisc];
+		ps->promisc_tracker[i] = ps->promisc_tracker[ps->npromisc];
+		ps->promisc_dev[ps->npromisc] = NULL;
+		i--;
+	}
+}
+
+static void pfr_netdev_gone(struct net_device *dev)
+{
+	struct pfr_sock *ps;
+
+	ASSERT_RTNL();
+	mutex_lock(&pfr_hook_lock);
+	list_for_each_entry(ps, &pfr_hook_rings, list) {
+		if (!net_eq(sock_net(&ps->sk), dev_net(dev)))
+			continue;
+		pfr_netdev_promisc_drop(ps, dev);
+		if (!pfr_netdev_bound(ps, dev))
+			continue;
+		pfr_flag_set(ps, PFR_F_DEV_GONE);
+		WRITE_ONCE(ps->sk.sk_err, ENODEV);
+		/* Wakes pollers and readers with EPOLLERR */
+		sk_error_report(&ps->sk);
+	}
+	mutex_unlock(&pfr_hook_lock);
+}
+
+static int pfr_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	switch (event) {
+	case NETDEV_REGISTER:
+		pfr_proc_dev_add(dev);
+		break;
+	case NETDEV_UNREGISTER:
+		pfr_proc_dev_del(dev);
+		pfr_netdev_gone(dev);
+		break;
+	case NETDEV_CHANGENAME:
+		pfr_proc_dev_del(dev);
+		pfr_proc_dev_add(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pfr_netdev_nb = {
+	.notifier_call = pfr_netdev_event,
+};
+
+int pfr_netdev_init(void)
+{
+	return register_netdevice_notifier(&pfr_netdev_nb);
+}
+
+void pfr_netdev_exit(void)
+{
+	unregister_netdevice_notifier(&pfr_netdev_nb);
+}

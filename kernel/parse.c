@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * parse.c - L2-L4 headers of a frame into struct pf_ring_parsed.
+ *
+ * Lock: none; it works on a private copy of the frame's first bytes (the hook's
+ * stack buffer, a hardware-stripped VLAN tag already put back in it).
+ *
+ * Integers (eth_type, VLAN ids, ports, seq, ack) are in host order; addresses are
+ * the frame's bytes. vlan_id is the outer tag's VID, qinq_vlan_id the inner one's;
+ * vlan_offset is where the first tag (its TPID) starts. Offsets absent are -1.
+ */
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include "pf_ring_int.h"
+
+#define PFR_PARSE_MAX_EXTHDRS	4
+
+static bool pfr_parse_is_vlan(u16 type)
+{
+	return type == ETH_P_8021Q || type == ETH_P_8021AD;
+}
+
+/* Symmetric: both directions of a flow hash alike. */
+static u32 pfr_parse_hash(const struct pf_ring_parsed *p)
+{
+	u32 h = p->l3_proto + p->l4_src_port + p->l4_dst_port;
+	int i;
+
+	for (i = 0; i < 16; i += 4)
+		h += get_unaligned_be32(p->ip_src + i) + get_unaligned_be32(p->ip_dst + i);
+	return h;
+}
+
+static void pfr_parse_l4(const u8 *data, u32 len, u32 off, struct pf_ring_parsed *p)
+{
+	switch (p->l3_proto) {
+	case IPPROTO_TCP:
+		if (off + sizeof(struct tcphdr) > len)
+			return;
+		p->l4_offset = off;
+		p->l4_src_port = get_unaligned_be16(data + off);
+		p->l4_dst_port = get_unaligned_be16(data + off + 2);
+		p->tcp_seq = get_unaligned_be32(data + off + 4);
+		p->tcp_ack = get_unaligned_be32(data + off + 8);
+		p->tcp_flags = data[off + 13];
+		off += (data[off + 12] >> 4) * 4;
+		if (off <= len)
+			p->payload_offset = off;
+		break;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+		if (off + sizeof(struct udphdr) > len)
+			return;
+		p->l4_offset = off;
+		p->l4_src_port = get_unaligned_be16(data + off);
+		p->l4_dst_port = get_unaligned_be16(data + off + 2);
+		p->payload_offset = off + sizeof(struct udphdr);
+		break;
+	default:
+		p->l4_offset = off;
+		break;
+	}
+}
+
+/* Returns the L4 offset, or 0 when there is no L4 header to look at. */
+static u32 pfr_parse_ipv4(const u8 *data, u32 len, u32 off, struct pf_ring_parsed *p)
+{
+	u32 ihl;
+
+	if (off + sizeof(struct iphdr) > len)
+		return 0;
+	ihl = (data[off] & 0x0f) * 4;
+	if ((data[off] >> 4) != 4 || ihl < sizeof(struct iphdr))
+		return 0;
+	p->ip_version = 4;
+	p->ip_tos = data[off + 1];
+	p->l3_proto = data[off + 9];
+	memcpy(p->ip_src, data + off + 12, 4);
+	memcpy(p->ip_dst, data + off + 16, 4);
+	/* A fragment other than the first has no L4 header */
+	if (get_unaligned_be16(data + off + 6) & IP_OFFSET)
+		return 0;
+	return off + ihl;
+}
+
+static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parsed *p)
+{
+	u8 next;
+	int i;
+
+	if (off + sizeof(struct ipv6hdr) > len || (data[off] >> 4) != 6)
+		return 0;
+	p->ip_version = 6;
+	p->ip_tos = (get_unaligned_be16(data + off) >> 4) & 0xff;
+	next = data[off + 6];
+	memcpy(p->ip_src, data + off + 8, 16);
+	memcpy(p->ip_dst, data + off + 24, 16);
+	off += sizeof(struct ipv6hdr);
+	for (i = 0; i < PFR_PARSE_MAX_EXTHDRS; i++) {
+		if (next == NEXTHDR_FRAGMENT) {
+			if (off + 8 > len)
+				return 0;
+			p->l3_proto = data[off];
+			if (get_unaligned_be16(data + off + 2) & IP6_OFFSET)
+				return 0;
+			next = data[off];
+			off += 8;
+			continue;
+		}
+		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING && next != NEXTHDR_DEST)
+			break;
+		if (off + 8 > len)
+			return 0;
+		next = data[off];
+		off += (data[off + 1] + 1) * 8;
+	}
+	p->l3_proto = next;
+	return off <= len ? off : 0;
+}
+
+/*
+ * Parse the frame's first len bytes. Returns false when not even the Ethernet header
+ * is there; what is found up to the first missing header is kept.
+ */
+bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
+{
+	u32 off = ETH_HLEN, l4;
+	u16 type;
+	int tags = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->eth_offset = 0;
+	p->vlan_offset = -1;
+	p->l3_offset = -1;
+	p->l4_offset = -1;
+	p->payload_offset = -1;
+	*hash = 0;
+	if (len < ETH_HLEN)
+		return false;
+
+	memcpy(p->dmac, data, ETH_ALEN);
+	memcpy(p->smac, data + ETH_ALEN, ETH_ALEN);
+	type = get_unaligned_be16(data + 2 * ETH_ALEN);
+	while (pfr_parse_is_vlan(type) && tags < 2) {
+		u16 vid;
+
+		if (off + VLAN_HLEN > len)
+			break;
+		vid = get_unaligned_be16(data + off) & VLAN_VID_MASK;
+		if (tags == 0) {
+			p->vlan_offset = off - 2;
+			p->vlan_id = vid;
+		} else {
+			p->qinq_vlan_id = vid;
+		}
+		type = get_unaligned_be16(data + off + 2);
+		off += VLAN_HLEN;
+		tags++;
+	}
+	p->eth_type = type;
+
+	switch (type) {
+	case ETH_P_IP:
+		l4 = pfr_parse_ipv4(data, len, off, p);
+		break;
+	case ETH_P_IPV6:
+		l4 = pfr_parse_ipv6(data, len, off, p);
+		break;
+	default:
+		return true;
+	}
+	if (p->ip_version)
+		p->l3_offset = off;
+	if (l4)
+		pfr_parse_l4(data, len, l4, p);
+	if (p->ip_version)
+		*hash = pfr_parse_hash(p);
+	return true;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pf_ring_int.h - what the files of pf_ring.ko share.
+ *
+ * Files and their prefixes:
+ *   core.c    pfr_sock_   socket family, create/release, options, poll, module init
+ *   ring.c    pfr_ring_   ring allocation, mmap, slot write (the producer), wake-ups
+ *   hook.c    pfr_hook_   the ETH_P_ALL protocol hook and the RCU list of rings
+ *   parse.c   pfr_parse_  L2-L4 parsing into struct pf_ring_parsed
+ *   proc.c    pfr_proc_   /proc/net/pf_ring
+ *   netdev.c  pfr_netdev_ device notifier: rings lose their device, /proc/net/pf_ring/dev
+ *
+ * Locks, outermost first:
+ *   rtnl_lock          bind list and promiscuous state of every ring (written with
+ *                      ps->lock held too, so either lock makes them stable)
+ *   pfr_hook_lock      (hook.c) the list of rings, written under it, read under RCU
+ *   ps->lock           (mutex) the ring's configuration, the ring's allocation
+ *   ps->prod_lock      (spinlock, softirq) one producer at a time in the ring
+ */
+#ifndef _PF_RING_INT_H
+#define _PF_RING_INT_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/netdevice.h>
+#include <net/sock.h>
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>	/* 6.12 on */
+#else
+#include <asm/unaligned.h>
+#endif
+#include <linux/pf_ring.h>
+
+#define PFR_VERSION_STR		"8.8.0"
+#define PFR_MAX_BINDS		16
+#define PFR_BIND_STR_MAX	256
+#define PFR_APPL_NAME_MAX	64
+#define PFR_APPL_STATS_MAX	1024
+#define PFR_DEFAULT_CAPLEN	1536
+#define PFR_MAX_CAPLEN		65535
+#define PFR_MAX_SLOTS		(1U << 20)
+#define PFR_MIN_SLOTS		16U
+#define PFR_PROC_NAME_MAX	(IFNAMSIZ + 32)
+
+/* Module parameters (core.c); read-only once the module is loaded. */
+extern unsigned int pfr_min_num_slots;
+extern unsigned int pfr_enable_tx_capture;
+extern unsigned int pfr_quick_mode;
+
+/* One entry of the bind list: a device, and an RX queue or -1 for all of them. */
+struct pfr_bind {
+	int ifindex;
+	int queue;
+	char name[IFNAMSIZ];
+};
+
+/* Ring flags (ps->flags), set and tested with the bitops below. */
+enum pfr_flag {
+	PFR_F_DEV_GONE,		/* a bound device was unregistered */
+};
+
+struct pfr_sock {
+	struct sock sk;			/* first: a struct sock is a struct pfr_sock */
+
+	struct list_head list;		/* in pfr_hook_rings, under pfr_hook_lock / RCU */
+	struct mutex lock;		/* configuration below, ring allocation */
+
+	u32 id;
+	pid_t pid;
+	char appl_name[PFR_APPL_NAME_MAX];
+	char *appl_stats;		/* kmalloc'ed, under lock */
+	char proc_name[PFR_PROC_NAME_MAX];
+	struct proc_dir_entry *proc_ring;
+	struct proc_dir_entry *proc_stats;
+
+	/* Set-up, frozen once the ring exists (the hook reads them then) */
+	u32 caplen;
+	u32 slots_req;
+	bool bound;
+	bool bound_any;
+	int nbinds;
+	struct pfr_bind binds[PFR_MAX_BINDS];
+
+	/* Promiscuous mode: under rtnl_lock */
+	bool promisc_wanted;
+	int npromisc;
+	struct net_device *promisc_dev[PFR_MAX_BINDS];
+	netdevice_tracker promisc_tracker[PFR_MAX_BINDS];
+
+	/* Read by the hook without lock: READ_ONCE/WRITE_ONCE */
+	u32 enabled;
+	u32 direction;
+	u32 socket_mode;
+	u32 parse;
+	u32 watermark;
+	u32 watermark_timeout_ms;
+	unsigned long flags;
+
+	/* The ring: published with smp_store_release once complete */
+	void *ring;
+	struct pf_ring_info *info;
+	size_t ring_alloc_len;
+	u32 num_slots;
+	u32 slot_size;
+
+	/* Producer state, under prod_lock; read elsewhere with READ_ONCE */
+	spinlock_t prod_lock ____cacheline_aligned_in_smp;
+	u64 prod;
+	u64 drops;
+	u32 prod_idx;			/* prod % num_slots */
+
+	/* Watermark timeout: poll arms it, it wakes the pollers */
+	struct timer_list wm_timer;
+	unsigned long wm_deadline;	/* jiffies; 0 when not armed */
+};
+
+static inline struct pfr_sock *pfr_sk(struct sock *sk)
+{
+	return container_of(sk, struct pfr_sock, sk);
+}
+
+static inline void pfr_flag_set(struct pfr_sock *ps, enum pfr_flag f)
+{
+	set_bit(f, &ps->flags);
+}
+
+static inline bool pfr_flag_test(const struct pfr_sock *ps, enum pfr_flag f)
+{
+	return test_bit(f, &ps->flags);
+}
+
+/* A packet as the rings see it: the frame from its MAC header, a stripped tag put back */
+struct pfr_pkt {
+	struct sk_buff *skb;
+	struct net_device *dev;
+	int mac_off;			/* frame start relative to skb->data (<= 0) */
+	u32 len;			/* bytes of the frame, tag included */
+	bool tx;
+	bool has_tag;			/* a hardware-stripped VLAN tag to put back */
+	u8 tag[4];			/* TPID and TCI, network order */
+	bool parsed_done;
+	bool parsed_ok;
+	u32 hash;
+	struct pf_ring_parsed parsed;
+};
+
+/* ring.c */
+u64 pfr_ring_size(u32 num_slots, u32 slot_size);
+void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo);
+int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
+void pfr_ring_free(struct pfr_sock *ps);
+void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt);
+u64 pfr_ring_unread(struct pfr_sock *ps);
+void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
+
+/* hook.c */
+extern struct mutex pfr_hook_lock;
+extern struct list_head pfr_hook_rings;
+void pfr_hook_add(struct pfr_sock *ps);
+void pfr_hook_del(struct pfr_sock *ps);
+int pfr_hook_init(void);
+void pfr_hook_exit(void);
+
+/* parse.c */
+bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash);
+
+/* proc.c */
+int pfr_proc_init(void);
+void pfr_proc_exit(void);
+void pfr_proc_ring_add(struct pfr_sock *ps);
+void pfr_proc_ring_del(struct pfr_sock *ps);
+void pfr_proc_dev_add(struct net_device *dev);
+void pfr_proc_dev_del(struct net_device *dev);
+int pfr_proc_stats_path(struct pfr_sock *ps, char *buf, size_t len);
+
+/* netdev.c */
+int pfr_netdev_init(void);
+void pfr_netdev_exit(void);
+
+/* core.c */
+void pfr_sock_promisc_put(struct pfr_sock *ps);
+
+#endif /* _PF_RING_INT_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ring.c - the mmapped ring: allocation, mapping, the producer side of the protocol.
+ *
+ * Lock: ps->prod_lock serialises the producers (the hook, in softirq context, on any
+ * CPU). It guards ps->prod, ps->prod_idx and ps->drops, and every slot write. The
+ * ring's allocation is done once, under ps->lock, and published with
+ * smp_store_release(&ps->ring); it is freed only when the socket is destroyed, after
+ * an RCU grace period has passed since the ring left the hook's list.
+ *
+ * The protocol (linux/pf_ring.h, section 4) with real numbers: num_slots = 4,
+ * watermark = 2. The consumer has given back 5 packets (cons = 5), the kernel has
+ * written 8 (prod = 8): slots 5 % 4 = 1, 2, 3 hold unread packets 5, 6, 7.
+ * Packet 8 arrives: K1 reads cons = 5; K2 8 - 5 = 3 < 4, there is room; K3 writes
+ * slot 8 % 4 = 0; K4 publishes prod = 9; K5 9 - 5 = 4 >= 2 wakes the readers.
+ * Packet 9 arrives before the consumer moves: 9 - 5 = 4 = num_slots, drops++ and
+ * slot 1 (packet 5, unread) is left alone.
+ */
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/timekeeping.h>
+#include <linux/if_vlan.h>
+#include "pf_ring_int.h"
+
+u64 pfr_ring_size(u32 num_slots, u32 slot_size)
+{
+	return (u64)PAGE_SIZE + (u64)num_slots * slot_size;
+}
+
+/* The geometry the ring has, or will have when it is allocated; under ps->lock. */
+void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo)
+{
+	lockdep_assert_held(&ps->lock);
+	memset(geo, 0, sizeof(*geo));
+	if (ps->ring) {
+		geo->num_slots = ps->num_slots;
+		geo->slot_size = ps->slot_size;
+		geo->caplen = ps->caplen;
+	} else {
+		geo->num_slots = max(pfr_min_num_slots, ps->slots_req);
+		geo->slot_size = ALIGN(sizeof(struct pf_ring_slot_hdr) + ps->caplen,
+				       PF_RING_CACHELINE);
+		geo->caplen = ps->caplen;
+	}
+	geo->slots_offset = PAGE_SIZE;
+	geo->mmap_len = pfr_ring_size(geo->num_slots, geo->slot_size);
+}
+
+static int pfr_ring_alloc(struct pfr_sock *ps)
+{
+	struct pf_ring_geometry geo;
+	struct pf_ring_info *info;
+	size_t len;
+	void *ring;
+
+	lockdep_assert_held(&ps->lock);
+	pfr_ring_geometry(ps, &geo);
+	/* Refuse what cannot fit instead of letting vmalloc warn about it */
+	if (geo.mmap_len > ((u64)totalram_pages() << PAGE_SHIFT) / 2)
+		return -ENOMEM;
+	len = PAGE_ALIGN(geo.mmap_len);
+	ring = vmalloc_user(len);
+	if (!ring)
+		return -ENOMEM;
+
+	info = ring;
+	info->abi_version = PF_RING_ABI_VERSION;
+	info->num_slots = geo.num_slots;
+	info->slot_size = geo.slot_size;
+	info->slots_offset = geo.slots_offset;
+	info->mmap_len = geo.mmap_len;
+	info->caplen = geo.caplen;
+	info->slot_hdr_size = sizeof(struct pf_ring_slot_hdr);
+
+	ps->info = info;
+	ps->ring_alloc_len = len;
+	ps->num_slots = geo.num_slots;
+	ps->slot_size = geo.slot_size;
+	ps->prod = 0;
+	ps->prod_idx = 0;
+	ps->drops = 0;
+	/*
+	 * Publish the ring last: the hook's smp_load_acquire(&ps->ring) in
+	 * pfr_hook_rcv() pairs with this and sees the fields above complete.
+	 */
+	smp_store_release(&ps->ring, ring);
+	return 0;
+}
+
+int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start;
+	int err;
+
+	mutex_lock(&ps->lock);
+	if (!ps->bound) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (!ps->ring) {
+		err = pfr_ring_alloc(ps);
+		if (err)
+			goto out;
+	}
+	if (vma->vm_pgoff || size > ps->ring_alloc_len) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = remap_vmalloc_range(vma, ps->ring, 0);
+out:
+	mutex_unlock(&ps->lock);
+	return err;
+}
+
+/* From the socket's destructor: no producer or reader is left. */
+void pfr_ring_free(struct pfr_sock *ps)
+{
+	vfree(ps->ring);
+	ps->ring = NULL;
+	ps->info = NULL;
+}
+
+/* Unread packets, from outside the producer lock (poll, /proc). */
+u64 pfr_ring_unread(struct pfr_sock *ps)
+{
+	struct pf_ring_info *info;
+	u64 prod, cons;
+
+	/* Paired with smp_store_release() in pfr_ring_alloc() */
+	if (!smp_load_acquire(&ps->ring))
+		return 0;
+	info = ps->info;
+	prod = READ_ONCE(ps->prod);
+	cons = READ_ONCE(info->cons);
+	return prod - cons > ps->num_slots ? ps->num_slots : prod - cons;
+}
+
+/* Copy the first len bytes of the frame, putting a stripped VLAN tag back after the MACs. */
+void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
+{
+	u8 *dst = to;
+	u32 head;
+
+	if (!pkt->has_tag) {
+		if (skb_copy_bits(pkt->skb, pkt->mac_off, dst, len))
+			memset(dst, 0, len);
+		return;
+	}
+	head = min_t(u32, len, 2 * ETH_ALEN);
+	if (skb_copy_bits(pkt->skb, pkt->mac_off, dst, head))
+		memset(dst, 0, head);
+	if (len <= head)
+		return;
+	memcpy(dst + head, pkt->tag, min_t(u32, len - head, VLAN_HLEN));
+	if (len <= head + VLAN_HLEN)
+		return;
+	if (skb_copy_bits(pkt->skb, pkt->mac_off + head, dst + head + VLAN_HLEN,
+			  len - head - VLAN_HLEN))
+		memset(dst + head + VLAN_HLEN, 0, len - head - VLAN_HLEN);
+}
+
+static void pfr_ring_fill_hdr(struct pfr_sock *ps, const struct pfr_pkt *pkt,
+			      struct pf_ring_slot_hdr *hdr, u32 caplen)
+{
+	struct sk_buff *skb = pkt->skb;
+
+	hdr->ts_ns = ktime_get_real_ns();
+	hdr->caplen = caplen;
+	hdr->len = pkt->len;
+	hdr->ifindex = pkt->dev->ifindex;
+	hdr->rx_direction = pkt->tx ? PF_RING_PKT_TX : PF_RING_PKT_RX;
+	hdr->rx_queue = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0;
+	hdr->pad = 0;
+	if (pkt->parsed_ok && READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4) {
+		hdr->hash = pkt->hash;
+		hdr->parsed_valid = 1;
+		hdr->parsed = pkt->parsed;
+	} else {
+		hdr->hash = 0;
+		hdr->parsed_valid = 0;
+		memset(&hdr->parsed, 0, sizeof(hdr->parsed));
+	}
+}
+
+/*
+ * Put one packet in the ring (steps K1-K5 of linux/pf_ring.h), or count it dropped.
+ * Called from the hook in softirq context, with the ring published.
+ */
+void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt)
+{
+	struct pf_ring_info *info = ps->info;
+	struct pf_ring_slot_hdr *hdr;
+	u64 prod, cons, unread;
+	u32 caplen, wm;
+
+	caplen = min(pkt->len, ps->caplen);
+
+	spin_lock(&ps->prod_lock);
+	prod = ps->prod;
+	/* K1: paired with the consumer's store-release of cons (U3): the slot is free */
+	cons = smp_load_acquire(&info->cons);
+	/* K2: a full ring (or a cons beyond prod, which user space must not write) */
+	if (prod - cons >= ps->num_slots) {
+		ps->drops++;
+		WRITE_ONCE(info->drops, ps->drops);
+		spin_unlock(&ps->prod_lock);
+		return;
+	}
+	/* K3: the slot, header first, then the frame */
+	hdr = ps->ring + PAGE_SIZE + (size_t)ps->prod_idx * ps->slot_size;
+	pfr_ring_fill_hdr(ps, pkt, hdr, caplen);
+	pfr_ring_copy_frame(pkt, (u8 *)hdr + sizeof(*hdr), caplen);
+	/* K4: paired with the consumer's load-acquire of prod (U1): the slot is complete */
+	smp_store_release(&info->prod, prod + 1);
+	WRITE_ONCE(ps->prod, prod + 1);
+	if (++ps->prod_idx == ps->num_slots)
+		ps->prod_idx = 0;
+	unread = prod + 1 - cons;
+	spin_unlock(&ps->prod_lock);
+
+	/*
+	 * K5: wake readers only at the watermark. sk_data_ready() checks for sleepers
+	 * with a full barrier (skwq_has_sleeper), paired with the one in
+	 * sock_poll_wait() in pfr_sock_poll(): a reader either sees prod + 1 or is woken.
+	 */
+	wm = min(READ_ONCE(ps->watermark), ps->num_slots);
+	if (unread >= wm)
+		ps->sk.sk_data_ready(&ps->sk);
+}
