@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""libpfring's C API, as an application sees it: installed headers, static and shared
+library, pkg-config; every function called (tests/unit/c/every_function.c), no kernel
+module needed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pfring.paths import repo_root
+
+ROOT = repo_root()
+PROGRAM = ROOT / "tests/unit/c/every_function.c"
+PREFIX = "/usr/local"
+CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """make install into a private DESTDIR (and a private BUILD_DIR)."""
+    if shutil.which("cc") is None or shutil.which("make") is None:
+        pytest.skip("no C compiler or make")
+    root = tmp_path_factory.mktemp("libpfring")
+    subprocess.run(
+        ["make", "-s", "-C", str(ROOT / "userland"), "install", f"DESTDIR={root}",
+         f"BUILD_DIR={root / 'build'}", f"PREFIX={PREFIX}"],
+        check=True, capture_output=True, text=True,
+    )
+    return root
+
+
+def _prefix(root: Path) -> Path:
+    return root / PREFIX.lstrip("/")
+
+
+def test_install_layout(installed: Path) -> None:
+    p = _prefix(installed)
+    for rel in ("include/pfring.h", "include/linux/pf_ring.h", "lib/libpfring.a",
+                "lib/libpfring.so", "lib/libpfring.so.8", "lib/libpfring.so.8.8.0",
+                "lib/pkgconfig/libpfring.pc", "bin/pfcount", "bin/alldevs"):
+        assert (p / rel).exists(), rel
+    uapi = ROOT / "kernel/include/uapi/linux/pf_ring.h"
+    assert (p / "include/linux/pf_ring.h").read_bytes() == uapi.read_bytes()
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> str:
+    out = subprocess.run(argv, capture_output=True, text=True,
+                         env={**os.environ, "PF_RING_QUIET": "1", **(env or {})})
+    assert out.returncode == 0, f"{argv[0]} failed:\n{out.stdout}\n{out.stderr}"
+    return out.stdout
+
+
+@pytest.mark.parametrize("linkage", ["static", "shared"])
+def test_every_function(installed: Path, linkage: str, tmp_path: Path) -> None:
+    p = _prefix(installed)
+    exe = tmp_path / f"every_function_{linkage}"
+    libs = ([str(p / "lib/libpfring.a"), "-lpthread", "-lm"] if linkage == "static"
+            else [f"-L{p / 'lib'}", "-lpfring"])
+    subprocess.run(["cc", *CFLAGS, f"-I{p / 'include'}", str(PROGRAM), "-o", str(exe), *libs],
+                   check=True)
+    env = {"LD_LIBRARY_PATH": str(p / "lib")} if linkage == "shared" else {}
+    if linkage == "shared":
+        ldd = subprocess.run(["ldd", str(exe)], capture_output=True, text=True,
+                             env={**os.environ, **env}).stdout
+        assert str(p / "lib/libpfring.so.8") in ldd
+    out = _run([str(exe)], env)
+    assert "0 failures" in out
+
+
+def test_pkg_config(installed: Path, tmp_path: Path) -> None:
+    if shutil.which("pkg-config") is None:
+        pytest.skip("no pkg-config")
+    env = {**os.environ, "PKG_CONFIG_PATH": str(_prefix(installed) / "lib/pkgconfig"),
+           "PKG_CONFIG_SYSROOT_DIR": str(installed)}
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libpfring"], env=env,
+                           check=True, capture_output=True, text=True).stdout.split()
+    assert f"-I{_prefix(installed) / 'include'}" in flags
+    assert "-lpfring" in flags
+    exe = tmp_path / "every_function_pc"
+    subprocess.run(["cc", *CFLAGS, str(PROGRAM), "-o", str(exe), *flags], check=True)
+    _run([str(exe)], {"LD_LIBRARY_PATH": str(_prefix(installed) / "lib")})
+
+
+def test_shared_library_exports_only_the_api(installed: Path) -> None:
+    so = _prefix(installed) / "lib/libpfring.so.8.8.0"
+    out = subprocess.run(["nm", "-D", "--defined-only", str(so)], check=True,
+                         capture_output=True, text=True).stdout
+    names = [line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()]
+    symbols = [n for n in names if n != "PFRING_8"]  # the version node
+    assert symbols, out
+    stray = [n for n in symbols if not (n.startswith("pfring_") or n == "gmt_to_local")]
+    assert stray == []
+    for wanted in ("pfring_open", "pfring_recv", "pfring_findalldevs", "pfring_parse_pkt"):
+        assert wanted in symbols
+    soname = subprocess.run(["objdump", "-p", str(so)], check=True, capture_output=True,
+                            text=True).stdout
+    assert "SONAME               libpfring.so.8" in soname
+
+
+def test_header_builds_as_cplusplus(installed: Path, tmp_path: Path) -> None:
+    if shutil.which("c++") is None:
+        pytest.skip("no C++ compiler")
+    src = tmp_path / "use.cc"
+    src.write_text(
+        "#include <pfring.h>\n"
+        "int main() { pfring *r = pfring_open(\"lo\", 128, PF_RING_PROMISC);\n"
+        "  return r ? r->fd + r->enabled + r->zc_device : 0; }\n"
+    )
+    subprocess.run(["c++", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
+                    f"-I{_prefix(installed) / 'include'}", str(src)], check=True)
+
+
+def test_pfcount_without_module(installed: Path) -> None:
+    p = _prefix(installed)
+    out = subprocess.run([str(p / "bin/pfcount"), "-i", "lo", "-N", "1"], capture_output=True,
+                         text=True, timeout=10)
+    assert out.returncode == 1
+    assert "pfring_open error" in out.stderr
+    assert "pf_ring.ko loaded" in out.stderr  # the library says what to do
+    listing = _run([str(p / "bin/pfcount"), "-L"])
+    assert any(line.split()[0] == "lo" for line in listing.splitlines()[1:])
+    devs = _run([str(p / "bin/alldevs")])
+    assert "Name: lo" in devs
