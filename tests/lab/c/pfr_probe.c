@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pfr_probe - opens a PF_RING socket with the UAPI header only, reads its ring by the
+ * protocol of linux/pf_ring.h and prints what it saw as one JSON object.
+ *
+ *   pfr_probe -i DEV [-c CAPLEN] [-s SLOTS] [-d rx|tx|both] [-w WATERMARK]
+ *             [-W WM_TIMEOUT_MS] [-n COUNT] [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE]
+ *             [-a APPL_NAME] [-o DUMP_FILE] [-g] [-m] [-P]
+ *
+ *   -n  stop once COUNT frames of ETHERTYPE (default 0x88b5; 0x0800 means pktgen's
+ *       UDP frames to 198.18.0.2) have been read
+ *   -I  stop when nothing came for IDLE_MS (after the first frame; default 2000)
+ *   -t  stop after TIMEOUT_MS in all (default 30000)
+ *   -o  write each matching frame: u32 len, u32 caplen, u16 queue, u8 dir, u8 pad, bytes
+ *   -g  wait for a line on stdin before reading anything (the ring fills meanwhile)
+ *   -P  take promiscuous mode
+ *   -m  poll-wake: block in poll() once, report what woke it and the unread count
+ *
+ * It prints "READY" on its own line once packets flow. On a failing call it prints
+ * {"error": "<step>", "errno": N} and exits 2.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pf_ring.h>
+
+#define ETH_P_ALL_ 0x0003
+
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t crc32_buf(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+	return c ^ 0xFFFFFFFFu;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fail(const char *step)
+{
+	int e = errno;
+
+	printf("{\"error\": \"%s\", \"errno\": %d}\n", step, e);
+	fflush(stdout);
+	exit(2);
+}
+
+static int set_u32(int fd, int opt, uint32_t v)
+{
+	return setsockopt(fd, SOL_PF_RING, opt, &v, sizeof(v));
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = NULL, *appl = NULL, *dump_path = NULL;
+	uint32_t caplen = 0, slots = 0, watermark = 0, wm_timeout = 0;
+	uint32_t direction = PF_RING_DIR_RX_AND_TX;
+	unsigned long count = 0, timeout_ms = 30000, idle_ms = 2000;
+	unsigned int ethertype = 0x88b5;
+	int promisc = 0, wait_stdin = 0, poll_wake = 0, opt, fd;
+	struct pf_ring_geometry geo;
+	struct pf_ring_stats st;
+	socklen_t len;
+	FILE *dump = NULL;
+	uint8_t *ring;
+	struct pf_ring_info *info;
+	uint64_t cons = 0, t0, last;
+	unsigned long recv = 0, match = 0, other = 0, rx = 0, tx = 0, q[8] = { 0 };
+	unsigned long long bytes = 0, wire_bytes = 0, crc_sum = 0;
+	unsigned long bad_hdr = 0, parsed_udp9 = 0;
+
+	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:gmP")) != -1) {
+		switch (opt) {
+		case 'i': dev = optarg; break;
+		case 'c': caplen = strtoul(optarg, NULL, 0); break;
+		case 's': slots = strtoul(optarg, NULL, 0); break;
+		case 'd':
+			direction = !strcmp(optarg, "rx") ? PF_RING_DIR_RX_ONLY :
+				    !strcmp(optarg, "tx") ? PF_RING_DIR_TX_ONLY :
+				    PF_RING_DIR_RX_AND_TX;
+			break;
+		case 'w': watermark = strtoul(optarg, NULL, 0); break;
+		case 'W': wm_timeout = strtoul(optarg, NULL, 0); break;
+		case 'n': count = strtoul(optarg, NULL, 0); break;
+		case 't': timeout_ms = strtoul(optarg, NULL, 0); break;
+		case 'I': idle_ms = strtoul(optarg, NULL, 0); break;
+		case 'e': ethertype = strtoul(optarg, NULL, 0); break;
+		case 'a': appl = optarg; break;
+		case 'o': dump_path = optarg; break;
+		case 'g': wait_stdin = 1; break;
+		case 'm': poll_wake = 1; break;
+		case 'P': promisc = 1; break;
+		default: return 1;
+		}
+	}
+	if (!dev)
+		return 1;
+	crc_init();
+
+	fd = socket(PF_RING_AF_DEFAULT, SOCK_RAW, htons(ETH_P_ALL_));
+	if (fd < 0)
+		fail("socket");
+	if (caplen && set_u32(fd, PF_RING_OPT_CAPLEN, caplen))
+		fail("caplen");
+	if (slots && set_u32(fd, PF_RING_OPT_SLOTS, slots))
+		fail("slots");
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, dev, strlen(dev)))
+		fail("bind");
+	if (appl && setsockopt(fd, SOL_PF_RING, PF_RING_OPT_APPL_NAME, appl, strlen(appl)))
+		fail("appl_name");
+	if (set_u32(fd, PF_RING_OPT_DIRECTION, direction))
+		fail("direction");
+	if (watermark && set_u32(fd, PF_RING_OPT_POLL_WATERMARK, watermark))
+		fail("watermark");
+	if (wm_timeout && set_u32(fd, PF_RING_OPT_POLL_WATERMARK_TIMEOUT, wm_timeout))
+		fail("watermark_timeout");
+	if (promisc && set_u32(fd, PF_RING_OPT_PROMISC, 1))
+		fail("promisc");
+	len = sizeof(geo);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_RING_GEOMETRY, &geo, &len))
+		fail("geometry");
+	ring = mmap(NULL, geo.mmap_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ring == MAP_FAILED)
+		fail("mmap");
+	info = (struct pf_ring_info *)ring;
+	if (info->abi_version != PF_RING_ABI_VERSION) {
+		errno = EPROTO;
+		fail("abi_version");
+	}
+	if (set_u32(fd, PF_RING_OPT_ENABLE, 1))
+		fail("enable");
+	if (dump_path) {
+		dump = fopen(dump_path, "wb");
+		if (!dump)
+			fail("dump");
+	}
+	printf("READY\n");
+	fflush(stdout);
+
+	if (poll_wake) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t start = now_ms(), prod;
+		int rc, so_error = 0, dev_errno = 0;
+		struct pf_ring_dev_info di;
+
+		rc = poll(&pfd, 1, (int)timeout_ms);
+		prod = __atomic_load_n(&info->prod, __ATOMIC_ACQUIRE);
+		len = sizeof(so_error);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
+		len = sizeof(di);
+		if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_DEV_INFO, &di, &len))
+			dev_errno = errno;
+		printf("{\"poll_rc\": %d, \"pollin\": %d, \"pollerr\": %d, \"unread\": %llu, "
+		       "\"elapsed_ms\": %llu, \"so_error\": %d, \"dev_info_errno\": %d}\n",
+		       rc, !!(pfd.revents & POLLIN), !!(pfd.revents & POLLERR),
+		       (unsigned long long)(prod - cons),
+		       (unsigned long long)(now_ms() - start), so_error, dev_errno);
+		return 0;
+	}
+
+	if (wait_stdin) {
+		char line[16];
+
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	}
+
+	t0 = last = now_ms();
+	for (;;) {
+		uint64_t prod = __atomic_load_n(&info->prod, __ATOMIC_ACQUIRE);	/* U1 */
+		uint64_t t = now_ms();
+
+		if (cons < prod)
+			last = t;
+
+		while (cons < prod) {	/* U2 */
+			struct pf_ring_slot_hdr *h = (struct pf_ring_slot_hdr *)
+				(ring + geo.slots_offset + (cons % geo.num_slots) * geo.slot_size);
+			const uint8_t *frame = (const uint8_t *)h + info->slot_hdr_size;
+			unsigned int type = h->caplen >= 14 ? frame[12] << 8 | frame[13] : 0;
+
+			/* IPv4: pktgen's UDP frames to 198.18.0.2 only */
+			if (type == 0x0800 && (h->caplen < 34 || frame[23] != 17 ||
+					       memcmp(frame + 30, "\xc6\x12\x00\x02", 4)))
+				type = 0;
+
+			recv++;
+			if (h->caplen > geo.caplen || h->caplen > h->len)
+				bad_hdr++;
+			if (type == ethertype) {
+				match++;
+				bytes += h->caplen;
+				wire_bytes += h->len;
+				crc_sum += crc32_buf(frame, h->caplen);
+				if (h->rx_direction == PF_RING_PKT_TX)
+					tx++;
+				else
+					rx++;
+				if (h->rx_queue < 8)
+					q[h->rx_queue]++;
+				if (h->parsed_valid && h->parsed.ip_version == 4 &&
+				    h->parsed.l3_proto == 17 && h->parsed.l4_dst_port == 9 &&
+				    h->parsed.l3_offset == 14 && h->parsed.l4_offset == 34 &&
+				    h->parsed.payload_offset == 42 && h->hash != 0)
+					parsed_udp9++;
+				if (dump) {
+					uint32_t hl[2] = { h->len, h->caplen };
+					uint16_t qu = h->rx_queue;
+					uint8_t d[2] = { h->rx_direction, 0 };
+
+					fwrite(hl, sizeof(hl), 1, dump);
+					fwrite(&qu, sizeof(qu), 1, dump);
+					fwrite(d, sizeof(d), 1, dump);
+					fwrite(frame, h->caplen, 1, dump);
+				}
+			} else {
+				other++;
+			}
+			cons++;
+		}
+		__atomic_store_n(&info->cons, cons, __ATOMIC_RELEASE);	/* U3 */
+
+		if (count && match >= count && t - last >= 300)
+			break;
+		if (t - t0 >= timeout_ms)
+			break;
+		if (recv && t - last >= idle_ms)
+			break;
+		{
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLERR))
+				break;
+		}
+	}
+
+	len = sizeof(st);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_STATS, &st, &len))
+		fail("stats");
+	if (dump)
+		fclose(dump);
+	printf("{\"recv\": %lu, \"match\": %lu, \"other\": %lu, \"bytes\": %llu, "
+	       "\"wire_bytes\": %llu, \"crc_sum\": %llu, \"rx\": %lu, \"tx\": %lu, "
+	       "\"queues\": [%lu, %lu, %lu, %lu], \"bad_hdr\": %lu, \"parsed_udp9\": %lu, "
+	       "\"stats_recv\": %llu, \"stats_drop\": %llu, \"info_drops\": %llu, "
+	       "\"num_slots\": %u, \"slot_size\": %u, \"caplen\": %u, \"mmap_len\": %llu}\n",
+	       recv, match, other, bytes, wire_bytes, crc_sum, rx, tx, q[0], q[1], q[2], q[3],
+	       bad_hdr, parsed_udp9, (unsigned long long)st.recv, (unsigned long long)st.drop,
+	       (unsigned long long)__atomic_load_n(&info->drops, __ATOMIC_RELAXED),
+	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len);
+	munmap(ring, geo.mmap_len);
+	close(fd);
+	return 0;
+}

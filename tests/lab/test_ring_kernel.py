@@ -1,0 +1,427 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""pf_ring.ko in standard mode, seen the way applications see it: a socket of family 13,
+its mmapped ring read by tests/lab/c/pfr_probe (the UAPI header only), and /proc.
+
+Every count is exact: the frames a ring saw are compared, byte for byte, with the ones
+that were sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pyroute2 import IPRoute
+
+from pfring.paths import build_root
+from pfring.testing.frames import Delivery, build_frame, frame_sizes
+from pfring.testing.plugin import LinkEnds, LoadedModules
+from pfring.testing.traffic import FrameSender, Pktgen, interface_mac
+
+PROBE = build_root() / "user" / "pfr_probe"
+PROC = Path("/proc/net/pf_ring")
+SIZES = (60, 61, 512, 1514)
+PACED_PPS = 3000
+VETH = ("pfrveth0", "pfrveth1")
+
+
+class Probe:
+    """pfr_probe running in the background; READY once its ring takes packets."""
+
+    def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
+        if not PROBE.is_file():
+            pytest.skip(f"{PROBE} is not built (invoke build)")
+        self.proc = subprocess.Popen([*prefix, str(PROBE), *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        self.ready = first == "READY"
+        self.early = None if self.ready else json.loads(first or "{}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def result(self, timeout: float = 120) -> dict[str, int]:
+        if self.early is not None:
+            self.proc.wait(timeout)
+            return self.early
+        out, _ = self.proc.communicate(timeout=timeout)
+        lines = [line for line in out.splitlines() if line.strip()]
+        assert lines, f"pfr_probe printed nothing (rc {self.proc.returncode})"
+        return json.loads(lines[-1])
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def probe_error(*args: str, prefix: tuple[str, ...] = ()) -> dict[str, int]:
+    probe = Probe(*args, prefix=prefix)
+    assert not probe.ready, "the probe opened a ring it should have been refused"
+    return probe.result()
+
+
+def lab_frames(tx_if: str, rx_if: str, count: int, stream: int = 7,
+               sizes: tuple[int, ...] = SIZES) -> list[bytes]:
+    dst, src = interface_mac(rx_if), interface_mac(tx_if)
+    return [build_frame(dst, src, stream, seq, size)
+            for seq, size in enumerate(frame_sizes(count, sizes))]
+
+
+def send(tx_if: str, frames: list[bytes]) -> None:
+    sender = FrameSender(tx_if)
+    try:
+        for frame in frames:
+            sender.send(frame)
+    finally:
+        sender.close()
+
+
+def read_dump(path: Path) -> list[tuple[int, int, int, bytes]]:
+    """(len, queue, direction, bytes) of each frame pfr_probe wrote."""
+    data = path.read_bytes()
+    out, off = [], 0
+    while off < len(data):
+        length, caplen, queue, direction, _ = struct.unpack_from("=IIHBB", data, off)
+        off += 12
+        out.append((length, queue, direction, data[off:off + caplen]))
+        off += caplen
+    return out
+
+
+def crc_sum(frames: list[bytes]) -> int:
+    return sum(zlib.crc32(f) for f in frames)
+
+
+def assert_exact(result: dict[str, int], dump: Path, frames: list[bytes], stream: int = 7) -> None:
+    """The ring saw each frame once, unaltered, and nothing was dropped."""
+    delivery = Delivery(stream, len(frames), sum(len(f) for f in frames))
+    for length, _, _, frame in read_dump(dump):
+        assert length == len(frame)
+        delivery.add(frame)
+    assert delivery.exact, delivery.summary()
+    assert result["match"] == len(frames)
+    assert result["bytes"] == result["wire_bytes"] == sum(len(f) for f in frames)
+    assert result["crc_sum"] == crc_sum(frames)
+    assert result["stats_drop"] == 0 and result["bad_hdr"] == 0
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str]]:
+    """A quiet veth pair (no IPv6, so nothing but what a test sends crosses it)."""
+    with IPRoute() as ipr:
+        for name in VETH:
+            if ipr.link_lookup(ifname=name):
+                ipr.link("del", index=ipr.link_lookup(ifname=name)[0])
+        ipr.link("add", ifname=VETH[0], kind="veth", peer=VETH[1])
+        for name in VETH:
+            Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
+            ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
+        try:
+            yield VETH
+        finally:
+            if ipr.link_lookup(ifname=VETH[0]):
+                ipr.link("del", index=ipr.link_lookup(ifname=VETH[0])[0])
+
+
+LoadPfRing = Callable[..., str]
+
+
+# ---- delivery ---------------------------------------------------------------------
+
+
+def test_frames_arrive_exactly_once_on_each_link(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, tmp_path: Path
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 300)
+    dump = tmp_path / "dump"
+    probe = Probe("-i", link_ifs.rx, "-d", "rx", "-n", str(len(frames)), "-o", str(dump))
+    assert probe.ready, probe.early
+    send(link_ifs.tx, frames)
+    assert_exact(probe.result(), dump, frames)
+
+
+def test_frames_arrive_exactly_once_on_veth(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(veth[0], veth[1], 500)
+    dump = tmp_path / "dump"
+    probe = Probe("-i", veth[1], "-n", str(len(frames)), "-o", str(dump))
+    assert probe.ready, probe.early
+    send(veth[0], frames)
+    result = probe.result()
+    assert_exact(result, dump, frames)
+    assert result["rx"] == len(frames) and result["tx"] == 0
+
+
+def test_two_rings_on_one_device_both_get_everything(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(veth[0], veth[1], 400)
+    dumps = [tmp_path / "a", tmp_path / "b"]
+    probes = [Probe("-i", veth[1], "-n", str(len(frames)), "-o", str(d)) for d in dumps]
+    assert all(p.ready for p in probes)
+    send(veth[0], frames)
+    for probe, dump in zip(probes, dumps):
+        assert_exact(probe.result(), dump, frames)
+
+
+@pytest.mark.require_driver("igb")
+@pytest.mark.require_queues(2)
+def test_device_at_queue_sees_only_its_queue(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds
+) -> None:
+    pf_ring_module()
+    count = 2000
+    args = ("-e", "0x0800", "-n", str(count), "-I", "4000", "-t", "120000")
+    whole = Probe("-i", link_ifs.rx, *args)
+    q0 = Probe("-i", f"{link_ifs.rx}@0", *args)
+    q1 = Probe("-i", f"{link_ifs.rx}@1", *args)
+    assert whole.ready and q0.ready and q1.ready
+    gen = Pktgen(link_ifs.tx)
+    try:
+        gen.configure(count, 128, interface_mac(link_ifs.rx), rate_pps=PACED_PPS, sources=200)
+        sent = gen.run().sent
+    finally:
+        gen.close()
+    assert sent == count
+    r_all, r0, r1 = whole.result(), q0.result(), q1.result()
+    assert r_all["match"] == count, r_all
+    assert r0["match"] + r1["match"] == count, (r0, r1)
+    assert r0["match"] > 0 and r1["match"] > 0, (r0, r1)
+    assert r0["queues"][0] == r0["match"] and r1["queues"][1] == r1["match"]
+    assert r_all["queues"][0] == r0["match"] and r_all["queues"][1] == r1["match"]
+    # parsed in the kernel: IPv4, UDP to port 9, offsets 14/34/42, a flow hash
+    assert r_all["parsed_udp9"] == count
+    assert r_all["stats_drop"] == 0
+
+
+def test_any_sees_every_device(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+) -> None:
+    pf_ring_module(enable_tx_capture=1)
+    frames = lab_frames(veth[0], veth[1], 200)
+    rx_only = Probe("-i", "any", "-d", "rx", "-n", str(len(frames)), "-o", str(tmp_path / "rx"))
+    both = Probe("-i", "any", "-n", str(2 * len(frames)), "-I", "3000")
+    assert rx_only.ready and both.ready
+    send(veth[0], frames)
+    assert_exact(rx_only.result(), tmp_path / "rx", frames)
+    result = both.result()
+    assert (result["match"], result["rx"], result["tx"]) == (400, 200, 200), result
+
+
+@pytest.mark.parametrize("tx_capture", [0, 1])
+def test_tx_capture_follows_the_module_parameter(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str], tx_capture: int, tmp_path: Path
+) -> None:
+    pf_ring_module(enable_tx_capture=tx_capture)
+    info = (PROC / "info").read_text()
+    assert ("Yes [RX+TX]" if tx_capture else "No [RX only]") in info
+    frames = lab_frames(veth[0], veth[1], 100)
+    dump = tmp_path / "tx"
+    probe = Probe("-i", veth[0], "-n", str(len(frames)), "-t", "8000", "-o", str(dump))
+    assert probe.ready
+    send(veth[0], frames)
+    result = probe.result()
+    if tx_capture:
+        assert_exact(result, dump, frames)
+        assert result["tx"] == len(frames) and result["rx"] == 0
+    else:
+        assert result["match"] == 0, result
+
+
+def test_caplen_truncates_frames(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(veth[0], veth[1], 120)
+    dump = tmp_path / "dump"
+    probe = Probe("-i", veth[1], "-c", "100", "-n", str(len(frames)), "-o", str(dump))
+    assert probe.ready
+    send(veth[0], frames)
+    result = probe.result()
+    assert result["caplen"] == 100 and result["slot_size"] % 64 == 0
+    got = read_dump(dump)
+    assert [(length, data) for length, _, _, data in got] == [
+        (len(f), f[:100]) for f in frames
+    ]
+    assert result["bytes"] == sum(min(len(f), 100) for f in frames)
+    assert result["wire_bytes"] == sum(len(f) for f in frames)
+
+
+def test_tiny_ring_counts_every_frame_kept_or_dropped(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pf_ring_module(min_num_slots=16)
+    frames = lab_frames(veth[0], veth[1], 300)
+    probe = Probe("-i", veth[1], "-s", "16", "-g", "-I", "1000")
+    assert probe.ready
+    send(veth[0], frames)
+    time.sleep(1)
+    probe.go()
+    result = probe.result()
+    assert result["num_slots"] == 16
+    assert result["match"] == result["recv"] == result["stats_recv"] == 16, result
+    assert result["stats_recv"] + result["stats_drop"] == len(frames), result
+    assert result["info_drops"] == result["stats_drop"]
+
+
+# ---- poll ---------------------------------------------------------------------------
+
+
+def test_poll_wakes_at_the_watermark(pf_ring_module: LoadPfRing, veth: tuple[str, str]) -> None:
+    pf_ring_module()
+    frames = lab_frames(veth[0], veth[1], 8)
+    probe = Probe("-i", veth[1], "-m", "-w", "8", "-t", "30000")
+    assert probe.ready
+    send(veth[0], frames[:7])
+    time.sleep(2)
+    assert probe.proc.poll() is None, "poll() returned below the watermark"
+    send(veth[0], frames[7:])
+    result = probe.result()
+    assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["pollerr"] == 0
+    assert result["unread"] == 8
+
+
+def test_poll_wakes_after_the_watermark_timeout(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(veth[0], veth[1], 3)
+    probe = Probe("-i", veth[1], "-m", "-w", "100", "-W", "500", "-t", "30000")
+    assert probe.ready
+    send(veth[0], frames)
+    result = probe.result()
+    assert result["poll_rc"] == 1 and result["pollin"] == 1, result
+    assert result["unread"] == 3
+    assert result["elapsed_ms"] < 20000
+
+
+def test_device_deleted_under_a_blocked_reader(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pf_ring_module()
+    probe = Probe("-i", veth[1], "-m", "-t", "60000")
+    assert probe.ready
+    time.sleep(0.5)
+    with IPRoute() as ipr:
+        ipr.link("del", index=ipr.link_lookup(ifname=veth[0])[0])
+    result = probe.result()
+    assert result["pollerr"] == 1, result
+    assert result["so_error"] == errno.ENODEV
+    assert result["dev_info_errno"] == errno.ENODEV
+
+
+# ---- lifetime ---------------------------------------------------------------------
+
+
+def test_kill_9_while_capturing_then_rmmod(
+    kernel_modules: LoadedModules, pf_ring_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pf_ring_module()
+    probe = Probe("-i", veth[1], "-P", "-t", "60000")
+    assert probe.ready
+    promisc = int(Path(f"/sys/class/net/{veth[1]}/flags").read_text(), 16) & 0x100
+    assert promisc, "PF_RING_OPT_PROMISC did not set IFF_PROMISC"
+    send(veth[0], lab_frames(veth[0], veth[1], 50))
+    os.kill(probe.pid, signal.SIGKILL)
+    probe.proc.wait()
+    flags = int(Path(f"/sys/class/net/{veth[1]}/flags").read_text(), 16)
+    assert not flags & 0x100, "promiscuous mode was not given back"
+    kernel_modules.unload_all()
+    assert not Path("/sys/module/pf_ring").exists()
+
+
+# ---- refusals ---------------------------------------------------------------------
+
+
+def test_unprivileged_open_is_refused(pf_ring_module: LoadPfRing) -> None:
+    pf_ring_module()
+    result = probe_error("-i", "lo", prefix=("capsh", "--drop=cap_net_raw", "--"))
+    assert result == {"error": "socket", "errno": errno.EPERM}
+
+
+def test_bad_device_and_bad_caplen(pf_ring_module: LoadPfRing) -> None:
+    pf_ring_module()
+    assert probe_error("-i", "nosuchdev0") == {"error": "bind", "errno": errno.ENODEV}
+    assert probe_error("-i", "lo,nosuchdev0") == {"error": "bind", "errno": errno.ENODEV}
+    for caplen in ("0", "65536"):
+        assert probe_error("-i", "lo", "-c", caplen) == {"error": "caplen",
+                                                         "errno": errno.EINVAL}
+
+
+@pytest.mark.parametrize("params", [
+    {"min_num_slots": 15}, {"min_num_slots": (1 << 20) + 1}, {"enable_tx_capture": 2},
+    {"quick_mode": 2},
+])
+def test_bad_module_parameters_are_refused(
+    pf_ring_module: LoadPfRing, params: dict[str, int]
+) -> None:
+    with pytest.raises(OSError) as refused:
+        pf_ring_module(**params)
+    assert refused.value.errno == errno.EINVAL
+    assert not Path("/sys/module/pf_ring").exists()
+
+
+# ---- /proc --------------------------------------------------------------------------
+
+
+def proc_fields(path: Path) -> dict[str, str]:
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)}
+
+
+def test_proc_files_match_the_open_rings(
+    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pf_ring_module()
+    info = proc_fields(PROC / "info")
+    assert info["Socket family"] == "13"
+    assert info["Total rings"] == "0"
+    assert info["Ring slots"] == "4096"
+    assert (PROC / "dev" / veth[1] / "info").is_file()
+    assert proc_fields(PROC / "dev" / veth[1] / "info")["Name"] == veth[1]
+
+    probe = Probe("-i", veth[1], "-a", "proctest", "-g", "-I", "500")
+    other = Probe("-i", veth[0], "-a", "proctest2", "-s", "8192", "-g", "-I", "500")
+    assert probe.ready and other.ready
+    send(veth[0], lab_frames(veth[0], veth[1], 5))
+    time.sleep(0.5)
+    assert proc_fields(PROC / "info")["Total rings"] == "2"
+    files = sorted(p.name for p in PROC.iterdir() if re.fullmatch(r"\d+-.+\.\d+", p.name))
+    assert len(files) == 2, files
+    mine = proc_fields(next(PROC.glob(f"{probe.pid}-{veth[1]}.*")))
+    assert mine["Pid"] == str(probe.pid)
+    assert mine["Appl. Name"] == "proctest"
+    assert mine["Bound Device(s)"] == veth[1]
+    assert mine["Num Slots"] == "4096"
+    assert mine["Free Slots"] == "4091"
+    assert mine["Tot Packets"] == "5" and mine["Tot Pkt Lost"] == "0"
+    theirs = proc_fields(next(PROC.glob(f"{other.pid}-{veth[0]}.*")))
+    assert theirs["Appl. Name"] == "proctest2" and theirs["Num Slots"] == "8192"
+    probe.go()
+    other.go()
+    probe.result()
+    other.result()
+    assert proc_fields(PROC / "info")["Total rings"] == "0"
+    assert not [p for p in PROC.iterdir() if re.fullmatch(r"\d+-.+\.\d+", p.name)]
