@@ -131,7 +131,7 @@ pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags)
 	ring->fd = -1;
 	p->wake_fd = -1;
 	p->flags = flags;
-	p->caplen = caplen > MAX_CAPLEN ? MAX_CAPLEN : caplen;
+	p->caplen = caplen > 65535 ? 65535 : caplen;	/* the largest frame the kernel keeps */
 	p->poll_duration = DEFAULT_POLL_DURATION;
 	p->device_name = strdup(device_name);
 	if (!p->device_name) {

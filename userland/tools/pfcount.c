@@ -231,8 +231,6 @@ int main(int argc, char *argv[])
 	pfring_version(ring, &version);
 	fprintf(stderr, "Using PF_RING v.%u.%u.%u\n", (version >> 16) & 0xFF,
 		(version >> 8) & 0xFF, version & 0xFF);
-	fprintf(stderr, "Capturing from %s [caplen %d, ring id %u]\n", device,
-		pfring_get_caplen(ring), pfring_get_ring_id(ring));
 
 	pfring_set_application_name(ring, (char *)"pfcount");
 	if (pfring_set_direction(ring, (packet_direction)direction) < 0)
@@ -254,6 +252,9 @@ int main(int argc, char *argv[])
 		pfring_close(ring);
 		return 1;
 	}
+	/* the ring takes packets from here on (tests wait for this line) */
+	fprintf(stderr, "Capturing from %s [caplen %d, ring id %u]\n", device,
+		pfring_get_caplen(ring), pfring_get_ring_id(ring));
 	gettimeofday(&start_time, NULL);
 	pthread_create(&stats_tid, NULL, stats_thread, NULL);
 

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * pfring_reader - reads lab frames through libpfring (never the ring directly) and
+ * prints, for each ring, one JSON object of exact counts.
+ *
+ *   pfring_reader -i DEV [-i DEV2 ...] [-n COUNT] [-m zc|copy|burst|loop] [-c CAPLEN]
+ *                 [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE] [-L] [-R]
+ *
+ * Each -i opens one ring (several rings live in one process, one thread each). A ring
+ * stops after COUNT frames of ETHERTYPE (default 0x88b5), or IDLE_MS without any frame
+ * (after the first), or TIMEOUT_MS in all: the main thread calls pfring_breakloop().
+ * -m: zc (pfring_recv, buffer_len 0: a pointer into the ring), copy (pfring_recv into a
+ * buffer), burst (pfring_recv_burst), loop (pfring_loop). -L opens with
+ * PF_RING_LONG_HEADER and checks the parsed headers; -R with PF_RING_REENTRANT.
+ *
+ * Prints READY once every ring is enabled, then one line per ring:
+ *   {"dev": .., "match": N, "bytes": B, "caplen_bytes": C, "crc_sum": S, "corrupt": ..,
+ *    "foreign": .., "dups": .., "bad_hdr": .., "bad_parse": .., "stats_recv": ..,
+ *    "stats_drop": .., "ifindex": .., "rc": ..}
+ * crc_sum is the sum of the CRC-32 of each whole matching frame (order-independent).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "pfring.h"
+
+#define MAX_RINGS	8
+#define MAX_SEQ		(1u << 20)
+
+enum mode { MODE_ZC, MODE_COPY, MODE_BURST, MODE_LOOP };
+
+struct reader {
+	const char *dev;
+	pfring *ring;
+	pthread_t tid;
+	int ifindex;
+	int rc;
+	_Atomic unsigned long long match;
+	_Atomic int done;
+	unsigned long long bytes, caplen_bytes, crc_sum, corrupt, foreign, dups, bad_hdr,
+		bad_parse;
+	uint8_t *seen;
+};
+
+static uint32_t crc_table[256];
+static enum mode mode = MODE_ZC;
+static unsigned long long want;
+static uint16_t ethertype = 0x88B5;
+static int long_header;
+
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
+}
+
+static uint32_t crc32_update(uint32_t c, const uint8_t *p, size_t n)
+{
+	while (n--)
+		c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
+	return c;
+}
+
+static uint32_t crc32_buf(const uint8_t *p, size_t n)
+{
+	return crc32_update(0xFFFFFFFFu, p, n) ^ 0xFFFFFFFFu;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One frame: counted, checked against its own CRC and the header libpfring gave. */
+static void take(struct reader *r, const struct pfring_pkthdr *h, const uint8_t *p)
+{
+	uint32_t c;
+
+	if (h->caplen < 14 || ((p[12] << 8) | p[13]) != ethertype) {
+		r->foreign++;
+		return;
+	}
+	if (h->caplen > h->len || h->len < 60 ||
+	    h->extended_hdr.timestamp_ns / 1000000000ULL != (u_int64_t)h->ts.tv_sec ||
+	    (h->extended_hdr.timestamp_ns % 1000000000ULL) / 1000 != (u_int64_t)h->ts.tv_usec ||
+	    h->extended_hdr.rx_direction != 1 || h->extended_hdr.if_index != r->ifindex)
+		r->bad_hdr++;
+	if (long_header) {
+		const struct pkt_parsing_info *pi = &h->extended_hdr.parsed_pkt;
+
+		if (pi->eth_type != ethertype || memcmp(pi->dmac, p, 6) != 0 ||
+		    memcmp(pi->smac, p + 6, 6) != 0 || pi->offset.l3_offset != 14)
+			r->bad_parse++;
+	}
+	r->bytes += h->len;
+	r->caplen_bytes += h->caplen;
+	if (h->caplen == h->len) {
+		r->crc_sum += crc32_buf(p, h->caplen);
+		/* a lab frame: "PFLB", stream, seq, then the CRC-32 of all but its own field */
+		if (h->caplen >= 30 && memcmp(p + 14, "PFLB", 4) == 0) {
+			uint32_t seq = rd32(p + 22);
+
+			c = crc32_update(0xFFFFFFFFu, p, 26);
+			c = crc32_update(c, p + 30, h->caplen - 30) ^ 0xFFFFFFFFu;
+			if (c != rd32(p + 26))
+				r->corrupt++;
+			if (seq < MAX_SEQ) {
+				if (r->seen[seq])
+					r->dups++;
+				r->seen[seq] = 1;
+			}
+		}
+	}
+	atomic_fetch_add(&r->match, 1);
+}
+
+static int reached(struct reader *r)
+{
+	return want && atomic_load(&r->match) >= want;
+}
+
+static void loop_cb(const struct pfring_pkthdr *h, const u_char *p, const u_char *user)
+{
+	struct reader *r = (struct reader *)user;
+
+	take(r, h, p);
+	if (reached(r))
+		pfring_breakloop(r->ring);
+}
+
+static void *read_ring(void *arg)
+{
+	struct reader *r = arg;
+	static __thread u_char buf[65536];
+	pfring_packet_info pkts[32];
+	struct pfring_pkthdr h;
+	u_char *p;
+	int rc = 0, i;
+
+	if (mode == MODE_LOOP) {
+		rc = pfring_loop(r->ring, loop_cb, (const u_char *)r, 1);
+		r->rc = rc;
+		atomic_store(&r->done, 1);
+		return NULL;
+	}
+	while (!reached(r)) {
+		switch (mode) {
+		case MODE_ZC:
+			rc = pfring_recv(r->ring, &p, 0, &h, 1);
+			if (rc > 0)
+				take(r, &h, p);
+			break;
+		case MODE_COPY:
+			p = buf;
+			rc = pfring_recv(r->ring, &p, sizeof(buf), &h, 1);
+			if (rc > 0)
+				take(r, &h, p);
+			break;
+		case MODE_BURST:
+			rc = pfring_recv_burst(r->ring, pkts, 32, 1);
+			for (i = 0; i < rc; i++) {
+				memset(&h, 0, sizeof(h));
+				h.ts = pkts[i].ts;
+				h.caplen = pkts[i].caplen;
+				h.len = pkts[i].len;
+				h.extended_hdr.timestamp_ns = (u_int64_t)pkts[i].ts.tv_sec * 1000000000ULL +
+					(u_int64_t)pkts[i].ts.tv_usec * 1000;
+				h.extended_hdr.rx_direction = 1;
+				h.extended_hdr.if_index = r->ifindex;
+				if (long_header)
+					pfring_parse_pkt(pkts[i].data, &h, 4, 0, 0);
+				take(r, &h, pkts[i].data);
+			}
+			break;
+		default:
+			break;
+		}
+		if (rc < 0)
+			break;
+		if (rc == 0)	/* woken by pfring_breakloop() */
+			break;
+	}
+	r->rc = rc < 0 ? rc : 0;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+int main(int argc, char *argv[])
+{
+	struct reader readers[MAX_RINGS];
+	int nr = 0, i, c, all_done, reentrant = 0;
+	u_int32_t caplen = 1536;
+	uint64_t timeout_ms = 30000, idle_ms = 2000, start, last_change;
+	unsigned long long last_total = 0;
+
+	memset(readers, 0, sizeof(readers));
+	while ((c = getopt(argc, argv, "i:n:m:c:t:I:e:LR")) != -1) {
+		switch (c) {
+		case 'i':
+			if (nr == MAX_RINGS)
+				return 2;
+			readers[nr++].dev = optarg;
+			break;
+		case 'n': want = strtoull(optarg, NULL, 0); break;
+		case 'm':
+			mode = !strcmp(optarg, "copy") ? MODE_COPY : !strcmp(optarg, "burst") ?
+			       MODE_BURST : !strcmp(optarg, "loop") ? MODE_LOOP : MODE_ZC;
+			break;
+		case 'c': caplen = (u_int32_t)strtoul(optarg, NULL, 0); break;
+		case 't': timeout_ms = strtoull(optarg, NULL, 0); break;
+		case 'I': idle_ms = strtoull(optarg, NULL, 0); break;
+		case 'e': ethertype = (uint16_t)strtoul(optarg, NULL, 0); break;
+		case 'L': long_header = 1; break;
+		case 'R': reentrant = 1; break;
+		default: return 2;
+		}
+	}
+	if (nr == 0)
+		return 2;
+	crc_init();
+	for (i = 0; i < nr; i++) {
+		struct reader *r = &readers[i];
+		u_int32_t flags = (long_header ? PF_RING_LONG_HEADER : 0) |
+				  (reentrant ? PF_RING_REENTRANT : 0);
+
+		r->seen = calloc(MAX_SEQ, 1);
+		r->ring = pfring_open(r->dev, caplen, flags);
+		if (!r->ring) {
+			printf("{\"error\": \"pfring_open\", \"dev\": \"%s\", \"errno\": %d}\n",
+			       r->dev, errno);
+			return 2;
+		}
+		if (pfring_get_bound_device_ifindex(r->ring, &r->ifindex) < 0 ||
+		    pfring_set_direction(r->ring, rx_only_direction) < 0 ||
+		    pfring_set_poll_duration(r->ring, 100) < 0 ||
+		    pfring_set_application_name(r->ring, (char *)"pfring_reader") < 0) {
+			printf("{\"error\": \"setup\", \"dev\": \"%s\", \"errno\": %d}\n", r->dev,
+			       errno);
+			return 2;
+		}
+		if (pfring_enable_ring(r->ring) < 0 || !r->ring->enabled) {
+			printf("{\"error\": \"enable\", \"dev\": \"%s\", \"errno\": %d}\n", r->dev,
+			       errno);
+			return 2;
+		}
+	}
+	printf("READY\n");
+	fflush(stdout);
+
+	for (i = 0; i < nr; i++)
+		pthread_create(&readers[i].tid, NULL, read_ring, &readers[i]);
+	start = last_change = now_ms();
+	for (;;) {
+		unsigned long long total = 0;
+
+		all_done = 1;
+		for (i = 0; i < nr; i++) {
+			total += atomic_load(&readers[i].match);
+			all_done &= atomic_load(&readers[i].done);
+		}
+		if (all_done)
+			break;
+		if (total != last_total) {
+			last_total = total;
+			last_change = now_ms();
+		}
+		if (now_ms() - start > timeout_ms || (total && now_ms() - last_change > idle_ms))
+			break;
+		usleep(10000);
+	}
+	for (i = 0; i < nr; i++)
+		pfring_breakloop(readers[i].ring);
+	for (i = 0; i < nr; i++) {
+		struct reader *r = &readers[i];
+		pfring_stat st = { 0, 0, 0 };
+
+		pthread_join(r->tid, NULL);
+		pfring_stats(r->ring, &st);
+		printf("{\"dev\": \"%s\", \"match\": %llu, \"bytes\": %llu, \"caplen_bytes\": %llu, "
+		       "\"crc_sum\": %llu, \"corrupt\": %llu, \"foreign\": %llu, \"dups\": %llu, "
+		       "\"bad_hdr\": %llu, \"bad_parse\": %llu, \"stats_recv\": %llu, "
+		       "\"stats_drop\": %llu, \"ifindex\": %d, \"caplen\": %d, \"rc\": %d}\n",
+		       r->dev, atomic_load(&r->match), r->bytes, r->caplen_bytes, r->crc_sum,
+		       r->corrupt, r->foreign, r->dups, r->bad_hdr, r->bad_parse,
+		       (unsigned long long)st.recv, (unsigned long long)st.drop, r->ifindex,
+		       pfring_get_caplen(r->ring), r->rc);
+		pfring_close(r->ring);
+		free(r->seen);
+	}
+	return 0;
+}

@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""libpfring over pf_ring.ko, seen the way applications see it: pfcount, and a C program
+(tests/lab/c/pfring_reader.c) that reads through the pfring_* API only.
+
+Every count is exact: what a ring saw is compared with what was sent, frame by frame
+(each lab frame carries its own CRC-32) and byte by byte.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pfring.paths import build_root
+from pfring.testing.frames import Delivery, build_frame, frame_sizes
+from pfring.testing.labfile import Lab
+from pfring.testing.plugin import LinkEnds
+from pfring.testing.traffic import FrameSender, interface_mac, wait_for_carrier
+
+USER = build_root() / "user"
+PFCOUNT = USER / "bin" / "pfcount"
+READER = USER / "pfring_reader"
+SIZES = (60, 61, 512, 1514)
+LoadPfRing = Callable[..., str]
+
+
+def need(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"{path} is not built (invoke build)")
+    return path
+
+
+def lab_frames(tx_if: str, rx_if: str, count: int, stream: int) -> list[bytes]:
+    dst, src = interface_mac(rx_if), interface_mac(tx_if)
+    return [build_frame(dst, src, stream, seq, size)
+            for seq, size in enumerate(frame_sizes(count, SIZES))]
+
+
+def send(tx_if: str, frames: list[bytes]) -> None:
+    sender = FrameSender(tx_if)
+    try:
+        for frame in frames:
+            sender.send(frame)
+    finally:
+        sender.close()
+
+
+def crc_sum(frames: list[bytes]) -> int:
+    return sum(zlib.crc32(f) for f in frames)
+
+
+@pytest.fixture
+def quiet() -> Iterator[Callable[..., None]]:
+    """Turns IPv6 off on interfaces (restored after), so that nothing but what a test
+    sends crosses them: pfcount counts every frame."""
+    saved: list[tuple[Path, str]] = []
+
+    def quiet_ifs(*names: str) -> None:
+        for name in names:
+            knob = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
+            if knob.exists():
+                saved.append((knob, knob.read_text()))
+                knob.write_text("1\n")
+
+    yield quiet_ifs
+    for knob, value in reversed(saved):
+        knob.write_text(value)
+
+
+class Reader:
+    """pfring_reader in the background; READY once its rings are enabled."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([str(need(READER)), *args], stdout=subprocess.PIPE,
+                                     text=True)
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        if first != "READY":
+            self.proc.kill()
+            self.proc.wait()
+            pytest.fail(f"pfring_reader did not start: {first!r}")
+
+    def results(self, timeout: float = 120) -> dict[str, dict[str, int]]:
+        out, _ = self.proc.communicate(timeout=timeout)
+        assert self.proc.returncode == 0, out
+        rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        return {row["dev"]: row for row in rows}
+
+
+def assert_exact(row: dict[str, int], frames: list[bytes]) -> None:
+    assert row["rc"] == 0, row
+    assert row["match"] == len(frames), row
+    assert row["bytes"] == row["caplen_bytes"] == sum(len(f) for f in frames), row
+    assert row["crc_sum"] == crc_sum(frames), row
+    assert row["corrupt"] == row["dups"] == row["bad_hdr"] == row["bad_parse"] == 0, row
+    assert row["stats_drop"] == 0, row
+
+
+def read_pcap(path: Path) -> list[tuple[int, bytes]]:
+    """(wire length, bytes) of each record of a classic pcap file (Ethernet)."""
+    data = path.read_bytes()
+    magic, major, minor, _, _, _, linktype = struct.unpack_from("=IHHiIII", data)
+    assert (magic, major, minor, linktype) == (0xA1B2C3D4, 2, 4, 1)
+    out, off = [], 24
+    while off < len(data):
+        _, _, caplen, length = struct.unpack_from("=IIII", data, off)
+        off += 16
+        out.append((length, data[off:off + caplen]))
+        off += caplen
+    return out
+
+
+def final_stats(stderr: str) -> tuple[int, int]:
+    """Packets and bytes of pfcount's last statistics block."""
+    found = re.findall(r"^([\d']+) pkts - ([\d']+) bytes", stderr, re.MULTILINE)
+    assert found, stderr
+    pkts, nbytes = found[-1]
+    return int(pkts.replace("'", "")), int(nbytes.replace("'", ""))
+
+
+# ---- pfcount ------------------------------------------------------------------------
+
+
+def test_pfcount_counts_exactly_the_frames_sent(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None], tmp_path: Path
+) -> None:
+    pf_ring_module()
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 400, stream=11)
+    pcap = tmp_path / "out.pcap"
+    proc = subprocess.Popen(
+        [str(need(PFCOUNT)), "-i", link_ifs.rx, "-e", "1", "-N", str(len(frames)), "-o",
+         str(pcap)], stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # the ring is enabled once pfcount says it is capturing
+        seen.append(line)
+        if line.startswith("Capturing from"):
+            break
+    else:
+        pytest.fail(f"pfcount did not start: {''.join(seen)}")
+    send(link_ifs.tx, frames)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert final_stats(err) == (len(frames), sum(len(f) for f in frames))
+    assert re.search(rf"Absolute Stats: \[{len(frames):,} pkts rcvd\]\[0 pkts dropped\]"
+                     .replace(",", "'"), err), err
+
+    delivery = Delivery(11, len(frames), sum(len(f) for f in frames))
+    records = read_pcap(pcap)
+    for length, frame in records:
+        assert length == len(frame)
+        delivery.add(frame)
+    assert delivery.exact, delivery.summary()
+    assert sorted(frame for _, frame in records) == sorted(frames)
+
+
+def test_pfcount_stops_on_sigterm_with_final_stats(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None]
+) -> None:
+    pf_ring_module()
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 50, stream=12)
+    proc = subprocess.Popen([str(need(PFCOUNT)), "-i", link_ifs.rx, "-e", "1"],
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("Capturing from"):
+            break
+    send(link_ifs.tx, frames)
+    time.sleep(2)
+    proc.terminate()  # a blocked pfring_recv() returns 0 through pfring_breakloop()
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert final_stats(err) == (len(frames), sum(len(f) for f in frames))
+
+
+# ---- the API, from C ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode,flags", [
+    ("zc", ()), ("zc", ("-L",)), ("copy", ()), ("burst", ()), ("loop", ("-L", "-R")),
+])
+def test_reader_sees_each_frame_once_unaltered(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, mode: str, flags: tuple[str, ...]
+) -> None:
+    pf_ring_module()
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 300, stream=13)
+    reader = Reader("-i", link_ifs.rx, "-m", mode, *flags, "-n", str(len(frames)))
+    send(link_ifs.tx, frames)
+    assert_exact(reader.results()[link_ifs.rx], frames)
+
+
+def test_caplen_cuts_frames(pf_ring_module: LoadPfRing, link_ifs: LinkEnds) -> None:
+    pf_ring_module()
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 100, stream=14)
+    reader = Reader("-i", link_ifs.rx, "-c", "128", "-n", str(len(frames)))
+    send(link_ifs.tx, frames)
+    row = reader.results()[link_ifs.rx]
+    assert row["caplen"] == 128
+    assert row["match"] == len(frames)
+    assert row["bytes"] == sum(len(f) for f in frames)
+    assert row["caplen_bytes"] == sum(min(len(f), 128) for f in frames)
+    assert row["bad_hdr"] == 0
+
+
+def test_two_rings_in_one_process(pf_ring_module: LoadPfRing, lab: Lab) -> None:
+    """One ring per link's receiving end, one thread each, in a single process: each
+    sees its own link's frames, exactly, and nothing of the other's."""
+    pf_ring_module()
+    ends = [(link.tx.interface(), link.rx.interface()) for link in lab.links]
+    wait_for_carrier([name for pair in ends for name in pair])
+    if len(ends) < 2:
+        pytest.skip("the lab has a single link")
+    ends = ends[:2]
+    streams = {rx: 20 + i for i, (_, rx) in enumerate(ends)}
+    sent = {rx: lab_frames(tx, rx, 200, streams[rx]) for tx, rx in ends}
+    args = [a for _, rx in ends for a in ("-i", rx)]
+    reader = Reader(*args, "-n", "200")
+    for tx, rx in ends:
+        send(tx, sent[rx])
+    results = reader.results()
+    for _, rx in ends:
+        assert_exact(results[rx], sent[rx])
