@@ -439,6 +439,7 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 	sock_poll_wait(file, sock, wait);
 	if (READ_ONCE(sk->sk_err) || pfr_flag_test(ps, PFR_F_DEV_GONE))
 		mask |= EPOLLERR;
+	/* Paired with smp_store_release() in pfr_ring_alloc() */
 	if (!smp_load_acquire(&ps->ring))
 		return mask;
 

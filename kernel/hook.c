@@ -13,6 +13,7 @@
 #include <linux/rculist.h>
 #include "pf_ring_int.h"
 
+/* Serialises writers of pfr_hook_rings; the hook reads the list under RCU */
 DEFINE_MUTEX(pfr_hook_lock);
 LIST_HEAD(pfr_hook_rings);
 
@@ -92,8 +93,12 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 	pkt.has_tag = skb_vlan_tag_present(skb) && dev->type == ARPHRD_ETHER &&
 		      pkt.len >= 2 * ETH_ALEN;
 	if (pkt.has_tag) {
-		put_unaligned(skb->vlan_proto, (__be16 *)pkt.tag);
-		put_unaligned_be16(skb_vlan_tag_get(skb), pkt.tag + 2);
+		u16 proto = be16_to_cpu(skb->vlan_proto), tci = skb_vlan_tag_get(skb);
+
+		pkt.tag[0] = proto >> 8;
+		pkt.tag[1] = proto & 0xff;
+		pkt.tag[2] = tci >> 8;
+		pkt.tag[3] = tci & 0xff;
 		pkt.len += VLAN_HLEN;
 	}
 	pkt.parsed_done = false;

@@ -22,6 +22,16 @@
 
 #define PFR_PARSE_MAX_EXTHDRS	4
 
+static u16 pfr_parse_be16(const u8 *p)
+{
+	return (u16)p[0] << 8 | p[1];
+}
+
+static u32 pfr_parse_be32(const u8 *p)
+{
+	return (u32)pfr_parse_be16(p) << 16 | pfr_parse_be16(p + 2);
+}
+
 static bool pfr_parse_is_vlan(u16 type)
 {
 	return type == ETH_P_8021Q || type == ETH_P_8021AD;
@@ -34,7 +44,7 @@ static u32 pfr_parse_hash(const struct pf_ring_parsed *p)
 	int i;
 
 	for (i = 0; i < 16; i += 4)
-		h += get_unaligned_be32(p->ip_src + i) + get_unaligned_be32(p->ip_dst + i);
+		h += pfr_parse_be32(p->ip_src + i) + pfr_parse_be32(p->ip_dst + i);
 	return h;
 }
 
@@ -45,10 +55,10 @@ static void pfr_parse_l4(const u8 *data, u32 len, u32 off, struct pf_ring_parsed
 		if (off + sizeof(struct tcphdr) > len)
 			return;
 		p->l4_offset = off;
-		p->l4_src_port = get_unaligned_be16(data + off);
-		p->l4_dst_port = get_unaligned_be16(data + off + 2);
-		p->tcp_seq = get_unaligned_be32(data + off + 4);
-		p->tcp_ack = get_unaligned_be32(data + off + 8);
+		p->l4_src_port = pfr_parse_be16(data + off);
+		p->l4_dst_port = pfr_parse_be16(data + off + 2);
+		p->tcp_seq = pfr_parse_be32(data + off + 4);
+		p->tcp_ack = pfr_parse_be32(data + off + 8);
 		p->tcp_flags = data[off + 13];
 		off += (data[off + 12] >> 4) * 4;
 		if (off <= len)
@@ -59,8 +69,8 @@ static void pfr_parse_l4(const u8 *data, u32 len, u32 off, struct pf_ring_parsed
 		if (off + sizeof(struct udphdr) > len)
 			return;
 		p->l4_offset = off;
-		p->l4_src_port = get_unaligned_be16(data + off);
-		p->l4_dst_port = get_unaligned_be16(data + off + 2);
+		p->l4_src_port = pfr_parse_be16(data + off);
+		p->l4_dst_port = pfr_parse_be16(data + off + 2);
 		p->payload_offset = off + sizeof(struct udphdr);
 		break;
 	default:
@@ -85,7 +95,7 @@ static u32 pfr_parse_ipv4(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 	memcpy(p->ip_src, data + off + 12, 4);
 	memcpy(p->ip_dst, data + off + 16, 4);
 	/* A fragment other than the first has no L4 header */
-	if (get_unaligned_be16(data + off + 6) & IP_OFFSET)
+	if (pfr_parse_be16(data + off + 6) & IP_OFFSET)
 		return 0;
 	return off + ihl;
 }
@@ -98,7 +108,7 @@ static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 	if (off + sizeof(struct ipv6hdr) > len || (data[off] >> 4) != 6)
 		return 0;
 	p->ip_version = 6;
-	p->ip_tos = (get_unaligned_be16(data + off) >> 4) & 0xff;
+	p->ip_tos = (pfr_parse_be16(data + off) >> 4) & 0xff;
 	next = data[off + 6];
 	memcpy(p->ip_src, data + off + 8, 16);
 	memcpy(p->ip_dst, data + off + 24, 16);
@@ -108,7 +118,7 @@ static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 			if (off + 8 > len)
 				return 0;
 			p->l3_proto = data[off];
-			if (get_unaligned_be16(data + off + 2) & IP6_OFFSET)
+			if (pfr_parse_be16(data + off + 2) & IP6_OFFSET)
 				return 0;
 			next = data[off];
 			off += 8;
@@ -147,20 +157,20 @@ bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
 
 	memcpy(p->dmac, data, ETH_ALEN);
 	memcpy(p->smac, data + ETH_ALEN, ETH_ALEN);
-	type = get_unaligned_be16(data + 2 * ETH_ALEN);
+	type = pfr_parse_be16(data + 2 * ETH_ALEN);
 	while (pfr_parse_is_vlan(type) && tags < 2) {
 		u16 vid;
 
 		if (off + VLAN_HLEN > len)
 			break;
-		vid = get_unaligned_be16(data + off) & VLAN_VID_MASK;
+		vid = pfr_parse_be16(data + off) & VLAN_VID_MASK;
 		if (tags == 0) {
 			p->vlan_offset = off - 2;
 			p->vlan_id = vid;
 		} else {
 			p->qinq_vlan_id = vid;
 		}
-		type = get_unaligned_be16(data + off + 2);
+		type = pfr_parse_be16(data + off + 2);
 		off += VLAN_HLEN;
 		tags++;
 	}

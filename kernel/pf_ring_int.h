@@ -21,17 +21,13 @@
 #define _PF_RING_INT_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/netdevice.h>
 #include <net/sock.h>
-#if __has_include(<linux/unaligned.h>)
-#include <linux/unaligned.h>	/* 6.12 on */
-#else
-#include <asm/unaligned.h>
-#endif
 #include <linux/pf_ring.h>
 
 #define PFR_VERSION_STR		"8.8.0"
@@ -41,7 +37,7 @@
 #define PFR_APPL_STATS_MAX	1024
 #define PFR_DEFAULT_CAPLEN	1536
 #define PFR_MAX_CAPLEN		65535
-#define PFR_MAX_SLOTS		(1U << 20)
+#define PFR_MAX_SLOTS		1048576U	/* 2^20 */
 #define PFR_MIN_SLOTS		16U
 #define PFR_PROC_NAME_MAX	(IFNAMSIZ + 32)
 

@@ -19,6 +19,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from pyroute2 import IPRoute
@@ -33,16 +34,21 @@ PROC = Path("/proc/net/pf_ring")
 SIZES = (60, 61, 512, 1514)
 PACED_PPS = 3000
 VETH = ("pfrveth0", "pfrveth1")
+# capsh runs bash with what follows "--": exec the program given as $0 with its args
+CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
 
 
 class Probe:
     """pfr_probe running in the background; READY once its ring takes packets."""
+
+    running: ClassVar[list[Probe]] = []
 
     def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
         if not PROBE.is_file():
             pytest.skip(f"{PROBE} is not built (invoke build)")
         self.proc = subprocess.Popen([*prefix, str(PROBE), *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
+        Probe.running.append(self)
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline().strip()
         self.ready = first == "READY"
@@ -144,13 +150,22 @@ def veth() -> Iterator[tuple[str, str]]:
 LoadPfRing = Callable[..., str]
 
 
+@pytest.fixture
+def pfr_module(pf_ring_module: LoadPfRing) -> Iterator[LoadPfRing]:
+    """pf_ring_module, and no probe left holding a ring when the module is unloaded
+    after the test (even a failed one)."""
+    yield pf_ring_module
+    while Probe.running:
+        Probe.running.pop().kill()
+
+
 # ---- delivery ---------------------------------------------------------------------
 
 
 def test_frames_arrive_exactly_once_on_each_link(
-    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, tmp_path: Path
+    pfr_module: LoadPfRing, link_ifs: LinkEnds, tmp_path: Path
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     frames = lab_frames(link_ifs.tx, link_ifs.rx, 300)
     dump = tmp_path / "dump"
     probe = Probe("-i", link_ifs.rx, "-d", "rx", "-n", str(len(frames)), "-o", str(dump))
@@ -160,9 +175,9 @@ def test_frames_arrive_exactly_once_on_each_link(
 
 
 def test_frames_arrive_exactly_once_on_veth(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     frames = lab_frames(veth[0], veth[1], 500)
     dump = tmp_path / "dump"
     probe = Probe("-i", veth[1], "-n", str(len(frames)), "-o", str(dump))
@@ -174,24 +189,24 @@ def test_frames_arrive_exactly_once_on_veth(
 
 
 def test_two_rings_on_one_device_both_get_everything(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     frames = lab_frames(veth[0], veth[1], 400)
     dumps = [tmp_path / "a", tmp_path / "b"]
     probes = [Probe("-i", veth[1], "-n", str(len(frames)), "-o", str(d)) for d in dumps]
     assert all(p.ready for p in probes)
     send(veth[0], frames)
-    for probe, dump in zip(probes, dumps):
+    for probe, dump in zip(probes, dumps, strict=True):
         assert_exact(probe.result(), dump, frames)
 
 
 @pytest.mark.require_driver("igb")
 @pytest.mark.require_queues(2)
 def test_device_at_queue_sees_only_its_queue(
-    pf_ring_module: LoadPfRing, link_ifs: LinkEnds
+    pfr_module: LoadPfRing, link_ifs: LinkEnds
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     count = 2000
     args = ("-e", "0x0800", "-n", str(count), "-I", "4000", "-t", "120000")
     whole = Probe("-i", link_ifs.rx, *args)
@@ -217,9 +232,9 @@ def test_device_at_queue_sees_only_its_queue(
 
 
 def test_any_sees_every_device(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
 ) -> None:
-    pf_ring_module(enable_tx_capture=1)
+    pfr_module(enable_tx_capture=1)
     frames = lab_frames(veth[0], veth[1], 200)
     rx_only = Probe("-i", "any", "-d", "rx", "-n", str(len(frames)), "-o", str(tmp_path / "rx"))
     both = Probe("-i", "any", "-n", str(2 * len(frames)), "-I", "3000")
@@ -232,9 +247,9 @@ def test_any_sees_every_device(
 
 @pytest.mark.parametrize("tx_capture", [0, 1])
 def test_tx_capture_follows_the_module_parameter(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str], tx_capture: int, tmp_path: Path
+    pfr_module: LoadPfRing, veth: tuple[str, str], tx_capture: int, tmp_path: Path
 ) -> None:
-    pf_ring_module(enable_tx_capture=tx_capture)
+    pfr_module(enable_tx_capture=tx_capture)
     info = (PROC / "info").read_text()
     assert ("Yes [RX+TX]" if tx_capture else "No [RX only]") in info
     frames = lab_frames(veth[0], veth[1], 100)
@@ -251,9 +266,9 @@ def test_tx_capture_follows_the_module_parameter(
 
 
 def test_caplen_truncates_frames(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     frames = lab_frames(veth[0], veth[1], 120)
     dump = tmp_path / "dump"
     probe = Probe("-i", veth[1], "-c", "100", "-n", str(len(frames)), "-o", str(dump))
@@ -270,9 +285,9 @@ def test_caplen_truncates_frames(
 
 
 def test_tiny_ring_counts_every_frame_kept_or_dropped(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+    pfr_module: LoadPfRing, veth: tuple[str, str]
 ) -> None:
-    pf_ring_module(min_num_slots=16)
+    pfr_module(min_num_slots=16)
     frames = lab_frames(veth[0], veth[1], 300)
     probe = Probe("-i", veth[1], "-s", "16", "-g", "-I", "1000")
     assert probe.ready
@@ -289,8 +304,8 @@ def test_tiny_ring_counts_every_frame_kept_or_dropped(
 # ---- poll ---------------------------------------------------------------------------
 
 
-def test_poll_wakes_at_the_watermark(pf_ring_module: LoadPfRing, veth: tuple[str, str]) -> None:
-    pf_ring_module()
+def test_poll_wakes_at_the_watermark(pfr_module: LoadPfRing, veth: tuple[str, str]) -> None:
+    pfr_module()
     frames = lab_frames(veth[0], veth[1], 8)
     probe = Probe("-i", veth[1], "-m", "-w", "8", "-t", "30000")
     assert probe.ready
@@ -304,9 +319,9 @@ def test_poll_wakes_at_the_watermark(pf_ring_module: LoadPfRing, veth: tuple[str
 
 
 def test_poll_wakes_after_the_watermark_timeout(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+    pfr_module: LoadPfRing, veth: tuple[str, str]
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     frames = lab_frames(veth[0], veth[1], 3)
     probe = Probe("-i", veth[1], "-m", "-w", "100", "-W", "500", "-t", "30000")
     assert probe.ready
@@ -318,9 +333,9 @@ def test_poll_wakes_after_the_watermark_timeout(
 
 
 def test_device_deleted_under_a_blocked_reader(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+    pfr_module: LoadPfRing, veth: tuple[str, str]
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     probe = Probe("-i", veth[1], "-m", "-t", "60000")
     assert probe.ready
     time.sleep(0.5)
@@ -336,9 +351,9 @@ def test_device_deleted_under_a_blocked_reader(
 
 
 def test_kill_9_while_capturing_then_rmmod(
-    kernel_modules: LoadedModules, pf_ring_module: LoadPfRing, veth: tuple[str, str]
+    kernel_modules: LoadedModules, pfr_module: LoadPfRing, veth: tuple[str, str]
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     probe = Probe("-i", veth[1], "-P", "-t", "60000")
     assert probe.ready
     promisc = int(Path(f"/sys/class/net/{veth[1]}/flags").read_text(), 16) & 0x100
@@ -355,14 +370,14 @@ def test_kill_9_while_capturing_then_rmmod(
 # ---- refusals ---------------------------------------------------------------------
 
 
-def test_unprivileged_open_is_refused(pf_ring_module: LoadPfRing) -> None:
-    pf_ring_module()
-    result = probe_error("-i", "lo", prefix=("capsh", "--drop=cap_net_raw", "--"))
+def test_unprivileged_open_is_refused(pfr_module: LoadPfRing) -> None:
+    pfr_module()
+    result = probe_error("-i", "lo", prefix=CAPSH_NO_NET_RAW)
     assert result == {"error": "socket", "errno": errno.EPERM}
 
 
-def test_bad_device_and_bad_caplen(pf_ring_module: LoadPfRing) -> None:
-    pf_ring_module()
+def test_bad_device_and_bad_caplen(pfr_module: LoadPfRing) -> None:
+    pfr_module()
     assert probe_error("-i", "nosuchdev0") == {"error": "bind", "errno": errno.ENODEV}
     assert probe_error("-i", "lo,nosuchdev0") == {"error": "bind", "errno": errno.ENODEV}
     for caplen in ("0", "65536"):
@@ -375,10 +390,10 @@ def test_bad_device_and_bad_caplen(pf_ring_module: LoadPfRing) -> None:
     {"quick_mode": 2},
 ])
 def test_bad_module_parameters_are_refused(
-    pf_ring_module: LoadPfRing, params: dict[str, int]
+    pfr_module: LoadPfRing, params: dict[str, int]
 ) -> None:
     with pytest.raises(OSError) as refused:
-        pf_ring_module(**params)
+        pfr_module(**params)
     assert refused.value.errno == errno.EINVAL
     assert not Path("/sys/module/pf_ring").exists()
 
@@ -392,9 +407,9 @@ def proc_fields(path: Path) -> dict[str, str]:
 
 
 def test_proc_files_match_the_open_rings(
-    pf_ring_module: LoadPfRing, veth: tuple[str, str]
+    pfr_module: LoadPfRing, veth: tuple[str, str]
 ) -> None:
-    pf_ring_module()
+    pfr_module()
     info = proc_fields(PROC / "info")
     assert info["Socket family"] == "13"
     assert info["Total rings"] == "0"

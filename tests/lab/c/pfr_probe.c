@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	uint32_t direction = PF_RING_DIR_RX_AND_TX;
 	unsigned long count = 0, timeout_ms = 30000, idle_ms = 2000;
 	unsigned int ethertype = 0x88b5;
-	int promisc = 0, wait_stdin = 0, poll_wake = 0, opt, fd;
+	int promisc = 0, wait_stdin = 0, poll_wake = 0, caplen_set = 0, opt, fd;
 	struct pf_ring_geometry geo;
 	struct pf_ring_stats st;
 	socklen_t len;
@@ -100,7 +100,10 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:gmP")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
-		case 'c': caplen = strtoul(optarg, NULL, 0); break;
+		case 'c':
+			caplen = strtoul(optarg, NULL, 0);
+			caplen_set = 1;
+			break;
 		case 's': slots = strtoul(optarg, NULL, 0); break;
 		case 'd':
 			direction = !strcmp(optarg, "rx") ? PF_RING_DIR_RX_ONLY :
@@ -128,7 +131,7 @@ int main(int argc, char **argv)
 	fd = socket(PF_RING_AF_DEFAULT, SOCK_RAW, htons(ETH_P_ALL_));
 	if (fd < 0)
 		fail("socket");
-	if (caplen && set_u32(fd, PF_RING_OPT_CAPLEN, caplen))
+	if (caplen_set && set_u32(fd, PF_RING_OPT_CAPLEN, caplen))
 		fail("caplen");
 	if (slots && set_u32(fd, PF_RING_OPT_SLOTS, slots))
 		fail("slots");
