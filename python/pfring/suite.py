@@ -87,10 +87,15 @@ def module_targets(kernel_release: str = "", kernel_src: str = "") -> list[tuple
         return [((tree / "include/config/kernel.release").read_text().strip(), tree)]
     if kernel_release:
         return [(kernel_release, Path(f"/lib/modules/{kernel_release}/build"))]
-    kernels = [resolve_kernel(series) for series in SERIES]
-    if (sanitize_tree() / "arch/x86/boot/bzImage").is_file():
-        kernels.append(resolve_kernel("sanitize"))
+    kernels = [resolve_kernel(series) for series in SERIES] + optional_kernels()
     return [(k.release, k.build_dir) for k in kernels]
+
+
+def optional_kernels() -> list[LabKernel]:
+    """The sanitizer kernel, when it has been built."""
+    if (sanitize_tree() / "arch/x86/boot/bzImage").is_file():
+        return [resolve_kernel("sanitize")]
+    return []
 
 
 def built_releases() -> list[str]:
@@ -98,11 +103,13 @@ def built_releases() -> list[str]:
     return sorted(p.parent.name for p in root.glob("*/modules") if p.is_dir())
 
 
-def build_for(kernel: LabKernel) -> None:
-    """Build every module source (and the userland) for one lab kernel."""
-    for source in builder.module_sources():
-        builder.build_module(source, kernel.release, kernel.build_dir, os.cpu_count() or 2)
-    builder.build_userland(os.cpu_count() or 2)
+def build_for(kernels: list[LabKernel]) -> None:
+    """Build every module source for each kernel, and the userland once."""
+    jobs = os.cpu_count() or 2
+    for kernel in kernels:
+        for source in builder.module_sources():
+            builder.build_module(source, kernel.release, kernel.build_dir, jobs)
+    builder.build_userland(jobs)
 
 
 def run_lab_suite(kernel: LabKernel, keyword: str = "") -> Outcome:
@@ -129,9 +136,11 @@ def run_lab_suite(kernel: LabKernel, keyword: str = "") -> Outcome:
 
 def run_all(kernels: list[LabKernel], keyword: str = "") -> Outcome:
     """Unit tests, then each kernel's lab suite, then the boot tests."""
+    if kernels:
+        # every kernel the boot tests may use, the sanitizer's included when it is built
+        build_for(kernels + [k for k in optional_kernels() if k not in kernels])
     total = run_host_stage("unit", ["tests/unit"], keyword)
     for kernel in kernels:
-        build_for(kernel)
         total.add(run_lab_suite(kernel, keyword))
     if kernels:
         total.add(run_host_stage("boot", ["tests/boot"], keyword))

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Host tests that boot guests of their own: the CLI path of 'invoke lab.run', and the
-proof that the kernel-log check fails a run whose kernel logged a warning."""
+proof that the kernel-log check fails a run whose kernel reported a fault (a warning on
+any kernel; a leak for kmemleak and an out-of-bounds read for KASAN on the sanitizer
+kernel)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ import sys
 
 import pytest
 
-from pfring.lab.kernels import resolve_kernel
-from pfring.lab.runner import run_in_lab
+from pfring.lab.kernels import LabKernel, resolve_kernel
+from pfring.lab.runner import LabRunResult, run_in_lab
 from pfring.lab.topology import VIRTUAL_TOPOLOGY
 from pfring.paths import repo_root
 from pfring.testing.plugin import built_module
@@ -37,15 +39,34 @@ def test_lab_run_returns_the_command_exit_code() -> None:
     assert done.returncode == 7, done.stdout + done.stderr
 
 
-def test_a_kernel_warning_fails_the_run() -> None:
-    kernel = resolve_kernel("6.1")
-    module = built_module("lab_warn", kernel.release)
+def run_faults(kernel: LabKernel, *faults: str) -> LabRunResult:
+    """Load lab_fault once per fault in one boot (each load ends with ECANCELED)."""
+    module = built_module("lab_fault", kernel.release)
     if not module.is_file():
         pytest.fail(f"{module} is not built: 'invoke build' first")
-    result = run_in_lab(["insmod", str(module)], kernel, timeout=600)
-    assert result.returncode == 0, "insmod itself should succeed"
-    kinds = {r.kind for r in result.reports}
-    assert "WARNING" in kinds, result.dmesg[-3000:]
+    loads = "; ".join(f"insmod {module} fault={fault}" for fault in faults)
+    return run_in_lab(["sh", "-c", loads], kernel, timeout=900)
+
+
+def messages(result: LabRunResult) -> str:
+    return "\n".join(line for r in result.reports for line in r.excerpt)
+
+
+def test_a_kernel_warning_fails_the_run() -> None:
+    result = run_faults(resolve_kernel("6.1"), "warn")
+    assert "WARNING" in {r.kind for r in result.reports}, result.dmesg[-3000:]
+    assert "lab_fault: deliberate warning" in messages(result)
     assert not result.ok
-    assert any("lab_warn: deliberate warning" in line
-               for r in result.reports for line in r.excerpt)
+
+
+def test_the_sanitizers_reports_fail_the_run() -> None:
+    try:
+        kernel = resolve_kernel("sanitize")
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    result = run_faults(kernel, "leak", "oob")
+    kinds = {r.kind for r in result.reports}
+    assert "kmemleak" in kinds, result.dmesg[-3000:]
+    assert "BUG" in kinds and "KASAN: slab-out-of-bounds" in messages(result)
+    assert "lab_fault_init" in messages(result) or "lab_fault_oob" in messages(result)
+    assert not result.ok

@@ -47,12 +47,32 @@ def test_each_kind_of_report_is_found(line: str, kind: str | None) -> None:
 
 def test_a_report_and_its_trace_count_once_and_keep_their_lines() -> None:
     log = CLEAN_BOOT + "\n".join([
-        "[ 9.0] WARNING: possible circular locking dependency detected",
-        "[ 9.0] 6.1.0 #1 Not tainted",
+        "[ 8.9] lab_fault: deliberate warning for the kernel-log check",
+        "[ 9.0] WARNING: CPU: 0 PID: 263 at lab_fault.c:44 lab_fault_init+0x2c/0x1000",
+        "[ 9.0] Modules linked in: lab_fault(OE+)",
         "[ 9.0] Call Trace:",
         "[ 9.0]  <TASK>",
+        "[ 9.0] ---[ end trace 0000000000000000 ]---",
+        "[ 9.5] e1000e 0000:00:0c.0 enp0s12: NIC Link is Up",
     ]) + "\n[20.0] BUG: sleeping function called from invalid context\n"
-    reports = find_reports(log, context=4)
+    reports = find_reports(log)
     assert [r.kind for r in reports] == ["WARNING", "BUG"]
-    assert reports[0].line == len(CLEAN_BOOT.splitlines()) + 1
-    assert reports[0].excerpt[0].endswith("possible circular locking dependency detected")
+    assert reports[0].line == len(CLEAN_BOOT.splitlines()) + 2
+    assert reports[0].excerpt[1].endswith("deliberate warning for the kernel-log check")
+    assert reports[0].excerpt[-1].endswith("---[ end trace 0000000000000000 ]---")
+    assert len(reports[0].excerpt) == 7  # two lines before the report, five of it
+
+
+def test_a_kasan_report_ends_at_its_closing_rule() -> None:
+    rule = "[ 7.0] " + "=" * 66
+    log = "\n".join([
+        rule,
+        "[ 7.0] BUG: KASAN: slab-out-of-bounds in lab_fault_oob+0x5/0x9 [lab_fault]",
+        "[ 7.0] Read of size 1 at addr ffff888003b1c028 by task insmod/263",
+        "[ 7.0] Call Trace:",
+        rule,
+        "[ 7.1] Disabling lock debugging due to kernel taint",
+    ])
+    reports = find_reports(log)
+    assert [r.kind for r in reports] == ["BUG"]
+    assert reports[0].excerpt[-1] == rule

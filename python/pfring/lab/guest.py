@@ -23,6 +23,7 @@ from pfring.testing.labfile import Lab, Port, load_lab
 SETUP_FAILED = 125
 SYSFS = Path("/sys")
 KMEMLEAK = SYSFS / "kernel/debug/kmemleak"
+KMEMLEAK_MIN_AGE = 6.0
 
 
 def bound_driver(port: Port) -> str | None:
@@ -88,7 +89,9 @@ def setup(lab: Lab) -> list[str]:
 def collect(out: Path, rc: int) -> None:
     """Leave the kernel log, kmemleak's findings and the exit code for the host."""
     if KMEMLEAK.exists():
-        # Two scans: an object must look unreferenced twice before kmemleak reports it.
+        # kmemleak reports a block only once it is older than 5 s and was found
+        # unreferenced by two scans: wait out that age, then scan twice.
+        time.sleep(KMEMLEAK_MIN_AGE)
         for _ in range(2):
             KMEMLEAK.write_text("scan")
         (out / "kmemleak.log").write_text(KMEMLEAK.read_text())

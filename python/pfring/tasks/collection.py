@@ -38,8 +38,10 @@ def _jobs() -> int:
 
 @task(help={"dry_run": "print the apt commands instead of running them"})
 def deps(c: Context, dry_run: bool = False) -> None:
-    """Install the apt packages: QEMU from bookworm-backports, the 6.1 and 6.12 lab
-    kernels and headers, busybox-static, build tools (idempotent)."""
+    """Install apt packages: QEMU (backports), lab kernels and headers, build tools.
+
+    Idempotent: adds the bookworm-backports source once, installs only what is missing.
+    """
     if os.geteuid() != 0 and not dry_run:
         raise Exit("invoke deps installs apt packages: run it as root", code=1)
     apt.install(dry_run=dry_run)
@@ -52,7 +54,7 @@ def deps(c: Context, dry_run: bool = False) -> None:
 })
 def build(c: Context, kernel_release: str = "", kernel_src: str = "",
           dry_run: bool = False) -> None:
-    """Build whatever exists: kernel module(s), drivers, userland, Python extension."""
+    """Build whatever exists: kernel modules, drivers, userland, Python extension."""
     targets = suite.module_targets(kernel_release, kernel_src)
     for release, kdir in targets:
         for source in builder.module_sources():
@@ -69,8 +71,7 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
 })
 def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
             kernel_release: str = "") -> None:
-    """Install what was built: modules under lib/modules/KR/extra, header, libraries,
-    tools, the Python package."""
+    """Install modules (lib/modules/KR/extra), header, libraries, tools, Python package."""
     root = Path(destdir or "/")
     releases = [kernel_release] if kernel_release else suite.built_releases()
     for release in releases:
@@ -95,7 +96,7 @@ def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
 
 @task
 def lint(c: Context) -> None:
-    """ruff and mypy --strict on the Python package and the tests."""
+    """Run ruff on the Python code and mypy --strict on the package."""
     with c.cd(str(repo_root())):
         c.run(f"{sys.executable} -m ruff check python tests tasks.py", echo=True)
         c.run(f"{sys.executable} -m mypy --config-file python/pyproject.toml python/pfring",
@@ -109,8 +110,11 @@ def lint(c: Context) -> None:
 })
 def test(c: Context, kernel: list[str] | None = None, unit_only: bool = False,
          keyword: str = "") -> None:
-    """The whole suite: lint, host unit tests, then the lab suite in one guest per kernel,
-    then the boot tests (the kernel-log check proven to fail)."""
+    """Run the whole suite: lint, unit tests, the lab suite per kernel, the boot tests.
+
+    The lab suite runs in one guest per kernel; the boot tests prove that the kernel-log
+    check fails a run. Ends with one line: 'test: N passed, N failed, N skipped'.
+    """
     lint(c)
     kernels = [] if unit_only else [_kernel(k) for k in (kernel or list(SERIES))]
     outcome = suite.run_all(kernels, keyword)
@@ -121,8 +125,10 @@ def test(c: Context, kernel: list[str] | None = None, unit_only: bool = False,
 
 @task(help={"kernel": KERNEL_HELP, "dry_run": "print the vng command instead of booting"})
 def lab_run(c: Context, kernel: str = DEFAULT_KERNEL, dry_run: bool = False) -> None:
-    """Boot a fresh guest and run the command after '--' in it: invoke lab.run -- CMD.
-    Output is streamed; its exit code is returned; a kernel-log report fails the run."""
+    """Run a command in a fresh guest: invoke lab.run [--kernel K] -- CMD.
+
+    Output is streamed; its exit code is returned; a kernel-log report fails the run.
+    """
     if not c.remainder.strip():
         raise Exit("usage: invoke lab.run [--kernel K] -- COMMAND", code=2)
     result = run_in_lab(["sh", "-c", c.remainder], _kernel(kernel), dry_run=dry_run)
@@ -134,15 +140,15 @@ def lab_run(c: Context, kernel: str = DEFAULT_KERNEL, dry_run: bool = False) -> 
 
 @task(help={"kernel": KERNEL_HELP})
 def lab_shell(c: Context, kernel: str = DEFAULT_KERNEL) -> None:
-    """An interactive shell in a fresh guest, the lab's NICs up."""
+    """Open an interactive shell in a fresh guest, the lab's NICs up."""
     raise Exit(code=shell_in_lab(_kernel(kernel)))
 
 
 @task(help={"kernel": KERNEL_HELP, "keyword": "pytest -k expression"})
 def lab_test(c: Context, kernel: str = DEFAULT_KERNEL, keyword: str = "") -> None:
-    """The lab suite (tests/lab) under pytest in one fresh guest."""
+    """Run the lab suite (tests/lab) under pytest in one fresh guest."""
     k = _kernel(kernel)
-    suite.build_for(k)
+    suite.build_for([k])
     outcome = suite.run_lab_suite(k, keyword)
     print(outcome.closing_line(), flush=True)
     if not outcome.ok:
@@ -151,9 +157,9 @@ def lab_test(c: Context, kernel: str = DEFAULT_KERNEL, keyword: str = "") -> Non
 
 @task(help={"kernel": KERNEL_HELP})
 def lab_demo(c: Context, kernel: str = DEFAULT_KERNEL) -> None:
-    """Boot the lab, show its NICs and drivers, and send frames over every link."""
+    """Boot the lab, show its NICs and drivers, send frames over every link."""
     k = _kernel(kernel)
-    suite.build_for(k)
+    suite.build_for([k])
     result = run_in_lab([sys.executable, "-m", "pfring.lab.demo"], k)
     if not result.ok:
         raise Exit(code=result.returncode or 1)
@@ -162,8 +168,10 @@ def lab_demo(c: Context, kernel: str = DEFAULT_KERNEL) -> None:
 @task(help={"sanitize": "build the KASAN + lockdep + kmemleak kernel (about 18 minutes)",
             "dry_run": "print the build commands"})
 def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> None:
-    """Build a lab kernel into the cache outside the repository; boot it with
-    --kernel sanitize."""
+    """Build the sanitizer lab kernel (KASAN, lockdep, kmemleak) into the cache.
+
+    Boot it with --kernel sanitize on any lab task.
+    """
     if not sanitize:
         raise Exit("nothing to build: pass --sanitize", code=2)
     tree = build_sanitizer_kernel(_jobs(), dry_run)

@@ -27,6 +27,7 @@ _REPORT_STARTS = (
     ("Call Trace", re.compile(r"Call Trace:")),
 )
 
+SHOWN_LINES = 30
 _TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 
 
@@ -39,25 +40,42 @@ class KernelReport:
     excerpt: tuple[str, ...]
 
     def __str__(self) -> str:
-        body = "\n".join(f"    {text}" for text in self.excerpt)
+        shown = self.excerpt[:SHOWN_LINES]
+        more = len(self.excerpt) - len(shown)
+        body = "\n".join(f"    {text}" for text in shown)
+        if more:
+            body += f"\n    ... ({more} more lines)"
         return f"{self.kind} report at log line {self.line}:\n{body}"
 
 
-def find_reports(log: str, context: int = 12) -> list[KernelReport]:
-    """Every report in a kernel log, one per block (a trace inside a report is not counted
-    again)."""
+_REPORT_END = re.compile(r"---\[ end |^={20,}")
+
+
+def _report_end(lines: list[str], start: int, limit: int) -> int:
+    """The index after a report's last line: its end marker, or limit lines on."""
+    for index in range(start + 1, min(len(lines), start + limit)):
+        if _REPORT_END.search(_TIMESTAMP.sub("", lines[index])):
+            return index + 1
+    return min(len(lines), start + limit)
+
+
+def find_reports(log: str, limit: int = 60, before: int = 2) -> list[KernelReport]:
+    """Every report in a kernel log, one per block: a block runs to its end marker
+    ("---[ end trace", KASAN's closing rule) or limit lines, and its excerpt starts
+    up to before lines earlier (WARN() prints its message ahead of the report)."""
     lines = log.splitlines()
     reports: list[KernelReport] = []
-    covered_until = -1
+    covered_until = 0
     for index, raw in enumerate(lines):
-        if index <= covered_until:
+        if index < covered_until:
             continue
         text = _TIMESTAMP.sub("", raw)
         for kind, pattern in _REPORT_STARTS:
             if pattern.search(text):
-                excerpt = tuple(lines[index : index + context])
-                reports.append(KernelReport(kind, index + 1, excerpt))
-                covered_until = index + context - 1
+                end = _report_end(lines, index, limit)
+                first = max(covered_until, index - before)
+                reports.append(KernelReport(kind, index + 1, tuple(lines[first:end])))
+                covered_until = end
                 break
     return reports
 
