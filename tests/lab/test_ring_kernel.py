@@ -171,7 +171,17 @@ def test_frames_arrive_exactly_once_on_each_link(
     probe = Probe("-i", link_ifs.rx, "-d", "rx", "-n", str(len(frames)), "-o", str(dump))
     assert probe.ready, probe.early
     send(link_ifs.tx, frames)
-    assert_exact(probe.result(), dump, frames)
+    result = probe.result()
+    assert_exact(result, dump, frames)
+    # the bound device as PF_RING_OPT_DEV_INFO tells it, and the module's version
+    sysfs = Path("/sys/class/net") / link_ifs.rx
+    assert result["dev_errno"] == 0
+    assert result["ifindex"] == int((sysfs / "ifindex").read_text())
+    assert result["mtu"] == int((sysfs / "mtu").read_text())
+    assert result["mac"] == interface_mac(link_ifs.rx)
+    assert result["rx_channels"] == len(list((sysfs / "queues").glob("rx-*")))
+    assert result["link_up"] == 1
+    assert result["version"] == 8 << 16 | 8 << 8
 
 
 def test_frames_arrive_exactly_once_on_veth(
@@ -417,7 +427,7 @@ def test_proc_files_match_the_open_rings(
     assert (PROC / "dev" / veth[1] / "info").is_file()
     assert proc_fields(PROC / "dev" / veth[1] / "info")["Name"] == veth[1]
 
-    probe = Probe("-i", veth[1], "-a", "proctest", "-g", "-I", "500")
+    probe = Probe("-i", veth[1], "-a", "proctest", "-S", "pkts=5 drops=0", "-g", "-I", "500")
     other = Probe("-i", veth[0], "-a", "proctest2", "-s", "8192", "-g", "-I", "500")
     assert probe.ready and other.ready
     send(veth[0], lab_frames(veth[0], veth[1], 5))
@@ -425,7 +435,9 @@ def test_proc_files_match_the_open_rings(
     assert proc_fields(PROC / "info")["Total rings"] == "2"
     files = sorted(p.name for p in PROC.iterdir() if re.fullmatch(r"\d+-.+\.\d+", p.name))
     assert len(files) == 2, files
-    mine = proc_fields(next(PROC.glob(f"{probe.pid}-{veth[1]}.*")))
+    ring_file = next(PROC.glob(f"{probe.pid}-{veth[1]}.*"))
+    assert (PROC / "stats" / ring_file.name).read_text() == "pkts=5 drops=0\n"
+    mine = proc_fields(ring_file)
     assert mine["Pid"] == str(probe.pid)
     assert mine["Appl. Name"] == "proctest"
     assert mine["Bound Device(s)"] == veth[1]
@@ -436,7 +448,45 @@ def test_proc_files_match_the_open_rings(
     assert theirs["Appl. Name"] == "proctest2" and theirs["Num Slots"] == "8192"
     probe.go()
     other.go()
-    probe.result()
+    assert probe.result()["stats_file"] == f"/proc/net/pf_ring/stats/{ring_file.name}"
     other.result()
     assert proc_fields(PROC / "info")["Total rings"] == "0"
     assert not [p for p in PROC.iterdir() if re.fullmatch(r"\d+-.+\.\d+", p.name)]
+
+
+def test_rings_see_only_their_namespace(pfr_module: LoadPfRing, veth: tuple[str, str]) -> None:
+    pfr_module()
+    netns = ("unshare", "--net", "--")
+    assert probe_error("-i", veth[1], prefix=netns) == {"error": "bind", "errno": errno.ENODEV}
+    frames = lab_frames(veth[0], veth[1], 50)
+    elsewhere = Probe("-i", "any", "-t", "6000", prefix=netns)
+    here = Probe("-i", "any", "-d", "rx", "-n", str(len(frames)))
+    assert elsewhere.ready and here.ready
+    send(veth[0], frames)
+    assert here.result()["match"] == len(frames)
+    assert elsewhere.result()["match"] == 0
+
+
+@pytest.mark.parametrize(("tags", "outer", "inner"), [
+    (b"\x81\x00\x00\x2a", 42, 0),
+    (b"\x88\xa8\x00\x64\x81\x00\x00\x2a", 100, 42),
+])
+def test_vlan_tags_are_kept_and_parsed(
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path,
+    tags: bytes, outer: int, inner: int,
+) -> None:
+    """The stack takes the outer tag off before the hook (skb_vlan_untag): the ring puts
+    it back, so the frame is the one sent, and the parser finds both ids."""
+    pfr_module()
+    frames = [f[:12] + tags + f[12:]
+              for f in lab_frames(veth[0], veth[1], 40, sizes=(60, 200, 1000))]
+    dump = tmp_path / "dump"
+    probe = Probe("-i", veth[1], "-e", hex(tags[0] << 8 | tags[1]), "-n", str(len(frames)),
+                  "-o", str(dump))
+    assert probe.ready
+    send(veth[0], frames)
+    result = probe.result()
+    assert [data for _, _, _, data in read_dump(dump)] == frames
+    assert result["crc_sum"] == crc_sum(frames)
+    assert (result["vlan_id"], result["qinq_vlan_id"], result["eth_type"]) == (
+        outer, inner, 0x88B5)

@@ -80,7 +80,11 @@ static int set_u32(int fd, int opt, uint32_t v)
 
 int main(int argc, char **argv)
 {
-	const char *dev = NULL, *appl = NULL, *dump_path = NULL;
+	const char *dev = NULL, *appl = NULL, *dump_path = NULL, *appl_stats = NULL;
+	char stats_file[256] = "";
+	struct pf_ring_dev_info di;
+	int di_errno = 0;
+	uint32_t version = 0, ring_id = 0;
 	uint32_t caplen = 0, slots = 0, watermark = 0, wm_timeout = 0;
 	uint32_t direction = PF_RING_DIR_RX_AND_TX;
 	unsigned long count = 0, timeout_ms = 30000, idle_ms = 2000;
@@ -96,8 +100,9 @@ int main(int argc, char **argv)
 	unsigned long recv = 0, match = 0, other = 0, rx = 0, tx = 0, q[8] = { 0 };
 	unsigned long long bytes = 0, wire_bytes = 0, crc_sum = 0;
 	unsigned long bad_hdr = 0, parsed_udp9 = 0;
+	unsigned int vlan_last = 0, qinq_last = 0, eth_type_last = 0;
 
-	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:gmP")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:gmPS:")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
 		case 'c':
@@ -121,6 +126,7 @@ int main(int argc, char **argv)
 		case 'g': wait_stdin = 1; break;
 		case 'm': poll_wake = 1; break;
 		case 'P': promisc = 1; break;
+		case 'S': appl_stats = optarg; break;
 		default: return 1;
 		}
 	}
@@ -147,6 +153,24 @@ int main(int argc, char **argv)
 		fail("watermark_timeout");
 	if (promisc && set_u32(fd, PF_RING_OPT_PROMISC, 1))
 		fail("promisc");
+	if (appl_stats) {
+		if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_APPL_STATS, appl_stats,
+			       strlen(appl_stats)))
+			fail("appl_stats");
+		len = sizeof(stats_file);
+		if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_APPL_STATS_FILE, stats_file, &len))
+			fail("appl_stats_file");
+	}
+	len = sizeof(version);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_VERSION, &version, &len))
+		fail("version");
+	len = sizeof(ring_id);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_RING_ID, &ring_id, &len))
+		fail("ring_id");
+	memset(&di, 0, sizeof(di));
+	len = sizeof(di);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_DEV_INFO, &di, &len))
+		di_errno = errno;
 	len = sizeof(geo);
 	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_RING_GEOMETRY, &geo, &len))
 		fail("geometry");
@@ -172,7 +196,6 @@ int main(int argc, char **argv)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		uint64_t start = now_ms(), prod;
 		int rc, so_error = 0, dev_errno = 0;
-		struct pf_ring_dev_info di;
 
 		rc = poll(&pfd, 1, (int)timeout_ms);
 		prod = __atomic_load_n(&info->prod, __ATOMIC_ACQUIRE);
@@ -229,6 +252,11 @@ int main(int argc, char **argv)
 					rx++;
 				if (h->rx_queue < 8)
 					q[h->rx_queue]++;
+				if (h->parsed_valid) {
+					vlan_last = h->parsed.vlan_id;
+					qinq_last = h->parsed.qinq_vlan_id;
+					eth_type_last = h->parsed.eth_type;
+				}
 				if (h->parsed_valid && h->parsed.ip_version == 4 &&
 				    h->parsed.l3_proto == 17 && h->parsed.l4_dst_port == 9 &&
 				    h->parsed.l3_offset == 14 && h->parsed.l4_offset == 34 &&
@@ -274,11 +302,17 @@ int main(int argc, char **argv)
 	       "\"wire_bytes\": %llu, \"crc_sum\": %llu, \"rx\": %lu, \"tx\": %lu, "
 	       "\"queues\": [%lu, %lu, %lu, %lu], \"bad_hdr\": %lu, \"parsed_udp9\": %lu, "
 	       "\"stats_recv\": %llu, \"stats_drop\": %llu, \"info_drops\": %llu, "
-	       "\"num_slots\": %u, \"slot_size\": %u, \"caplen\": %u, \"mmap_len\": %llu}\n",
+	       "\"num_slots\": %u, \"slot_size\": %u, \"caplen\": %u, \"mmap_len\": %llu, "
+	       "\"version\": %u, \"ring_id\": %u, \"stats_file\": \"%s\", \"dev_errno\": %d, "
+	       "\"ifindex\": %d, \"mtu\": %u, \"rx_channels\": %u, \"link_up\": %u, "
+	       "\"vlan_id\": %u, \"qinq_vlan_id\": %u, \"eth_type\": %u, "
+	       "\"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
 	       recv, match, other, bytes, wire_bytes, crc_sum, rx, tx, q[0], q[1], q[2], q[3],
 	       bad_hdr, parsed_udp9, (unsigned long long)st.recv, (unsigned long long)st.drop,
 	       (unsigned long long)__atomic_load_n(&info->drops, __ATOMIC_RELAXED),
-	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len);
+	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len,
+	       version, ring_id, stats_file, di_errno, di.ifindex, di.mtu, di.num_rx_channels,
+	       di.link_up, vlan_last, qinq_last, eth_type_last, di.mac[0], di.mac[1], di.mac[2], di.mac[3], di.mac[4], di.mac[5]);
 	munmap(ring, geo.mmap_len);
 	close(fd);
 	return 0;
