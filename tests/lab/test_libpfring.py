@@ -16,6 +16,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,8 +80,8 @@ class Reader:
     """pfring_reader in the background; READY once its rings are enabled."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([str(need(READER)), *args], stdout=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen([str(need(READER)), *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline().strip()
         if first != "READY":
@@ -88,14 +89,20 @@ class Reader:
             self.proc.wait()
             pytest.fail(f"pfring_reader did not start: {first!r}")
 
-    def results(self, timeout: float = 120) -> dict[str, dict[str, int]]:
-        out, _ = self.proc.communicate(timeout=timeout)
+    def go(self) -> None:
+        """Lets a reader started with -g begin reading."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def results(self, timeout: float = 120) -> dict[str, dict[str, Any]]:
+        out, _ = self.proc.communicate(input="" if self.proc.stdin else None, timeout=timeout)
         assert self.proc.returncode == 0, out
         rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         return {row["dev"]: row for row in rows}
 
 
-def assert_exact(row: dict[str, int], frames: list[bytes]) -> None:
+def assert_exact(row: dict[str, Any], frames: list[bytes]) -> None:
     assert row["rc"] == 0, row
     assert row["match"] == len(frames), row
     assert row["bytes"] == row["caplen_bytes"] == sum(len(f) for f in frames), row
@@ -167,6 +174,14 @@ def test_pfcount_counts_exactly_the_frames_sent(
     assert sorted(frame for _, frame in records) == sorted(frames)
 
 
+def test_pfcount_names_the_error_of_a_missing_device(pf_ring_module: LoadPfRing) -> None:
+    pf_ring_module()
+    out = subprocess.run([str(need(PFCOUNT)), "-i", "nosuchdev0", "-N", "1"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "pfring_open error [No such device]" in out.stderr, out.stderr
+
+
 def test_pfcount_stops_on_sigterm_with_final_stats(
     pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None]
 ) -> None:
@@ -234,3 +249,60 @@ def test_two_rings_in_one_process(pf_ring_module: LoadPfRing, lab: Lab) -> None:
     results = reader.results()
     for _, rx in ends:
         assert_exact(results[rx], sent[rx])
+
+
+def sysfs(dev: str, attr: str) -> str:
+    return Path(f"/sys/class/net/{dev}/{attr}").read_text().strip()
+
+
+def test_ring_queries_and_breakloop(pf_ring_module: LoadPfRing, link_ifs: LinkEnds) -> None:
+    """What the query functions say of a bound ring matches sysfs; with no traffic the
+    blocked readers return through pfring_breakloop() when the timeout comes."""
+    pf_ring_module()
+    rx = link_ifs.rx
+    started = time.monotonic()
+    reader = Reader("-i", rx, "-t", "1500", "-e", "0x9999")
+    row = reader.results(timeout=30)[rx]
+    assert time.monotonic() - started < 15
+    assert row["rc"] == 0 and row["match"] == 0
+    assert row["mac"] == interface_mac(rx).lower()
+    assert row["mtu"] == int(sysfs(rx, "mtu"))
+    queues = len(list(Path(f"/sys/class/net/{rx}/queues").glob("rx-*")))
+    assert row["rx_channels"] == queues
+    assert row["link_up"] == 1
+    assert row["speed"] == max(int(sysfs(rx, "speed")), 0)
+    assert row["ifindex"] == int(sysfs(rx, "ifindex"))
+    assert row["version"] == 0x080800
+    assert row["link_type"] == 1
+    assert row["card_max_packet"] == row["mtu"] + 18
+    assert row["card_rx_slots"] >= 16
+    assert row["slot_hdr_len"] >= 32
+    assert row["stats_file"].startswith("/proc/net/pf_ring/"), row["stats_file"]
+    assert row["fd_ok"] == 1
+    assert row["ring_id"] > 0
+
+
+def test_a_full_ring_keeps_the_first_frames_and_counts_the_rest(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None]
+) -> None:
+    """Nothing is read while 100 frames arrive at a 16-slot ring: it holds the first 16
+    unread (queued, available, poll says so), drops and counts the other 84."""
+    pf_ring_module(min_num_slots=16)
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 100, stream=15)
+    reader = Reader("-i", link_ifs.rx, "-g", "-I", "1500")
+    send(link_ifs.tx, frames)
+    time.sleep(1)
+    reader.go()
+    row = reader.results()[link_ifs.rx]
+    slots = row["card_rx_slots"]
+    assert slots == 16
+    assert row["queued_before"] == slots
+    assert row["avail_before"] == 1 and row["poll_before"] == 1
+    assert 0 <= row["next_ts_delta_ms"] < 60_000
+    kept = frames[:slots]
+    assert row["match"] == slots
+    assert row["crc_sum"] == crc_sum(kept)
+    assert row["stats_recv"] == slots
+    assert row["stats_drop"] == len(frames) - slots
+    assert row["bad_hdr"] == row["corrupt"] == row["dups"] == 0

@@ -4,7 +4,7 @@
  * prints, for each ring, one JSON object of exact counts.
  *
  *   pfring_reader -i DEV [-i DEV2 ...] [-n COUNT] [-m zc|copy|burst|loop] [-c CAPLEN]
- *                 [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE] [-L] [-R]
+ *                 [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE] [-L] [-R] [-g]
  *
  * Each -i opens one ring (several rings live in one process, one thread each). A ring
  * stops after COUNT frames of ETHERTYPE (default 0x88b5), or IDLE_MS without any frame
@@ -12,6 +12,13 @@
  * -m: zc (pfring_recv, buffer_len 0: a pointer into the ring), copy (pfring_recv into a
  * buffer), burst (pfring_recv_burst), loop (pfring_loop). -L opens with
  * PF_RING_LONG_HEADER and checks the parsed headers; -R with PF_RING_REENTRANT.
+ * -g waits for a line on stdin before reading (the rings fill meanwhile) and reports
+ * what pfring_get_num_queued_pkts(), pfring_is_pkt_available(), pfring_poll() and
+ * pfring_next_pkt_time() said then.
+ *
+ * Each result also carries what the ring's query functions answer (mac, mtu,
+ * rx_channels, link_up, speed, ring_id, version, link_type, card settings, the /proc
+ * stats file, the slot header length).
  *
  * Prints READY once every ring is enabled, then one line per ring:
  *   {"dev": .., "match": N, "bytes": B, "caplen_bytes": C, "crc_sum": S, "corrupt": ..,
@@ -41,6 +48,8 @@ struct reader {
 	unsigned long long bytes, caplen_bytes, crc_sum, corrupt, foreign, dups, bad_hdr,
 		bad_parse;
 	uint8_t *seen;
+	/* before reading (-g): what the ring says it holds */
+	long long queued_before, avail_before, poll_before, next_ts_delta_ms;
 };
 
 static uint32_t crc_table[256];
@@ -48,6 +57,7 @@ static enum mode mode = MODE_ZC;
 static unsigned long long want;
 static uint16_t ethertype = 0x88B5;
 static int long_header;
+static int wait_go;
 
 static void crc_init(void)
 {
@@ -199,6 +209,41 @@ static void *read_ring(void *arg)
 	return NULL;
 }
 
+static void print_result(struct reader *r, const pfring_stat *st)
+{
+	pfring_card_settings cs = { 0, 0, 0 };
+	u_char mac[6] = { 0 };
+	char stats_file[256] = "";
+	u_int32_t version = 0;
+
+	pfring_get_bound_device_address(r->ring, mac);
+	pfring_version(r->ring, &version);
+	pfring_get_card_settings(r->ring, &cs);
+	if (!pfring_get_appl_stats_file_name(r->ring, stats_file, sizeof(stats_file)))
+		snprintf(stats_file, sizeof(stats_file), "error %d", errno);
+	printf("{\"dev\": \"%s\", \"match\": %llu, \"bytes\": %llu, \"caplen_bytes\": %llu, "
+	       "\"crc_sum\": %llu, \"corrupt\": %llu, \"foreign\": %llu, \"dups\": %llu, "
+	       "\"bad_hdr\": %llu, \"bad_parse\": %llu, \"stats_recv\": %llu, "
+	       "\"stats_drop\": %llu, \"ifindex\": %d, \"caplen\": %d, \"rc\": %d, "
+	       "\"queued_before\": %lld, \"avail_before\": %lld, \"poll_before\": %lld, "
+	       "\"next_ts_delta_ms\": %lld, "
+	       "\"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", \"mtu\": %d, \"rx_channels\": %u, "
+	       "\"link_up\": %d, \"speed\": %u, \"ring_id\": %u, \"version\": %u, "
+	       "\"link_type\": %d, \"card_max_packet\": %u, \"card_rx_slots\": %u, "
+	       "\"stats_file\": \"%s\", \"slot_hdr_len\": %u, \"fd_ok\": %d}\n",
+	       r->dev, atomic_load(&r->match), r->bytes, r->caplen_bytes, r->crc_sum,
+	       r->corrupt, r->foreign, r->dups, r->bad_hdr, r->bad_parse,
+	       (unsigned long long)st->recv, (unsigned long long)st->drop, r->ifindex,
+	       pfring_get_caplen(r->ring), r->rc, r->queued_before, r->avail_before,
+	       r->poll_before, r->next_ts_delta_ms, mac[0], mac[1], mac[2], mac[3], mac[4],
+	       mac[5], pfring_get_mtu_size(r->ring), pfring_get_num_rx_channels(r->ring),
+	       pfring_get_link_status(r->ring), pfring_get_interface_speed(r->ring),
+	       pfring_get_ring_id(r->ring), version, pfring_get_link_type(r->ring),
+	       cs.max_packet_size, cs.rx_ring_slots, stats_file,
+	       pfring_get_slot_header_len(r->ring),
+	       pfring_get_selectable_fd(r->ring) == r->ring->fd && r->ring->fd >= 0);
+}
+
 int main(int argc, char *argv[])
 {
 	struct reader readers[MAX_RINGS];
@@ -208,7 +253,7 @@ int main(int argc, char *argv[])
 	unsigned long long last_total = 0;
 
 	memset(readers, 0, sizeof(readers));
-	while ((c = getopt(argc, argv, "i:n:m:c:t:I:e:LR")) != -1) {
+	while ((c = getopt(argc, argv, "i:n:m:c:t:I:e:LRg")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nr == MAX_RINGS)
@@ -226,6 +271,7 @@ int main(int argc, char *argv[])
 		case 'e': ethertype = (uint16_t)strtoul(optarg, NULL, 0); break;
 		case 'L': long_header = 1; break;
 		case 'R': reentrant = 1; break;
+		case 'g': wait_go = 1; break;
 		default: return 2;
 		}
 	}
@@ -260,6 +306,26 @@ int main(int argc, char *argv[])
 	}
 	printf("READY\n");
 	fflush(stdout);
+	if (wait_go) {
+		char line[16];
+
+		if (!fgets(line, sizeof(line), stdin))
+			return 2;
+		for (i = 0; i < nr; i++) {
+			struct reader *r = &readers[i];
+			struct timespec next, now;
+
+			r->queued_before = pfring_get_num_queued_pkts(r->ring);
+			r->avail_before = pfring_is_pkt_available(r->ring);
+			r->poll_before = pfring_poll(r->ring, 0);
+			r->next_ts_delta_ms = -1;
+			if (pfring_next_pkt_time(r->ring, &next) == 0) {
+				clock_gettime(CLOCK_REALTIME, &now);
+				r->next_ts_delta_ms = (now.tv_sec - next.tv_sec) * 1000LL +
+						      (now.tv_nsec - next.tv_nsec) / 1000000;
+			}
+		}
+	}
 
 	for (i = 0; i < nr; i++)
 		pthread_create(&readers[i].tid, NULL, read_ring, &readers[i]);
@@ -290,14 +356,7 @@ int main(int argc, char *argv[])
 
 		pthread_join(r->tid, NULL);
 		pfring_stats(r->ring, &st);
-		printf("{\"dev\": \"%s\", \"match\": %llu, \"bytes\": %llu, \"caplen_bytes\": %llu, "
-		       "\"crc_sum\": %llu, \"corrupt\": %llu, \"foreign\": %llu, \"dups\": %llu, "
-		       "\"bad_hdr\": %llu, \"bad_parse\": %llu, \"stats_recv\": %llu, "
-		       "\"stats_drop\": %llu, \"ifindex\": %d, \"caplen\": %d, \"rc\": %d}\n",
-		       r->dev, atomic_load(&r->match), r->bytes, r->caplen_bytes, r->crc_sum,
-		       r->corrupt, r->foreign, r->dups, r->bad_hdr, r->bad_parse,
-		       (unsigned long long)st.recv, (unsigned long long)st.drop, r->ifindex,
-		       pfring_get_caplen(r->ring), r->rc);
+		print_result(r, &st);
 		pfring_close(r->ring);
 		free(r->seen);
 	}
