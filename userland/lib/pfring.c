@@ -100,7 +100,7 @@ pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags)
 	const struct pfring_ops *ops;
 	struct pfring_private *p;
 	pfring *ring;
-	int err;
+	int err, saved_errno = errno;
 
 	if (!device_name || !*device_name || caplen == 0) {
 		errno = EINVAL;
@@ -156,6 +156,7 @@ pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags)
 	}
 	p->ops = ops;
 	ring->initialized = 1;
+	errno = saved_errno;	/* success leaves errno alone (a fallback may have set it) */
 	return ring;
 
 err_free:
@@ -237,7 +238,7 @@ int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_p
 		u_int8_t wait_for_incoming_packet)
 {
 	struct pfring_private *p;
-	int rc;
+	int rc, saved_errno;
 
 	CHECK_RING(ring);
 	if (!buffer || !hdr || (buffer_len && !*buffer))
@@ -245,11 +246,14 @@ int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_p
 	if (!ring->enabled)
 		return pfring_err(PF_RING_ERROR_RING_NOT_ENABLED, EINVAL);
 	p = ring->priv;
+	saved_errno = errno;
 	if (p->reentrant)
 		pthread_mutex_lock(&p->rx_lock);
 	rc = p->ops->recv(ring, buffer, buffer_len, hdr, wait_for_incoming_packet);
 	if (p->reentrant)
 		pthread_mutex_unlock(&p->rx_lock);
+	if (rc >= 0)
+		errno = saved_errno;	/* an interrupted poll() is no error */
 	return rc;
 }
 
@@ -268,7 +272,7 @@ int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_pa
 		      u_int8_t wait_for_packets)
 {
 	struct pfring_private *p;
-	int rc;
+	int rc, saved_errno;
 
 	CHECK_RING(ring);
 	if (!packets || num_packets == 0)
@@ -278,11 +282,14 @@ int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_pa
 	p = ring->priv;
 	if (!p->ops->recv_burst)
 		return NOT_SUPPORTED();
+	saved_errno = errno;
 	if (p->reentrant)
 		pthread_mutex_lock(&p->rx_lock);
 	rc = p->ops->recv_burst(ring, packets, num_packets, wait_for_packets);
 	if (p->reentrant)
 		pthread_mutex_unlock(&p->rx_lock);
+	if (rc >= 0)
+		errno = saved_errno;
 	return rc;
 }
 
@@ -329,8 +336,13 @@ void pfring_breakloop(pfring *ring)
 
 int pfring_poll(pfring *ring, u_int wait_duration)
 {
+	int rc, saved_errno = errno;
+
 	CHECK_RING(ring);
-	return OP(ring, poll)(ring, wait_duration);
+	rc = OP(ring, poll)(ring, wait_duration);
+	if (rc >= 0)
+		errno = saved_errno;
+	return rc;
 }
 
 int pfring_is_pkt_available(pfring *ring)

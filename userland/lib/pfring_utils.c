@@ -413,16 +413,18 @@ u_int32_t pfring_get_ethtool_link_speed(const char *ifname)
 {
 	char path[128];
 	long speed = 0;
+	int saved_errno = errno;
 	FILE *f;
 
 	if (!ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/'))
 		return 0;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/speed", ifname);
 	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &speed) != 1 || speed < 0)
-		speed = 0;
-	fclose(f);
+	if (f) {
+		if (fscanf(f, "%ld", &speed) != 1 || speed < 0)
+			speed = 0;	/* no link: the speed is unknown */
+		fclose(f);
+	}
+	errno = saved_errno;
 	return (u_int32_t)speed;
 }
