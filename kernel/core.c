@@ -30,7 +30,8 @@ MODULE_PARM_DESC(enable_tx_capture, "Capture outgoing packets (0 or 1, default 1
 
 unsigned int pfr_quick_mode;
 module_param_named(quick_mode, pfr_quick_mode, uint, 0444);
-MODULE_PARM_DESC(quick_mode, "Quick mode: no header parsing (0 or 1, default 0)");
+MODULE_PARM_DESC(quick_mode,
+		 "Quick mode: one ring per device, no header parsing (0 or 1, default 0)");
 
 static atomic_t pfr_sock_next_id = ATOMIC_INIT(0);
 
@@ -87,6 +88,38 @@ static int pfr_sock_promisc_get(struct pfr_sock *ps)
 	return 0;
 }
 
+/*
+ * Quick mode allows one ring per device: does another ring of the namespace already
+ * take one of these? Other rings' bind lists are stable under rtnl_lock, and the
+ * list walk is under RCU (a ring leaves it before it is freed).
+ */
+static bool pfr_sock_quick_conflict(struct pfr_sock *ps, const struct pfr_bind *binds,
+				    int n, bool any)
+{
+	struct pfr_sock *o;
+	bool conflict = false;
+	int i, j;
+
+	ASSERT_RTNL();
+	rcu_read_lock();
+	list_for_each_entry_rcu(o, &pfr_hook_rings, list) {
+		if (o == ps || !o->bound || !net_eq(sock_net(&o->sk), sock_net(&ps->sk)))
+			continue;
+		if (any || o->bound_any) {
+			conflict = true;
+			break;
+		}
+		for (i = 0; i < n && !conflict; i++)
+			for (j = 0; j < o->nbinds; j++)
+				if (binds[i].ifindex == o->binds[j].ifindex)
+					conflict = true;
+		if (conflict)
+			break;
+	}
+	rcu_read_unlock();
+	return conflict;
+}
+
 /* "ethX", "ethX@Q", "any", "ethX,ethY@Q,..."; under rtnl_lock and ps->lock. */
 static int pfr_sock_parse_binds(struct pfr_sock *ps, char *list)
 {
@@ -127,6 +160,8 @@ static int pfr_sock_parse_binds(struct pfr_sock *ps, char *list)
 	}
 	if (!any && !n)
 		return -EINVAL;
+	if (pfr_quick_mode && pfr_sock_quick_conflict(ps, binds, n, any))
+		return -EBUSY;
 
 	pfr_sock_promisc_put(ps);
 	ps->bound_any = any;

@@ -490,3 +490,21 @@ def test_vlan_tags_are_kept_and_parsed(
     assert result["crc_sum"] == crc_sum(frames)
     assert (result["vlan_id"], result["qinq_vlan_id"], result["eth_type"]) == (
         outer, inner, 0x88B5)
+
+
+def test_quick_mode_one_ring_per_device_and_no_parsing(
+    pfr_module: LoadPfRing, veth: tuple[str, str], tmp_path: Path
+) -> None:
+    pfr_module(quick_mode=1)
+    assert proc_fields(PROC / "info")["Socket Mode"] == "Quick"
+    frames = lab_frames(veth[0], veth[1], 50)
+    dump = tmp_path / "dump"
+    first = Probe("-i", veth[1], "-n", str(len(frames)), "-o", str(dump))
+    assert first.ready
+    assert probe_error("-i", veth[1]) == {"error": "bind", "errno": errno.EBUSY}
+    assert probe_error("-i", f"{veth[0]},{veth[1]}") == {"error": "bind", "errno": errno.EBUSY}
+    assert probe_error("-i", "any") == {"error": "bind", "errno": errno.EBUSY}
+    send(veth[0], frames)
+    result = first.result()
+    assert_exact(result, dump, frames)
+    assert result["eth_type"] == 0, "a slot was parsed in quick mode"
