@@ -126,3 +126,55 @@ def test_pfcount_without_module(installed: Path) -> None:
     assert any(line.split()[0] == "lo" for line in listing.splitlines()[1:])
     devs = _run([str(p / "bin/alldevs")])
     assert "Name: lo" in devs
+
+
+# ---- the ring protocol, against a stand-in for the module -----------------------------
+
+FAKE = ROOT / "tests/unit/c/fake_pf_ring.c"
+FAKE_RING = ROOT / "tests/unit/c/fake_ring.c"
+
+
+@pytest.fixture(scope="module")
+def fake_module(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """fake_pf_ring.so: socket/setsockopt/getsockopt of family 13 answered from a memfd
+    laid out as linux/pf_ring.h says (LD_PRELOAD)."""
+    out = tmp_path_factory.mktemp("fake") / "fake_pf_ring.so"
+    subprocess.run(["cc", *CFLAGS, "-shared", "-fPIC", f"-I{_prefix(installed) / 'include'}",
+                    str(FAKE), "-o", str(out), "-ldl"], check=True)
+    return out
+
+
+def _fake_ring_program(
+    installed: Path, linkage: str, tmp_path: Path
+) -> tuple[Path, dict[str, str]]:
+    p = _prefix(installed)
+    exe = tmp_path / f"fake_ring_{linkage}"
+    libs = ([str(p / "lib/libpfring.a"), "-lpthread", "-lm"] if linkage == "static"
+            else [f"-L{p / 'lib'}", "-lpfring"])
+    subprocess.run(["cc", *CFLAGS, f"-I{p / 'include'}", str(FAKE_RING), "-o", str(exe), *libs],
+                   check=True)
+    return exe, {"LD_LIBRARY_PATH": str(p / "lib")} if linkage == "shared" else {}
+
+
+@pytest.mark.parametrize("linkage", ["static", "shared"])
+def test_ring_protocol(installed: Path, fake_module: Path, linkage: str, tmp_path: Path) -> None:
+    """U1-U3 as the library does them: zero-copy slots held until the next receive, copies
+    given back at once, bursts, wrap-around, a full ring, loop/breakloop, two rings."""
+    exe, env = _fake_ring_program(installed, linkage, tmp_path)
+    out = _run([str(exe)], {**env, "LD_PRELOAD": str(fake_module)})
+    assert "0 failures" in out
+
+
+def test_a_ring_of_another_layout_is_refused(installed: Path, fake_module: Path,
+                                             tmp_path: Path) -> None:
+    exe, env = _fake_ring_program(installed, "static", tmp_path)
+    out = subprocess.run([str(exe), "open"], capture_output=True, text=True,
+                         env={**os.environ, **env, "LD_PRELOAD": str(fake_module),
+                              "FAKE_PFR_ABI": "99"})
+    assert out.returncode == 1
+    assert out.stdout.strip() == "errno 71"  # EPROTO
+    assert "the kernel module has 99, this libpfring was built for 1" in out.stderr
+    assert "install the libpfring that comes with the loaded pf_ring.ko" in out.stderr
+    ok = subprocess.run([str(exe), "open"], capture_output=True, text=True,
+                        env={**os.environ, **env, "LD_PRELOAD": str(fake_module)})
+    assert ok.returncode == 0, ok.stdout + ok.stderr
