@@ -178,3 +178,32 @@ def test_a_ring_of_another_layout_is_refused(installed: Path, fake_module: Path,
     ok = subprocess.run([str(exe), "open"], capture_output=True, text=True,
                         env={**os.environ, **env, "LD_PRELOAD": str(fake_module)})
     assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
+@pytest.mark.parametrize("device,bind", [
+    ("eth0", "eth0"),
+    ("any", "any"),
+    ("eth0@1", "eth0@1"),
+    ("eth0,eth1", "eth0,eth1"),
+    ("eth0,eth1@1", "eth0@1,eth1@1"),
+    ("eth0@1,5", "eth0@1,eth0@5"),
+    ("eth0@1-3,5-6", "eth0@1,eth0@2,eth0@3,eth0@5,eth0@6"),
+    ("eth0@x", None),
+    ("eth0@3-1", None),
+])
+def test_device_names_become_the_modules_bind_list(
+    installed: Path, fake_module: Path, tmp_path: Path, device: str, bind: str | None
+) -> None:
+    """The API's "devices@channels" syntax, as the guide documents it, turned into the
+    module's one-entry-per-device@queue list."""
+    exe, env = _fake_ring_program(installed, "static", tmp_path)
+    log = tmp_path / "binds"
+    out = subprocess.run([str(exe), "open", device], capture_output=True, text=True,
+                         env={**os.environ, **env, "LD_PRELOAD": str(fake_module),
+                              "FAKE_PFR_BIND_LOG": str(log), "PF_RING_QUIET": "1"})
+    if bind is None:
+        assert out.returncode == 1 and out.stdout.strip() == "errno 22"  # EINVAL
+        assert not log.exists()
+    else:
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert log.read_text() == bind + "\n"

@@ -84,6 +84,75 @@ static int kring_family(void)
 	return family;
 }
 
+/*
+ * The API's device syntax into the module's bind list. The API puts the channels after
+ * the device list, for all of its devices: "eth0,eth1@1" is queue 1 of both,
+ * "eth0@1,5" queues 1 and 5, "eth0@1-3" queues 1 to 3. The module takes one entry per
+ * device or device@queue: "eth0@1,eth1@1". Returns a malloc'ed string, NULL + errno.
+ */
+static char *kring_bind_list(const char *device)
+{
+	const char *at = strchr(device, '@');
+	char *devs, *chans, *out, *dsave, *csave, *d, *c;
+	size_t len, used = 0;
+
+	if (!at)
+		return strdup(device);
+	devs = strndup(device, (size_t)(at - device));
+	len = strlen(device) * 16 + 64;
+	out = malloc(len);
+	if (!devs || !out)
+		goto nomem;
+	out[0] = '\0';
+	for (d = strtok_r(devs, ",", &dsave); d; d = strtok_r(NULL, ",", &dsave)) {
+		chans = strdup(at + 1);
+		if (!chans)
+			goto nomem;
+		for (c = strtok_r(chans, ",", &csave); c; c = strtok_r(NULL, ",", &csave)) {
+			char *end;
+			unsigned long lo = strtoul(c, &end, 10), hi = lo, q;
+
+			if (end == c || (*end && *end != '-'))
+				goto inval;
+			if (*end == '-') {
+				const char *h = end + 1;
+
+				hi = strtoul(h, &end, 10);
+				if (end == h || *end || hi < lo || hi - lo >= MAX_NUM_RX_CHANNELS)
+					goto inval;
+			}
+			for (q = lo; q <= hi; q++) {
+				int n = snprintf(out + used, len - used, "%s%s@%lu", used ? "," : "",
+						 d, q);
+
+				if (n < 0 || (size_t)n >= len - used) {
+					free(chans);
+					free(devs);
+					free(out);
+					errno = E2BIG;
+					return NULL;
+				}
+				used += (size_t)n;
+			}
+			continue;
+inval:
+			free(chans);
+			free(devs);
+			free(out);
+			errno = EINVAL;
+			return NULL;
+		}
+		free(chans);
+	}
+	free(devs);
+	return out;
+nomem:
+	free(devs);
+	free(out);
+	errno = ENOMEM;
+	return NULL;
+}
+
 static int kring_setopt_u32(pfring *ring, int opt, u_int32_t val)
 {
 	if (setsockopt(ring->fd, SOL_PF_RING, opt, &val, sizeof(val)) < 0)
@@ -97,6 +166,7 @@ static int kring_open(pfring *ring, const char *device)
 	struct pf_ring_geometry geo;
 	socklen_t len = sizeof(geo);
 	struct kring *k;
+	char *binds = NULL;
 	void *map;
 	int fd, err;
 
@@ -116,8 +186,13 @@ static int kring_open(pfring *ring, const char *device)
 
 	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_CAPLEN, &p->caplen, sizeof(p->caplen)) < 0)
 		goto err_errno;
-	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, device, strlen(device)) < 0)
+	binds = kring_bind_list(device);
+	if (!binds)
 		goto err_errno;
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, binds, strlen(binds)) < 0)
+		goto err_errno;
+	free(binds);
+	binds = NULL;
 	if (p->flags & PF_RING_PROMISC) {
 		u_int32_t one = 1;
 
@@ -171,6 +246,7 @@ err_errno:
 err_unmap:
 	munmap(map, geo.mmap_len);
 err_close:
+	free(binds);
 	close(fd);
 	ring->fd = -1;
 err_free:

@@ -9,11 +9,13 @@
  * its own mapping of ring->fd.
  *
  * Environment: FAKE_PFR_ABI (the ring's abi_version, default PF_RING_ABI_VERSION),
- * FAKE_PFR_SLOTS (default 8). Binding "nosuchdev" fails with ENODEV.
+ * FAKE_PFR_SLOTS (default 8), FAKE_PFR_BIND_LOG (a file that receives each bind list).
+ * Binding "nosuchdev" fails with ENODEV.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -86,6 +88,16 @@ int setsockopt(int fd, int level, int optname, const void *optval, socklen_t opt
 		struct pf_ring_info info;
 		u_int32_t slots = env_u("FAKE_PFR_SLOTS", 8);
 
+		const char *log = getenv("FAKE_PFR_BIND_LOG");
+
+		if (log) {
+			FILE *f = fopen(log, "a");
+
+			if (f) {
+				fprintf(f, "%.*s\n", (int)optlen, (const char *)optval);
+				fclose(f);
+			}
+		}
 		if (optlen == 9 && memcmp(optval, "nosuchdev", 9) == 0) {
 			errno = ENODEV;
 			return -1;

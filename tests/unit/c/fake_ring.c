@@ -6,7 +6,8 @@
  * library's part (U1-U3): what each receive returns, and when the consumer index moves.
  *
  *   fake_ring            run every check, print "N checks, 0 failures"
- *   fake_ring open       only pfring_open("fake0"): exit 0 if it opened, 1 otherwise
+ *   fake_ring open [DEV] only pfring_open(DEV, default "fake0"): exit 0 if it opened,
+ *                        else print errno and exit 1
  */
 #include <pfring.h>
 #include <sys/mman.h>
@@ -331,7 +332,7 @@ static void test_queries(void)
 int main(int argc, char *argv[])
 {
 	if (argc > 1 && strcmp(argv[1], "open") == 0) {
-		pfring *r = pfring_open("fake0", 128, 0);
+		pfring *r = pfring_open(argc > 2 ? argv[2] : "fake0", 128, 0);
 
 		if (!r) {
 			printf("errno %d\n", errno);
