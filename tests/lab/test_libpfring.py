@@ -174,6 +174,33 @@ def test_pfcount_counts_exactly_the_frames_sent(
     assert sorted(frame for _, frame in records) == sorted(frames)
 
 
+def test_pfcount_verbose_prints_parsed_headers(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None]
+) -> None:
+    pf_ring_module()
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 5, stream=16)
+    proc = subprocess.Popen([str(need(PFCOUNT)), "-i", link_ifs.rx, "-e", "1", "-N", "5",
+                             "-v", "2", "-m"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("Capturing from"):
+            break
+    send(link_ifs.tx, frames)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    heads = [line for line in out.splitlines() if "[RX]" in line]
+    src, dst = interface_mac(link_ifs.tx).upper(), interface_mac(link_ifs.rx).upper()
+    assert len(heads) == 5, out
+    for line in heads:
+        assert f"[{src} -> {dst}][eth_type=0x88B5]" in line
+    lengths = sorted(int(m) for line in heads for m in re.findall(r"\[len=(\d+)\]", line))
+    assert lengths == sorted(len(f) for f in frames)
+    first_bytes = " ".join(f"{b:02X}" for b in frames[0][:16])
+    assert first_bytes in out  # -v 2 also prints the bytes
+
+
 def test_pfcount_names_the_error_of_a_missing_device(pf_ring_module: LoadPfRing) -> None:
     pf_ring_module()
     out = subprocess.run([str(need(PFCOUNT)), "-i", "nosuchdev0", "-N", "1"],
@@ -261,7 +288,8 @@ def test_ring_queries_and_breakloop(pf_ring_module: LoadPfRing, link_ifs: LinkEn
     pf_ring_module()
     rx = link_ifs.rx
     started = time.monotonic()
-    reader = Reader("-i", rx, "-t", "1500", "-e", "0x9999")
+    reader = Reader("-i", rx, "-t", "1500", "-e", "0x9999", "-w", "4",
+                    "-A", "Custom: libpfring-lab 42")
     row = reader.results(timeout=30)[rx]
     assert time.monotonic() - started < 15
     assert row["rc"] == 0 and row["match"] == 0
@@ -279,6 +307,7 @@ def test_ring_queries_and_breakloop(pf_ring_module: LoadPfRing, link_ifs: LinkEn
     assert row["slot_hdr_len"] >= 32
     assert row["stats_file"].startswith("/proc/net/pf_ring/"), row["stats_file"]
     assert row["fd_ok"] == 1
+    assert row["appl_stats_seen"] == 1  # pfring_set_application_stats() reached /proc
     assert row["ring_id"] > 0
 
 
@@ -306,3 +335,14 @@ def test_a_full_ring_keeps_the_first_frames_and_counts_the_rest(
     assert row["stats_recv"] == slots
     assert row["stats_drop"] == len(frames) - slots
     assert row["bad_hdr"] == row["corrupt"] == row["dups"] == 0
+
+
+@pytest.mark.require_queues(2)
+def test_channel_range_covers_the_device(pf_ring_module: LoadPfRing, link_ifs: LinkEnds) -> None:
+    """"dev@0-1" (the API's channel range) is both RX queues: every frame, exactly once."""
+    pf_ring_module()
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 200, stream=17)
+    dev = f"{link_ifs.rx}@0-1"
+    reader = Reader("-i", dev, "-n", str(len(frames)))
+    send(link_ifs.tx, frames)
+    assert_exact(reader.results()[dev], frames)
