@@ -304,12 +304,12 @@ int pfring_loop(pfring *ring, pfringProcesssPacket looper, const u_char *user_by
 	CHECK_RING(ring);
 	if (!looper)
 		return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
-	ring->priv->break_loop = 0;
+	__atomic_store_n(&ring->priv->break_loop, 0, __ATOMIC_RELAXED);
 	while (read(ring->priv->wake_fd, &drain, sizeof(drain)) > 0)
 		;
 	if (!ring->enabled && (rc = pfring_enable_ring(ring)) < 0)
 		return rc;
-	while (!ring->priv->break_loop) {
+	while (!pfring_break_requested(ring->priv)) {
 		rc = pfring_recv(ring, &pkt, 0, &hdr, wait_for_packet);
 		if (rc < 0)
 			return rc;
@@ -328,7 +328,7 @@ void pfring_breakloop(pfring *ring)
 
 	if (!ring_ok(ring))
 		return;
-	ring->priv->break_loop = 1;
+	__atomic_store_n(&ring->priv->break_loop, 1, __ATOMIC_RELEASE);
 	/* async-signal-safe: a signal handler may call this */
 	n = write(ring->priv->wake_fd, &one, sizeof(one));
 	(void)n;

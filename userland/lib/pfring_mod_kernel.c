@@ -180,6 +180,8 @@ static int kring_open(pfring *ring, const char *device)
 		if (err == EAFNOSUPPORT || err == EINVAL)
 			pfring_lib_log("PF_RING socket family unavailable: is pf_ring.ko loaded? "
 				       "(modprobe pf_ring)");
+		else if (err == EPERM || err == EACCES)
+			pfring_lib_log("opening a PF_RING socket needs CAP_NET_RAW (run as root)");
 		goto err_free;
 	}
 	ring->fd = fd;
@@ -228,6 +230,7 @@ static int kring_open(pfring *ring, const char *device)
 	k->slot_hdr_size = k->info->slot_hdr_size;
 	k->caplen = k->info->caplen;
 	if (k->num_slots != geo.num_slots || k->slot_size != geo.slot_size ||
+	    k->info->slots_offset != geo.slots_offset ||
 	    k->slot_hdr_size < sizeof(struct pf_ring_slot_hdr) - sizeof(struct pf_ring_parsed) ||
 	    k->slot_hdr_size >= k->slot_size) {
 		pfring_lib_log("the ring's header disagrees with its geometry");
@@ -235,7 +238,7 @@ static int kring_open(pfring *ring, const char *device)
 		goto err_unmap;
 	}
 	k->slots = (u_char *)map + k->info->slots_offset;
-	/* Paired with U3 of a reader before us: none, the ring is new; start where it is. */
+	/* a new ring starts at 0; read it rather than assume it */
 	k->cons = __atomic_load_n(&k->info->cons, __ATOMIC_ACQUIRE);
 	p->backend = k;
 	return 0;
@@ -293,8 +296,9 @@ static void kring_fill_hdr(pfring *ring, const struct pf_ring_slot_hdr *s, u_int
 }
 
 /*
- * Wait for the ring to have a packet: 1 when it has one, 0 when woken by
- * pfring_breakloop(), < 0 on an error (POLLERR: the device went away).
+ * Sleep until the ring may have a packet: 1 when poll() says so, 2 when timeout_ms
+ * passed (or a signal came), 0 when pfring_breakloop() was called, < 0 on an error
+ * (POLLERR: the device went away). The caller looks at the ring again in cases 1, 2.
  */
 static int kring_wait(pfring *ring, int timeout_ms)
 {
@@ -305,15 +309,15 @@ static int kring_wait(pfring *ring, int timeout_ms)
 	};
 	int rc;
 
-	if (p->break_loop)
+	if (pfring_break_requested(p))
 		return 0;
 	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
 	if (rc < 0) {
 		if (errno == EINTR)
-			return p->break_loop ? 0 : 2;
+			return pfring_break_requested(p) ? 0 : 2;
 		return pfring_err(PF_RING_ERROR_GENERIC, errno);
 	}
-	if (p->break_loop)
+	if (pfring_break_requested(p))
 		return 0;
 	if (fds[0].revents & (POLLERR | POLLNVAL))
 		return pfring_err(PF_RING_ERROR_GENERIC, ENETDOWN);

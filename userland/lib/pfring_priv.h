@@ -50,7 +50,7 @@ struct pfring_private {
 	u_int32_t flags;		/* PF_RING_* open flags */
 	u_int32_t caplen;
 	u_int poll_duration;		/* ms, for a blocking recv */
-	volatile int break_loop;	/* set by pfring_breakloop() */
+	int break_loop;			/* set by pfring_breakloop(), atomically */
 	int wake_fd;			/* eventfd: pfring_breakloop() wakes a blocked recv */
 	int reentrant;
 	pthread_mutex_t rx_lock;	/* held across recv when reentrant */
@@ -59,6 +59,12 @@ struct pfring_private {
 static inline struct pfring_private *pfring_priv(pfring *ring)
 {
 	return ring->priv;
+}
+
+/* Paired with the store-release in pfring_breakloop(). */
+static inline int pfring_break_requested(struct pfring_private *p)
+{
+	return __atomic_load_n(&p->break_loop, __ATOMIC_ACQUIRE);
 }
 
 /* backends */
