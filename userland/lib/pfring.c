@@ -148,7 +148,8 @@ pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags)
 		err = errno;
 		goto err_free;
 	}
-	ring->long_header = (flags & PF_RING_LONG_HEADER) ? 1 : 0;
+	/* parsed headers, unless the program also said not to parse */
+	ring->long_header = (flags & PF_RING_LONG_HEADER) && !(flags & PF_RING_DO_NOT_PARSE);
 
 	if (ops->open(ring, device_name) < 0) {
 		err = errno;
