@@ -85,3 +85,15 @@ def build_userland(jobs: int = 2, dry_run: bool = False) -> bool:
         run(["make", "-C", str(folder), f"-j{jobs}", f"BUILD_DIR={user_build_dir()}"],
             dry_run=dry_run)
     return bool(dirs)
+
+
+def build_python_extension(dry_run: bool = False) -> Path | None:
+    """The cffi binding to libpfring, once libpfring.a is built; None when it is not."""
+    if not (user_build_dir() / "lib/libpfring.a").is_file():
+        return None
+    print("+ cffi: compiling pfring.native._pfring", flush=True)
+    if dry_run:
+        return None
+    from pfring.native.build import build_extension
+
+    return build_extension(repo_root(), build_root())

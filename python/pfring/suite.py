@@ -110,6 +110,7 @@ def build_for(kernels: list[LabKernel]) -> None:
         for source in builder.module_sources():
             builder.build_module(source, kernel.release, kernel.build_dir, jobs)
     builder.build_userland(jobs)
+    builder.build_python_extension()
 
 
 def run_lab_suite(kernel: LabKernel, keyword: str = "") -> Outcome:

@@ -62,6 +62,8 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
             builder.build_module(source, release, kdir, _jobs(), dry_run)
     if builder.build_userland(_jobs(), dry_run):
         print("==> built userland", flush=True)
+    if builder.build_python_extension(dry_run):
+        print("==> built the Python binding (pfring.native._pfring)", flush=True)
 
 
 @task(help={

@@ -1,0 +1,104 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""cffi definitions of the binding (API mode: compiled against pfring.h, linked with
+libpfring.a), and the build step 'invoke build' runs once libpfring is built."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from cffi import FFI  # type: ignore[import-untyped]
+
+MODULE = "pfring.native._pfring"
+
+CDEF = """
+typedef struct __pfring pfring;
+typedef struct { uint64_t recv; uint64_t drop; uint64_t shunt; } pfring_stat;
+typedef enum { rx_and_tx_direction = 0, rx_only_direction, tx_only_direction }
+    packet_direction;
+typedef enum { send_and_recv_mode = 0, send_only_mode, recv_only_mode } socket_mode;
+
+#define PF_RING_PROMISC ...
+#define PF_RING_REENTRANT ...
+#define PF_RING_LONG_HEADER ...
+#define PF_RING_TIMESTAMP ...
+#define PF_RING_DO_NOT_PARSE ...
+
+pfring *pfring_open(const char *device_name, uint32_t caplen, uint32_t flags);
+void pfring_close(pfring *ring);
+int pfring_enable_ring(pfring *ring);
+int pfring_disable_ring(pfring *ring);
+void pfring_breakloop(pfring *ring);
+int pfring_stats(pfring *ring, pfring_stat *stats);
+int pfring_poll(pfring *ring, unsigned int wait_duration);
+int pfring_get_selectable_fd(pfring *ring);
+int pfring_version(pfring *ring, uint32_t *version);
+int pfring_set_direction(pfring *ring, packet_direction direction);
+int pfring_set_socket_mode(pfring *ring, socket_mode mode);
+int pfring_set_poll_watermark(pfring *ring, uint16_t watermark);
+int pfring_set_poll_watermark_timeout(pfring *ring, uint16_t timeout);
+int pfring_set_poll_duration(pfring *ring, unsigned int duration);
+int pfring_set_application_name(pfring *ring, char *name);
+int pfring_get_bound_device_address(pfring *ring, unsigned char mac_address[6]);
+int pfring_get_bound_device_ifindex(pfring *ring, int *if_index);
+uint8_t pfring_get_num_rx_channels(pfring *ring);
+int pfring_get_link_status(pfring *ring);
+uint32_t pfring_get_interface_speed(pfring *ring);
+int pfring_get_mtu_size(pfring *ring);
+int pfring_get_caplen(pfring *ring);
+uint32_t pfring_get_ring_id(pfring *ring);
+
+struct pfpy_packet {
+    unsigned long long ts_ns;
+    unsigned int caplen;
+    unsigned int len;
+    int ifindex;
+    unsigned int hash;
+    unsigned char direction;
+    unsigned char ip_version;
+    unsigned char l3_proto;
+    unsigned char tcp_flags;
+    unsigned short eth_type;
+    unsigned short vlan_id;
+    unsigned short l4_src_port;
+    unsigned short l4_dst_port;
+    unsigned char dmac[6];
+    unsigned char smac[6];
+    unsigned char ip_src[16];
+    unsigned char ip_dst[16];
+    const unsigned char *data;
+};
+struct pfpy_batch_row { ...; };
+int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out);
+long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
+                     unsigned char *buf, unsigned long long buflen, int timeout_ms);
+"""
+
+
+def make_ffi(repo: Path, libpfring_a: Path) -> FFI:
+    ffi = FFI()
+    ffi.cdef(CDEF)
+    glue = resources.files("pfring.native").joinpath("glue.h").read_text()
+    ffi.set_source(
+        MODULE,
+        glue,
+        include_dirs=[str(repo / "userland/lib"), str(repo / "kernel/include/uapi")],
+        extra_objects=[str(libpfring_a)],
+        libraries=["pthread"],
+        extra_compile_args=["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
+    )
+    return ffi
+
+
+def build_extension(repo: Path, build_dir: Path) -> Path:
+    """Compile the extension against the built libpfring.a; it lands beside this file."""
+    libpfring_a = build_dir / "user/lib/libpfring.a"
+    if not libpfring_a.is_file():
+        raise FileNotFoundError(f"{libpfring_a} is missing: build the userland first")
+    tmp = build_dir / "python"
+    tmp.mkdir(parents=True, exist_ok=True)
+    built = Path(make_ffi(repo, libpfring_a).compile(tmpdir=str(tmp), verbose=False))
+    target = Path(__file__).with_name(built.name)
+    shutil.copy2(built, target)
+    return target

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Ring: a PF_RING socket from Python, through libpfring (never the ring layout itself).
+
+    with Ring("eth1", promisc=True) as ring:
+        for packet in ring:
+            print(packet.len, packet.ip_src)
+
+Errors raise OSError with the errno libpfring set. recv_batch() fills numpy arrays, a
+batch at a time, for speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+from collections.abc import Iterator
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from pfring.packet import BATCH_DTYPE, Batch, Packet, Stats
+
+try:
+    from pfring.native._pfring import ffi, lib  # type: ignore[import-not-found]
+except ImportError as e:  # pragma: no cover - depends on the build
+    raise ImportError(
+        "the pfring binding is not built: run 'invoke build' (it needs libpfring)"
+    ) from e
+
+DEFAULT_CAPLEN = 1536
+
+
+class Direction(IntEnum):
+    RX_AND_TX = 0
+    RX_ONLY = 1
+    TX_ONLY = 2
+
+
+class SocketMode(IntEnum):
+    SEND_AND_RECV = 0
+    SEND_ONLY = 1
+    RECV_ONLY = 2
+
+
+def _raise(what: str) -> None:
+    err = ffi.errno or 5  # EIO when the library said nothing more
+    raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _check(rc: int, what: str) -> int:
+    if rc < 0:
+        _raise(what)
+    return rc
+
+
+class Ring:
+    """A ring bound to a device ("eth1", "eth1@0", "any", "eth1,eth2").
+
+    The ring is enabled at once unless enable=False; parse=True fills each Packet's
+    L2-L4 fields (the library parses them from the frame).
+    """
+
+    def __init__(
+        self,
+        device: str,
+        caplen: int = DEFAULT_CAPLEN,
+        *,
+        promisc: bool = False,
+        long_header: bool = False,
+        reentrant: bool = False,
+        parse: bool = True,
+        enable: bool = True,
+    ) -> None:
+        self._ring: Any = None
+        flags = 0
+        flags |= lib.PF_RING_PROMISC if promisc else 0
+        flags |= lib.PF_RING_LONG_HEADER if long_header else 0
+        flags |= lib.PF_RING_REENTRANT if reentrant else 0
+        ffi.errno = 0
+        handle = lib.pfring_open(device.encode(), caplen, flags)
+        if handle == ffi.NULL:
+            _raise(f"pfring_open({device!r}, caplen={caplen})")
+        self._ring = handle
+        # Closed by close(), by garbage collection, or at interpreter exit while the
+        # library is still there (a __del__ may run after the binding is torn down).
+        self._finalizer = weakref.finalize(self, lib.pfring_close, handle)
+        self.device = device
+        self.parse = parse
+        self._packet = ffi.new("struct pfpy_packet *")
+        if enable:
+            self.enable()
+
+    # -- life cycle ------------------------------------------------------------------
+
+    def _handle(self) -> Any:
+        if self._ring is None:
+            raise ValueError("the ring is closed")
+        return self._ring
+
+    def close(self) -> None:
+        if self._ring is not None:
+            self._ring = None
+            self._finalizer()
+
+    def __enter__(self) -> Ring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def enable(self) -> None:
+        _check(lib.pfring_enable_ring(self._handle()), "pfring_enable_ring")
+
+    def disable(self) -> None:
+        _check(lib.pfring_disable_ring(self._handle()), "pfring_disable_ring")
+
+    def breakloop(self) -> None:
+        """Make a blocked recv() return None."""
+        lib.pfring_breakloop(self._handle())
+
+    def fileno(self) -> int:
+        """A descriptor that poll()/select()/asyncio can wait on."""
+        return int(_check(lib.pfring_get_selectable_fd(self._handle()), "selectable fd"))
+
+    # -- receiving ---------------------------------------------------------------------
+
+    def recv(self, wait: bool = True) -> Packet | None:
+        """The next packet; None when wait is False and the ring is empty, or after
+        breakloop()."""
+        ffi.errno = 0
+        rc = lib.pfpy_recv(self._handle(), int(wait), int(self.parse), self._packet)
+        if rc < 0:
+            _raise("pfring_recv")
+        if rc == 0:
+            return None
+        p = self._packet
+        return Packet(
+            ts_ns=p.ts_ns, caplen=p.caplen, len=p.len, ifindex=p.ifindex,
+            direction=p.direction, hash=p.hash,
+            data=bytes(ffi.buffer(p.data, p.caplen)),
+            dmac=bytes(p.dmac), smac=bytes(p.smac), eth_type=p.eth_type,
+            vlan_id=p.vlan_id, ip_version=p.ip_version, l3_proto=p.l3_proto,
+            ip_src_raw=bytes(p.ip_src), ip_dst_raw=bytes(p.ip_dst),
+            l4_src_port=p.l4_src_port, l4_dst_port=p.l4_dst_port, tcp_flags=p.tcp_flags,
+        )
+
+    def __iter__(self) -> Iterator[Packet]:
+        """Packets as they come, until breakloop()."""
+        while (packet := self.recv(wait=True)) is not None:
+            yield packet
+
+    def recv_batch(self, n: int, timeout: float | None = None) -> Batch:
+        """Up to n packets into numpy arrays. Waits up to timeout seconds (None: for ever,
+        0: not at all) for the first packet, then takes what is there."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        caplen = self.caplen
+        headers = np.zeros(n, dtype=BATCH_DTYPE)
+        data = np.empty(n * caplen, dtype=np.uint8)
+        timeout_ms = -1 if timeout is None else int(timeout * 1000)
+        ffi.errno = 0
+        got = lib.pfpy_recv_batch(
+            self._handle(),
+            ffi.cast("struct pfpy_batch_row *", ffi.from_buffer(headers)),
+            n,
+            ffi.cast("unsigned char *", ffi.from_buffer(data)),
+            data.nbytes,
+            timeout_ms,
+        )
+        if got < 0:
+            _raise("pfring_recv (batch)")
+        used = int(headers["offset"][got - 1] + headers["caplen"][got - 1]) if got else 0
+        return Batch(headers[:got], data[:used])
+
+    def poll(self, timeout: float) -> bool:
+        """Wait up to timeout seconds for the poll watermark; True when there is data."""
+        rc = _check(lib.pfring_poll(self._handle(), int(timeout * 1000)), "pfring_poll")
+        return rc > 0
+
+    async def arecv(self) -> Packet:
+        """The next packet, awaiting readiness of fileno() in the running event loop."""
+        while (packet := self.recv(wait=False)) is None:
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = self.fileno()
+            loop.add_reader(fd, ready.set_result, None)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(fd)
+        return packet
+
+    # -- queries -------------------------------------------------------------------------
+
+    def stats(self) -> Stats:
+        out = ffi.new("pfring_stat *")
+        _check(lib.pfring_stats(self._handle(), out), "pfring_stats")
+        return Stats(recv=int(out.recv), drop=int(out.drop))
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        out = ffi.new("uint32_t *")
+        _check(lib.pfring_version(self._handle(), out), "pfring_version")
+        v = int(out[0])
+        return (v >> 16, (v >> 8) & 0xFF, v & 0xFF)
+
+    @property
+    def caplen(self) -> int:
+        return int(_check(lib.pfring_get_caplen(self._handle()), "pfring_get_caplen"))
+
+    @property
+    def mac(self) -> str:
+        out = ffi.new("unsigned char[6]")
+        _check(lib.pfring_get_bound_device_address(self._handle(), out), "device address")
+        return ":".join(f"{b:02x}" for b in bytes(out))
+
+    @property
+    def ifindex(self) -> int:
+        out = ffi.new("int *")
+        _check(lib.pfring_get_bound_device_ifindex(self._handle(), out), "device ifindex")
+        return int(out[0])
+
+    @property
+    def num_rx_channels(self) -> int:
+        return int(lib.pfring_get_num_rx_channels(self._handle()))
+
+    @property
+    def link_up(self) -> bool:
+        return _check(lib.pfring_get_link_status(self._handle()), "link status") == 1
+
+    @property
+    def speed_mbps(self) -> int:
+        return int(lib.pfring_get_interface_speed(self._handle()))
+
+    @property
+    def mtu(self) -> int:
+        return int(_check(lib.pfring_get_mtu_size(self._handle()), "pfring_get_mtu_size"))
+
+    @property
+    def ring_id(self) -> int:
+        return int(lib.pfring_get_ring_id(self._handle()))
+
+    # -- options ---------------------------------------------------------------------------
+
+    def set_direction(self, direction: Direction) -> None:
+        _check(lib.pfring_set_direction(self._handle(), int(direction)), "set direction")
+
+    def set_socket_mode(self, mode: SocketMode) -> None:
+        _check(lib.pfring_set_socket_mode(self._handle(), int(mode)), "set socket mode")
+
+    def set_poll_watermark(self, packets: int) -> None:
+        _check(lib.pfring_set_poll_watermark(self._handle(), packets), "set poll watermark")
+
+    def set_poll_watermark_timeout(self, ms: int) -> None:
+        _check(lib.pfring_set_poll_watermark_timeout(self._handle(), ms),
+               "set poll watermark timeout")
+
+    def set_poll_duration(self, ms: int) -> None:
+        _check(lib.pfring_set_poll_duration(self._handle(), ms), "set poll duration")
+
+    def set_application_name(self, name: str) -> None:
+        buf = ffi.new("char[]", name.encode())
+        _check(lib.pfring_set_application_name(self._handle(), buf), "set application name")
