@@ -26,7 +26,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 BASE_PACKAGES = (
     "bc", "bison", "build-essential", "busybox-static", "dwarves", "ethtool", "flex",
     "iproute2", "kmod", "libcap2-bin", "libelf-dev", "libpcap-dev", "libssl-dev",
-    "linux-source-6.1", "python3-venv", "tcpdump", "udev",
+    "linux-source-6.1", "python3-dev", "python3-venv", "tcpdump", "udev",
 )
 # From bookworm-backports.
 BACKPORTS_PACKAGES = ("qemu-system-x86", "qemu-utils")
