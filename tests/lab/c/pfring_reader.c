@@ -5,6 +5,7 @@
  *
  *   pfring_reader -i DEV [-i DEV2 ...] [-n COUNT] [-m zc|copy|burst|loop] [-c CAPLEN]
  *                 [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE] [-L] [-R] [-g]
+ *                 [-A APPL_STATS] [-w WATERMARK]
  *
  * Each -i opens one ring (several rings live in one process, one thread each). A ring
  * stops after COUNT frames of ETHERTYPE (default 0x88b5), or IDLE_MS without any frame
@@ -15,6 +16,9 @@
  * -g waits for a line on stdin before reading (the rings fill meanwhile) and reports
  * what pfring_get_num_queued_pkts(), pfring_is_pkt_available(), pfring_poll() and
  * pfring_next_pkt_time() said then.
+ *
+ * -A sets the application's stats line (pfring_set_application_stats) and reports
+ * whether the ring's /proc stats file shows it; -w sets the poll watermark.
  *
  * Each result also carries what the ring's query functions answer (mac, mtu,
  * rx_channels, link_up, speed, ring_id, version, link_type, card settings, the /proc
@@ -48,6 +52,7 @@ struct reader {
 	unsigned long long bytes, caplen_bytes, crc_sum, corrupt, foreign, dups, bad_hdr,
 		bad_parse;
 	uint8_t *seen;
+	int appl_stats_seen;
 	/* before reading (-g): what the ring says it holds */
 	long long queued_before, avail_before, poll_before, next_ts_delta_ms;
 };
@@ -58,6 +63,8 @@ static unsigned long long want;
 static uint16_t ethertype = 0x88B5;
 static int long_header;
 static int wait_go;
+static const char *appl_stats;
+static u_int16_t watermark;
 
 static void crc_init(void)
 {
@@ -221,6 +228,18 @@ static void print_result(struct reader *r, const pfring_stat *st)
 	pfring_get_card_settings(r->ring, &cs);
 	if (!pfring_get_appl_stats_file_name(r->ring, stats_file, sizeof(stats_file)))
 		snprintf(stats_file, sizeof(stats_file), "error %d", errno);
+	else if (appl_stats) {
+		char content[4096];
+		size_t n = 0;
+		FILE *f = fopen(stats_file, "r");
+
+		if (f) {
+			n = fread(content, 1, sizeof(content) - 1, f);
+			fclose(f);
+		}
+		content[n] = '\0';
+		r->appl_stats_seen = strstr(content, appl_stats) != NULL;
+	}
 	printf("{\"dev\": \"%s\", \"match\": %llu, \"bytes\": %llu, \"caplen_bytes\": %llu, "
 	       "\"crc_sum\": %llu, \"corrupt\": %llu, \"foreign\": %llu, \"dups\": %llu, "
 	       "\"bad_hdr\": %llu, \"bad_parse\": %llu, \"stats_recv\": %llu, "
@@ -230,7 +249,8 @@ static void print_result(struct reader *r, const pfring_stat *st)
 	       "\"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\", \"mtu\": %d, \"rx_channels\": %u, "
 	       "\"link_up\": %d, \"speed\": %u, \"ring_id\": %u, \"version\": %u, "
 	       "\"link_type\": %d, \"card_max_packet\": %u, \"card_rx_slots\": %u, "
-	       "\"stats_file\": \"%s\", \"slot_hdr_len\": %u, \"fd_ok\": %d}\n",
+	       "\"stats_file\": \"%s\", \"slot_hdr_len\": %u, \"fd_ok\": %d, "
+	       "\"appl_stats_seen\": %d}\n",
 	       r->dev, atomic_load(&r->match), r->bytes, r->caplen_bytes, r->crc_sum,
 	       r->corrupt, r->foreign, r->dups, r->bad_hdr, r->bad_parse,
 	       (unsigned long long)st->recv, (unsigned long long)st->drop, r->ifindex,
@@ -241,7 +261,8 @@ static void print_result(struct reader *r, const pfring_stat *st)
 	       pfring_get_ring_id(r->ring), version, pfring_get_link_type(r->ring),
 	       cs.max_packet_size, cs.rx_ring_slots, stats_file,
 	       pfring_get_slot_header_len(r->ring),
-	       pfring_get_selectable_fd(r->ring) == r->ring->fd && r->ring->fd >= 0);
+	       pfring_get_selectable_fd(r->ring) == r->ring->fd && r->ring->fd >= 0,
+	       r->appl_stats_seen);
 }
 
 int main(int argc, char *argv[])
@@ -253,7 +274,7 @@ int main(int argc, char *argv[])
 	unsigned long long last_total = 0;
 
 	memset(readers, 0, sizeof(readers));
-	while ((c = getopt(argc, argv, "i:n:m:c:t:I:e:LRg")) != -1) {
+	while ((c = getopt(argc, argv, "i:n:m:c:t:I:e:LRgA:w:")) != -1) {
 		switch (c) {
 		case 'i':
 			if (nr == MAX_RINGS)
@@ -272,6 +293,8 @@ int main(int argc, char *argv[])
 		case 'L': long_header = 1; break;
 		case 'R': reentrant = 1; break;
 		case 'g': wait_go = 1; break;
+		case 'A': appl_stats = optarg; break;
+		case 'w': watermark = (u_int16_t)atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -293,6 +316,10 @@ int main(int argc, char *argv[])
 		if (pfring_get_bound_device_ifindex(r->ring, &r->ifindex) < 0 ||
 		    pfring_set_direction(r->ring, rx_only_direction) < 0 ||
 		    pfring_set_poll_duration(r->ring, 100) < 0 ||
+		    pfring_set_socket_mode(r->ring, recv_only_mode) < 0 ||
+		    (watermark && pfring_set_poll_watermark(r->ring, watermark) < 0) ||
+		    (watermark && pfring_set_poll_watermark_timeout(r->ring, 100) < 0) ||
+		    (appl_stats && pfring_set_application_stats(r->ring, (char *)appl_stats) < 0) ||
 		    pfring_set_application_name(r->ring, (char *)"pfring_reader") < 0) {
 			printf("{\"error\": \"setup\", \"dev\": \"%s\", \"errno\": %d}\n", r->dev,
 			       errno);
