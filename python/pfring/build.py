@@ -68,10 +68,12 @@ def build_module(source: ModuleSource, release: str, kdir: Path, jobs: int = 2,
 
 
 def c_dirs(root: Path | None = None) -> list[Path]:
-    """Folders of C userland code with a Makefile: the userland and the lab's C test
-    programs. Their output goes to build/user/ (make BUILD_DIR=...)."""
+    """Folders of C userland code with a Makefile: the userland, the lab's C test
+    programs and the bench's consumers. Their output goes to build/user/ (make
+    BUILD_DIR=...)."""
     root = root or repo_root()
-    return [d for d in (root / "userland", root / "tests/lab/c") if (d / "Makefile").is_file()]
+    folders = (root / "userland", root / "tests/lab/c", root / "bench/consumers")
+    return [d for d in folders if (d / "Makefile").is_file()]
 
 
 def user_build_dir() -> Path:
@@ -79,7 +81,8 @@ def user_build_dir() -> Path:
 
 
 def build_userland(jobs: int = 2, dry_run: bool = False) -> bool:
-    """make in each C folder (userland/, tests/lab/c/); False when there is none."""
+    """make in each C folder (userland/, tests/lab/c/, bench/consumers/); False when there
+    is none."""
     dirs = c_dirs()
     for folder in dirs:
         run(["make", "-C", str(folder), f"-j{jobs}", f"BUILD_DIR={user_build_dir()}"],
