@@ -180,6 +180,22 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     print(f"sanitizer kernel: {tree}")
 
 
+@task(help={"kernel": KERNEL_HELP,
+            "quick": "veth, 60-byte frames, 3 repetitions: a few minutes, for CI"})
+def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False) -> None:
+    """Measure the cost of capture: pf_ring against TPACKET_V3 and libpcap, in one boot.
+
+    Writes bench/results/<date>-<kernel>.json, prints the table, updates README.md's
+    Performance section and bench/results/latest.png. It reports; it does not fail on a
+    missed target.
+    """
+    from pfring.bench.host import run_bench
+
+    doc = run_bench(_kernel(kernel), quick)
+    if doc["errors"]:
+        raise Exit(f"bench: {len(doc['errors'])} scenario(s) failed, see above", code=1)
+
+
 @task(help={"all": "also the lab-run folders (build/lab-runs) and bench scratch"})
 def clean(c: Context, all: bool = False) -> None:
     """Remove build output (build/, except lab-run logs unless --all)."""
@@ -201,4 +217,4 @@ lab.add_task(lab_test, "test")
 lab.add_task(lab_demo, "demo")
 lab.add_task(lab_kernel, "kernel")
 
-namespace = Collection(deps, build, install, lint, test, clean, lab)
+namespace = Collection(deps, build, install, lint, test, bench, clean, lab)

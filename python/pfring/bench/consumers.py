@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The consumers, run in the guest as processes pinned to one CPU and asked for their
+running totals with SIGUSR1 (see bench/consumers/consumer.h).
+
+pfr_consumer, tpv3_consumer and pyconsumer print JSON lines on stdout; tcpdump prints
+"N packets captured, N packets received by filter, N packets dropped by kernel" on
+stderr (one line on SIGUSR1, three lines at exit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pfring.build import user_build_dir
+
+CONSUMERS = ("pfring-c", "pfring-py", "tpacket-v3", "tcpdump")
+LABELS = {
+    "none": "no consumer",
+    "pfring-c": "pf_ring, C zero-copy",
+    "pfring-py": "pf_ring, Python recv_batch",
+    "tpacket-v3": "AF_PACKET TPACKET_V3",
+    "tcpdump": "tcpdump (libpcap)",
+}
+# The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
+# many packets wait (TPACKET_V3 wakes once per block). libpfring's default, 1, costs a
+# wake-up per packet on the delivering CPU while the reader keeps up.
+PFRING_WATERMARK = 128
+
+
+@dataclass(frozen=True)
+class Totals:
+    received: int
+    drops: int
+
+    def minus(self, before: Totals) -> Totals:
+        return Totals(self.received - before.received, self.drops - before.drops)
+
+
+def consumer_argv(name: str, device: str) -> list[str]:
+    bench_bin = user_build_dir() / "bench"
+    if name == "pfring-c":
+        return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), device]
+    if name == "tpacket-v3":
+        return [str(bench_bin / "tpv3_consumer"), device]
+    if name == "pfring-py":
+        return [sys.executable, "-m", "pfring.bench.pyconsumer", device,
+                str(PFRING_WATERMARK)]
+    if name == "tcpdump":
+        return ["tcpdump", "-i", device, "-w", "/dev/null", "-Z", "root"]
+    raise ValueError(f"unknown consumer {name!r}")
+
+
+_TCPDUMP = re.compile(r"(\d+) packets? captured.*?(\d+) packets? dropped by kernel", re.S)
+
+
+def parse_tcpdump(text: str) -> list[Totals]:
+    """Every report tcpdump has printed so far, oldest first."""
+    return [Totals(int(m[1]), int(m[2])) for m in _TCPDUMP.finditer(text)]
+
+
+def parse_json_lines(text: str) -> list[Totals]:
+    """Every totals line a bench consumer has printed so far (complete lines only)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.endswith("\n") and '"received"' in line:
+            d = json.loads(line)
+            out.append(Totals(int(d["received"]), int(d["drops"])))
+    return out
+
+
+class Consumer:
+    """One consumer process on device, pinned to cpu; its output goes to files in work."""
+
+    def __init__(self, name: str, device: str, cpu: int, work: Path, tag: str = "") -> None:
+        self.name = name
+        self.stdout_path = work / f"{name}{tag}.out"
+        self.stderr_path = work / f"{name}{tag}.err"
+        argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device)]
+        with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=err)
+
+    def _reports(self) -> list[Totals]:
+        if self.name == "tcpdump":
+            return parse_tcpdump(self.stderr_path.read_text(errors="replace"))
+        return parse_json_lines(self.stdout_path.read_text(errors="replace"))
+
+    def _fail(self, what: str) -> RuntimeError:
+        err = self.stderr_path.read_text(errors="replace")[-2000:]
+        return RuntimeError(f"{self.name}: {what}; rc={self.proc.poll()}; stderr: {err}")
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        marker, path = (("listening on", self.stderr_path) if self.name == "tcpdump"
+                        else ('"ready"', self.stdout_path))
+        while marker not in path.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise self._fail("not ready")
+            time.sleep(0.05)
+        time.sleep(0.2)  # tcpdump says "listening" just before its first read
+
+    def totals(self, timeout: float = 10.0) -> Totals:
+        """Ask for the running totals and wait for the answer."""
+        seen = len(self._reports())
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while True:
+            reports = self._reports()
+            if len(reports) > seen:
+                return reports[-1]
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise self._fail("no totals")
+            time.sleep(0.02)
+
+    def settled(self, before: Totals, expected: int, timeout: float = 5.0) -> Totals:
+        """Totals once the consumer has caught up: everything expected is accounted for
+        (received or dropped), or its count stood still for 0.3 s."""
+        deadline = time.monotonic() + timeout
+        last = self.totals()
+        while time.monotonic() < deadline:
+            d = last.minus(before)
+            if d.received + d.drops >= expected:
+                break
+            time.sleep(0.3)
+            now = self.totals()
+            if now == last:
+                break
+            last = now
+        return last
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the process so far (/proc/PID/stat fields 14 and 15)."""
+        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""invoke bench on the host: build, one lab boot running every scenario, then the results
+file, the table, the README section and the plot."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from pfring.bench import plot, report
+from pfring.bench.summary import schema_problems, summarize_raw
+from pfring.lab.kernels import LabKernel
+from pfring.lab.runner import new_run_dir, run_in_lab
+from pfring.paths import repo_root
+from pfring.suite import build_for
+
+RESULTS = Path("bench/results")
+PLOT = RESULTS / "latest.png"
+
+
+def commit() -> tuple[str, bool]:
+    """HEAD's hash, and whether the working tree differs from it."""
+    root = repo_root()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=root, capture_output=True, text=True, check=True).stdout
+    return head, bool(dirty.strip())
+
+
+def results_path(date: str, kernel: LabKernel, quick: bool) -> Path:
+    return repo_root() / RESULTS / f"{date}-{kernel.name}{'-quick' if quick else ''}.json"
+
+
+def run_guest(kernel: LabKernel, quick: bool) -> dict[str, Any]:
+    out_dir = new_run_dir()
+    raw_path = out_dir / "bench-raw.json"
+    command = [sys.executable, "-m", "pfring.bench.guest", "--out", str(raw_path)]
+    result = run_in_lab(command + (["--quick"] if quick else []), kernel, out_dir=out_dir,
+                        timeout=(15 if quick else 90) * 60)
+    if result.reports:
+        raise RuntimeError(f"the guest's kernel log has reports: {out_dir / 'dmesg.log'}")
+    if not raw_path.is_file():
+        raise RuntimeError(f"the guest left no raw numbers (exit code {result.returncode}); "
+                           f"see {out_dir}")
+    raw: dict[str, Any] = json.loads(raw_path.read_text())
+    raw["run_dir"] = str(out_dir)
+    return raw
+
+
+def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool) -> dict[str, Any]:
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
+    head, dirty = commit()
+    doc = summarize_raw(raw, {"date": date, "commit": head, "dirty_tree": dirty,
+                              "quick": quick, "kernel_series": kernel.name})
+    problems = schema_problems(doc)
+    if problems:
+        raise RuntimeError("the results document is malformed: " + "; ".join(problems))
+    path = results_path(date, kernel, quick)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    plot.render(doc, repo_root() / PLOT)
+    text = report.markdown(doc)
+    readme = repo_root() / "README.md"
+    readme.write_text(report.rewrite_section(readme.read_text(), text, str(PLOT)))
+    print(text, flush=True)
+    print(f"\nbench: results in {path}, plot in {repo_root() / PLOT}, README.md updated",
+          flush=True)
+    return doc
+
+
+def run_bench(kernel: LabKernel, quick: bool) -> dict[str, Any]:
+    build_for([kernel])
+    return publish(run_guest(kernel, quick), kernel, quick)

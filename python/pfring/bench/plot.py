@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The results as a PNG: generator ratio and CPU ratio per consumer and scenario, and the
+capture cost of n rings against one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pfring.bench.consumers import CONSUMERS, LABELS
+
+
+def render(doc: dict[str, Any], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = doc["scenarios"]
+    places = list(dict.fromkeys(f"{r['link']} {r['size']} B" for r in rows))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    width = 0.8 / len(CONSUMERS)
+    for i, consumer in enumerate(CONSUMERS):
+        ratios, cpus = [], []
+        for place in places:
+            row = next((r for r in rows if f"{r['link']} {r['size']} B" == place
+                        and r["consumer"] == consumer), None)
+            gen = row["generator_ratio"] if row else None
+            ratios.append(gen["median"] if gen else 0.0)
+            cpus.append((row or {}).get("cpu_ratio_vs_tpv3") or 0.0)
+        xs = [x + i * width for x in range(len(places))]
+        axes[0].bar(xs, ratios, width, label=LABELS[consumer])
+        axes[1].bar(xs, cpus, width, label=LABELS[consumer])
+    for ax, title in ((axes[0], "generator rate with capture / without"),
+                      (axes[1], "consumer CPU per packet / TPACKET_V3")):
+        ax.set_xticks([x + 0.4 - width / 2 for x in range(len(places))], places)
+        ax.set_title(title)
+    axes[0].axhline(0.9, color="grey", linestyle="--", linewidth=1)
+    axes[0].legend(fontsize=8)
+    scale = [r for r in doc["scaling"] if r["cost_vs_one"] is not None]
+    if scale:
+        ns = [r["rings"] for r in scale]
+        axes[2].plot(ns, [r["cost_vs_one"] for r in scale], "o-", label="measured")
+        axes[2].plot(ns, ns, ":", color="grey", label="n x one ring")
+        axes[2].axhline(8.5, color="red", linestyle="--", linewidth=1, label="target at 8")
+        axes[2].set_xticks(ns)
+        axes[2].legend(fontsize=8)
+    axes[2].set_title("pf_ring: cost of n rings / one ring")
+    axes[2].set_xlabel("rings")
+    fig.suptitle(f"invoke bench: {doc['kernel']}, {doc['date']} "
+                 f"({'quick' if doc['quick'] else 'full'}), same-boot ratios under TCG")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

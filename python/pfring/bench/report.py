@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The results document as text: the Markdown table printed and put in README.md, between
+two marker comments (rewriting it is idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pfring.bench import targets as tg
+from pfring.bench.consumers import LABELS
+
+BEGIN = "<!-- bench:begin (written by invoke bench; do not edit by hand) -->"
+END = "<!-- bench:end -->"
+SECTION = "## Performance"
+
+
+def _num(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def _spread(s: dict[str, Any] | None, scale: float = 1.0, fmt: str = "{:.1f}") -> str:
+    if not s:
+        return "-"
+    return (f"{fmt.format(s['median'] * scale)} "
+            f"({fmt.format(s['min'] * scale)}-{fmt.format(s['max'] * scale)})")
+
+
+def _median(s: dict[str, Any] | None) -> float | None:
+    return float(s["median"]) if s else None
+
+
+def _verdict(doc: dict[str, Any], key: str, where: str) -> str:
+    for t in doc["targets"]:
+        if t["key"] == key and t["where"] == where:
+            return tg.verdict(t["passed"])
+    return ""
+
+
+def scenario_table(doc: dict[str, Any]) -> str:
+    head = ("| link | frame | consumer | generator kpps (min-max) | generator ratio | (a) "
+            "| loss-free kpps | loss-free ratio | (b) | CPU µs/pkt | CPU vs TPACKET_V3 |")
+    lines = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
+    for row in doc["scenarios"]:
+        where = f"{row['link']} {row['size']} B"
+        consumer = row["consumer"]
+        if consumer == "pfring-py":
+            lf_ratio, lf_note = row["loss_free_vs_c"], " of C"
+            b = _verdict(doc, "b-py", where)
+        else:
+            lf_ratio, lf_note = row["loss_free_vs_tpv3"], ""
+            b = _verdict(doc, "b", where) if consumer == "pfring-c" else ""
+        lf = _spread(row["loss_free_pps"], 1e-3)
+        if row["loss_free_pps"] and row["loss_free_capped"]:
+            lf = ">= " + lf
+        lines.append(" | ".join([
+            f"| {row['link']}", f"{row['size']} B", LABELS.get(consumer, consumer),
+            _spread(row["generator_pps"], 1e-3),
+            _num(_median(row["generator_ratio"]), "{:.3f}"),
+            _verdict(doc, "a", where) if consumer == "pfring-c" else "",
+            lf, _num(lf_ratio) + (lf_note if lf_ratio is not None else ""), b,
+            _num(_median(row["cpu_us_per_packet"]), "{:.1f}"),
+            _num(row["cpu_ratio_vs_tpv3"]),
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def scaling_table(doc: dict[str, Any]) -> str:
+    if not doc["scaling"]:
+        return ""
+    lines = ["| pf_ring rings (C) | generator kpps (min-max) | generator ratio "
+             "| cost / one ring | (d) |", "| --- | --- | --- | --- | --- |"]
+    for row in doc["scaling"]:
+        where = f"{row['link']} {row['size']} B"
+        lines.append(f"| {row['rings']} | {_spread(row['generator_pps'], 1e-3)} | "
+                     f"{_num(row['generator_ratio'], '{:.3f}')} | "
+                     f"{_num(row['cost_vs_one'])} | "
+                     f"{_verdict(doc, 'd', where) if row['rings'] == 8 else ''} |")
+    return "\n".join(lines)
+
+
+def targets_list(doc: dict[str, Any]) -> str:
+    lines = []
+    for t in doc["targets"]:
+        wanted = tg.Target(t["key"], t["description"], t["threshold"], t["at_least"])
+        lines.append(f"- ({t['key']}) {t['description']} {wanted.label()}, {t['where']}: "
+                     f"{_num(t['value'])} → {tg.verdict(t['passed'])}")
+    return "\n".join(lines)
+
+
+def heading(doc: dict[str, Any]) -> str:
+    kind = "quick run" if doc["quick"] else "full run"
+    return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}) on kernel "
+            f"{doc['kernel']}, {doc['cpus']} vCPUs of a {doc['cpu_model']} under TCG; "
+            f"pktgen 60/512/1500-byte frames at full speed, medians of "
+            f"{doc['plan']['reps']} repetitions (min-max in brackets). Ratios only: "
+            "absolute rates under emulation mean nothing.")
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    parts = [heading(doc), scenario_table(doc), scaling_table(doc), targets_list(doc)]
+    if doc["errors"]:
+        parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))
+    return "\n\n".join(p for p in parts if p)
+
+
+def rewrite_section(text: str, body: str, image: str = "") -> str:
+    """text with the part between the markers replaced by body (and the image); a
+    Performance section with the markers is added before '## Licence' (or at the end)
+    when there are none. Running it twice gives the same text."""
+    block = f"{BEGIN}\n\n{body.strip()}\n" + (f"\n![bench plot]({image})\n" if image else "") \
+        + f"\n{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        return head + block + tail
+    section = (f"{SECTION}\n\nThe cost of capture, from `invoke bench` (see bench/README.md "
+               f"for how to read it).\n\n{block}\n\n")
+    if "\n## Licence" in text:
+        head, tail = text.split("\n## Licence", 1)
+        return head + "\n" + section + "## Licence" + tail
+    return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"

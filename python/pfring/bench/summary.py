@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The guest's raw numbers summed up: per scenario (link, frame size, consumer) the
+median, min and max of every metric, the ratios against the same boot's references, and
+the targets.
+
+Ratios:
+  generator ratio   pktgen's rate with the consumer running / without (same link, size)
+  loss-free ratio   highest rate without a consumer drop / TPACKET_V3's (the Python
+                    consumer: / the C pf_ring consumer's)
+  CPU ratio         consumer CPU time per packet / TPACKET_V3's
+  scaling           capture cost of n rings / one ring's, where the cost is the time
+                    capture adds per packet on the delivering CPU: 1/pps(n) - 1/pps(none)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pfring.bench import targets as tg
+from pfring.bench.stats import Spread, capture_cost, ratio, summarize
+
+SCHEMA = 1
+REFERENCE = "tpacket-v3"
+
+
+def _median(s: Spread | None) -> float | None:
+    return s.median if s else None
+
+
+def _d(s: Spread | None) -> dict[str, float] | None:
+    return s.as_dict() if s else None
+
+
+def _select(records: Iterable[dict[str, Any]], link: str, size: int,
+            consumer: str) -> list[dict[str, Any]]:
+    return [r for r in records
+            if r["link"] == link and r["size"] == size and r["consumer"] == consumer]
+
+
+def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[str, Any]:
+    """Every metric of one consumer on one link and frame size (ratios filled in later)."""
+    none = summarize([r["pps"] for r in _select(raw["rate"], link, size, "none")])
+    runs = _select(raw["rate"], link, size, consumer)
+    pps = summarize([r["pps"] for r in runs])
+    gen_ratio = summarize([r["pps"] / none.median for r in runs] if none else [])
+    cpu = summarize([r["cpu_s"] / r["received"] * 1e6 for r in runs
+                     if r.get("received")])
+    searches = _select(raw["search"], link, size, consumer)
+    loss_free = summarize([s["loss_free_pps"] for s in searches])
+    return {
+        "link": link, "size": size, "consumer": consumer,
+        "generator_pps": _d(pps), "generator_ratio": _d(gen_ratio),
+        "received": sum(r.get("received", 0) for r in runs),
+        "drops": sum(r.get("drops", 0) for r in runs),
+        "cpu_us_per_packet": _d(cpu),
+        "loss_free_pps": _d(loss_free),
+        "loss_free_capped": bool(searches) and all(s["capped"] for s in searches),
+    }
+
+
+def _m(row: dict[str, Any], key: str) -> float | None:
+    value = row.get(key)
+    return float(value["median"]) if isinstance(value, dict) else None
+
+
+def add_ratios(rows: list[dict[str, Any]]) -> None:
+    """CPU and loss-free ratios against the same link and size's references."""
+    by_key = {(r["link"], r["size"], r["consumer"]): r for r in rows}
+    for row in rows:
+        ref = by_key.get((row["link"], row["size"], REFERENCE), {})
+        c = by_key.get((row["link"], row["size"], "pfring-c"), {})
+        row["cpu_ratio_vs_tpv3"] = ratio(_m(row, "cpu_us_per_packet"),
+                                         _m(ref, "cpu_us_per_packet"))
+        row["loss_free_vs_tpv3"] = ratio(_m(row, "loss_free_pps"), _m(ref, "loss_free_pps"))
+        row["loss_free_vs_c"] = ratio(_m(row, "loss_free_pps"), _m(c, "loss_free_pps"))
+
+
+def scaling(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    records = raw["scaling"]
+    if not records:
+        return []
+    link, size = records[0]["link"], records[0]["size"]
+    none = _median(summarize([r["pps"] for r in _select(raw["rate"], link, size, "none")]))
+    out = []
+    for n in sorted({r["rings"] for r in records}):
+        pps = summarize([r["pps"] for r in records if r["rings"] == n])
+        out.append({
+            "link": link, "size": size, "rings": n, "generator_pps": _d(pps),
+            "generator_ratio": ratio(_median(pps), none),
+            "cost_s": capture_cost(pps.median, none) if pps and none else None,
+        })
+    one = next((r["cost_s"] for r in out if r["rings"] == 1), None)
+    for row in out:
+        row["cost_vs_one"] = ratio(row["cost_s"], one)
+    return out
+
+
+def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every target, for every link and frame size it applies to."""
+    found: list[dict[str, Any]] = []
+
+    def add(target: tg.Target, where: str, value: float | None) -> None:
+        found.append({"key": target.key, "description": target.description,
+                      "threshold": target.threshold, "at_least": target.at_least,
+                      "where": where, "value": value, "passed": target.check(value)})
+
+    for row in rows:
+        where = f"{row['link']} {row['size']} B"
+        if row["consumer"] == "pfring-c":
+            add(tg.GENERATOR_RATIO, where, _m(row, "generator_ratio"))
+            if row["loss_free_pps"]:
+                add(tg.LOSS_FREE_VS_TPV3, where, row["loss_free_vs_tpv3"])
+        if row["consumer"] == "pfring-py" and row["loss_free_pps"]:
+            add(tg.PYTHON_VS_C, where, row["loss_free_vs_c"])
+    eight = next((r for r in scale if r["rings"] == 8), None)
+    if eight:
+        add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])
+    return found
+
+
+def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The results document: meta (date, commit, kernel...), summaries, targets, raw."""
+    plan = raw["plan"]
+    rows = [scenario(raw, link, size, consumer)
+            for link in plan["links"] for size in plan["sizes"]
+            for consumer in ("none", *plan["consumers"])
+            if _select(raw["rate"], link, size, consumer)]
+    add_ratios(rows)
+    scale = scaling(raw)
+    return {
+        "schema": SCHEMA, **meta,
+        "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
+        "plan": plan, "seconds": raw.get("seconds"),
+        "scenarios": rows, "scaling": scale, "targets": evaluate(rows, scale),
+        "errors": raw["errors"], "raw": {k: raw[k] for k in ("rate", "search", "scaling")},
+    }
+
+
+REQUIRED = {
+    "schema": int, "date": str, "commit": str, "kernel": str, "cpu_model": str,
+    "quick": bool, "plan": dict, "scenarios": list, "scaling": list, "targets": list,
+    "errors": list, "raw": dict,
+}
+SPREAD_KEYS = ("median", "min", "max", "n", "spread")
+
+
+def schema_problems(doc: dict[str, Any]) -> list[str]:
+    """What a results document lacks or gets wrong; empty when it is well formed."""
+    problems = [f"{k}: missing or not {t.__name__}" for k, t in REQUIRED.items()
+                if not isinstance(doc.get(k), t)]
+    for row in doc.get("scenarios", []):
+        for key in ("generator_pps", "generator_ratio", "cpu_us_per_packet", "loss_free_pps"):
+            value = row.get(key, "missing")
+            if value is not None and (not isinstance(value, dict)
+                                      or any(k not in value for k in SPREAD_KEYS)):
+                problems.append(f"scenario {row.get('link')} {row.get('size')} "
+                                f"{row.get('consumer')}: {key} is not a spread")
+    for t in doc.get("targets", []):
+        if t.get("passed") not in (True, False, None):
+            problems.append(f"target {t.get('key')}: passed is not true/false/null")
+    return problems
