@@ -153,3 +153,19 @@ def test_bench_task_is_listed_with_help() -> None:
     out = subprocess.run([sys.executable, "-m", "invoke", "--help", "bench"], cwd=repo_root(),
                          capture_output=True, text=True, timeout=120, check=True).stdout
     assert "--quick" in out and "--kernel" in out
+
+
+def test_generator_ratio_uses_the_baseline_run_just_before_the_consumer() -> None:
+    raw = _raw()
+    for r in raw["rate"]:
+        if r["consumer"] == "none":
+            r["baseline_for"] = "pfring-c"
+    # The host slowed down before tcpdump ran: its own baseline was measured then.
+    raw["rate"] += [{"link": "veth", "size": 60, "consumer": "none", "rep": rep,
+                     "sent": 1000, "pps": 70_000.0, "baseline_for": "tcpdump"}
+                    for rep in range(3)]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    rows = {r["consumer"]: r for r in doc["scenarios"]}
+    assert rows["tcpdump"]["generator_ratio"]["median"] == pytest.approx(1.0)
+    assert rows["tcpdump"]["baseline_pps"]["median"] == pytest.approx(70_000.0)
+    assert rows["pfring-c"]["generator_ratio"]["median"] == pytest.approx(0.95)

@@ -68,9 +68,13 @@ class Bench:
         r = self.gen.run()
         return r.sent, float(r.pps)
 
-    def rate_reps(self, size: int, consumers: list[Consumer], label: str,
-                  rings: int = 0) -> list[float]:
-        """plan.reps generator runs at full speed with consumers running; one record each."""
+    def rate_reps(self, size: int, consumers: list[Consumer], label: str, rings: int = 0,
+                  baseline_for: str = "") -> list[float]:
+        """plan.reps generator runs at full speed with consumers running; one record each.
+
+        A run without consumers is the baseline of the block that follows it
+        (baseline_for names it): the host is shared, so the nearest baseline is the
+        fairest."""
         out = []
         for rep in range(self.plan.reps):
             before = [c.totals() for c in consumers]
@@ -78,6 +82,8 @@ class Bench:
             sent, pps = self.send(self.plan.count, size)
             record: dict[str, Any] = {"link": self.link, "size": size, "consumer": label,
                                       "rep": rep, "sent": sent, "pps": pps}
+            if baseline_for:
+                record["baseline_for"] = baseline_for
             if consumers:
                 after = [c.settled(b, sent) for c, b in zip(consumers, before, strict=True)]
                 cpu = sum(c.cpu_seconds() for c in consumers) - sum(cpu0)
@@ -119,11 +125,10 @@ class Bench:
                      f"{' (no loss at the top step)' if not steps[-1]['lost'] else ''}")
 
     def run_size(self, size: int) -> None:
-        top = self.rate_reps(size, [], "none")
-        top_pps = sorted(top)[len(top) // 2]
         for name in self.plan.consumers:
             try:
-                self.run_consumer(size, name, top_pps)
+                top = self.rate_reps(size, [], "none", baseline_for=name)
+                self.run_consumer(size, name, sorted(top)[len(top) // 2])
             except Exception as e:  # one consumer's failure must not lose the others
                 self.error(f"{self.link} {size} B {name}", e)
 
@@ -138,6 +143,7 @@ class Bench:
             consumer.stop()
 
     def run_scaling(self, size: int) -> None:
+        self.rate_reps(size, [], "none", baseline_for="rings")
         for n in self.plan.rings:
             rings = [Consumer("pfring-c", self.rx, CONSUMER_CPU, self.work, f"-x{n}-{i}")
                      for i in range(n)]

@@ -63,14 +63,25 @@ def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool) -> dict[str, An
     path = results_path(date, kernel, quick)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n")
+    show(doc)
+    print(f"bench: results in {path}, plot in {repo_root() / PLOT}, README.md updated",
+          flush=True)
+    return doc
+
+
+def show(doc: dict[str, Any]) -> None:
+    """The plot, README's Performance section and the printed table, from one results
+    document (python -c 'from pfring.bench.host import show_file; show_file(PATH)' shows
+    an earlier run again)."""
     plot.render(doc, repo_root() / PLOT)
     text = report.markdown(doc)
     readme = repo_root() / "README.md"
     readme.write_text(report.rewrite_section(readme.read_text(), text, str(PLOT)))
-    print(text, flush=True)
-    print(f"\nbench: results in {path}, plot in {repo_root() / PLOT}, README.md updated",
-          flush=True)
-    return doc
+    print(text + "\n", flush=True)
+
+
+def show_file(path: str | Path) -> None:
+    show(json.loads(Path(path).read_text()))
 
 
 def run_bench(kernel: LabKernel, quick: bool) -> dict[str, Any]:

@@ -89,11 +89,15 @@ def targets_list(doc: dict[str, Any]) -> str:
 
 def heading(doc: dict[str, Any]) -> str:
     kind = "quick run" if doc["quick"] else "full run"
-    return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}) on kernel "
-            f"{doc['kernel']}, {doc['cpus']} vCPUs of a {doc['cpu_model']} under TCG; "
-            f"pktgen 60/512/1500-byte frames at full speed, medians of "
-            f"{doc['plan']['reps']} repetitions (min-max in brackets). Ratios only: "
-            "absolute rates under emulation mean nothing.")
+    plan = doc["plan"]
+    sizes = "/".join(str(s) for s in plan["sizes"])
+    return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}"
+            f"{' plus uncommitted changes' if doc.get('dirty_tree') else ''}) on kernel "
+            f"{doc['kernel']}, {doc['cpus']} vCPUs ({doc['cpu_model']}, TCG); pktgen "
+            f"{sizes}-byte frames on {' and '.join(plan['links'])}; medians of "
+            f"{plan['reps']} repetitions (min-max in brackets). Compare ratios only: "
+            "absolute rates under emulation mean nothing. \">=\": no drop even at "
+            "pktgen's top speed, a lower bound.")
 
 
 def markdown(doc: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@ median, min and max of every metric, the ratios against the same boot's referenc
 the targets.
 
 Ratios:
-  generator ratio   pktgen's rate with the consumer running / without (same link, size)
+  generator ratio   pktgen's rate with the consumer running / without (same link, size;
+                    "without" is the block run just before the consumer started)
   loss-free ratio   highest rate without a consumer drop / TPACKET_V3's (the Python
                     consumer: / the C pf_ring consumer's)
   CPU ratio         consumer CPU time per packet / TPACKET_V3's
@@ -38,9 +39,17 @@ def _select(records: Iterable[dict[str, Any]], link: str, size: int,
             if r["link"] == link and r["size"] == size and r["consumer"] == consumer]
 
 
+def baseline(raw: dict[str, Any], link: str, size: int, block: str) -> Spread | None:
+    """The no-consumer rate measured just before block; every no-consumer run when there
+    is no such block (or for the no-consumer row itself)."""
+    runs = _select(raw["rate"], link, size, "none")
+    own = [r["pps"] for r in runs if r.get("baseline_for") == block]
+    return summarize(own or [r["pps"] for r in runs])
+
+
 def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[str, Any]:
     """Every metric of one consumer on one link and frame size (ratios filled in later)."""
-    none = summarize([r["pps"] for r in _select(raw["rate"], link, size, "none")])
+    none = baseline(raw, link, size, consumer)
     runs = _select(raw["rate"], link, size, consumer)
     pps = summarize([r["pps"] for r in runs])
     gen_ratio = summarize([r["pps"] / none.median for r in runs] if none else [])
@@ -51,6 +60,7 @@ def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[s
     return {
         "link": link, "size": size, "consumer": consumer,
         "generator_pps": _d(pps), "generator_ratio": _d(gen_ratio),
+        "baseline_pps": _d(none),
         "received": sum(r.get("received", 0) for r in runs),
         "drops": sum(r.get("drops", 0) for r in runs),
         "cpu_us_per_packet": _d(cpu),
@@ -81,7 +91,7 @@ def scaling(raw: dict[str, Any]) -> list[dict[str, Any]]:
     if not records:
         return []
     link, size = records[0]["link"], records[0]["size"]
-    none = _median(summarize([r["pps"] for r in _select(raw["rate"], link, size, "none")]))
+    none = _median(baseline(raw, link, size, "rings"))
     out = []
     for n in sorted({r["rings"] for r in records}):
         pps = summarize([r["pps"] for r in records if r["rings"] == n])
