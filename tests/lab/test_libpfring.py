@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 
 from pfring.paths import build_root
-from pfring.testing.frames import Delivery, build_frame, frame_sizes
+from pfring.testing import traffic
+from pfring.testing.frames import Delivery
 from pfring.testing.labfile import Lab
 from pfring.testing.plugin import LinkEnds
-from pfring.testing.traffic import FrameSender, interface_mac, wait_for_carrier
+from pfring.testing.traffic import interface_mac, wait_for_carrier
 
 USER = build_root() / "user"
 PFCOUNT = USER / "bin" / "pfcount"
@@ -40,18 +41,10 @@ def need(path: Path) -> Path:
 
 
 def lab_frames(tx_if: str, rx_if: str, count: int, stream: int) -> list[bytes]:
-    dst, src = interface_mac(rx_if), interface_mac(tx_if)
-    return [build_frame(dst, src, stream, seq, size)
-            for seq, size in enumerate(frame_sizes(count, SIZES))]
+    return traffic.lab_frames(tx_if, rx_if, count, SIZES, stream)
 
 
-def send(tx_if: str, frames: list[bytes]) -> None:
-    sender = FrameSender(tx_if)
-    try:
-        for frame in frames:
-            sender.send(frame)
-    finally:
-        sender.close()
+send = traffic.send_frames
 
 
 def crc_sum(frames: list[bytes]) -> int:
@@ -346,3 +339,31 @@ def test_channel_range_covers_the_device(pf_ring_module: LoadPfRing, link_ifs: L
     reader = Reader("-i", dev, "-n", str(len(frames)))
     send(link_ifs.tx, frames)
     assert_exact(reader.results()[dev], frames)
+
+
+def test_a_libpfring_of_another_ring_layout_is_refused(pf_ring_module: LoadPfRing) -> None:
+    """A library and a module that disagree on the ring layout: the library refuses the
+    ring with EPROTO and says what to do, instead of misreading it."""
+    pf_ring_module()
+    mismatched = need(USER / "pfring_reader_abi99")
+    done = subprocess.run([str(mismatched), "-i", "lo"], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert json.loads(done.stdout.splitlines()[0]) == {
+        "error": "pfring_open", "dev": "lo", "errno": 71,  # EPROTO
+    }
+    assert "the kernel module has 1, this libpfring was built for 99" in done.stderr
+    assert "install the libpfring that comes with the loaded pf_ring.ko" in done.stderr
+    # the same program with the matching library opens the same device
+    matching = subprocess.run([str(need(READER)), "-i", "lo", "-n", "1", "-t", "300"],
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert matching.stdout.splitlines()[0] == "READY", matching.stdout + matching.stderr
+
+
+@pytest.mark.parametrize("device", ["lo@x", "lo@3-1", "lo@"])
+def test_malformed_device_names_are_refused(pf_ring_module: LoadPfRing, device: str) -> None:
+    pf_ring_module()
+    done = subprocess.run([str(need(READER)), "-i", device], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2, done.stdout
+    assert json.loads(done.stdout.splitlines()[0])["errno"] == 22  # EINVAL

@@ -25,9 +25,10 @@ import pytest
 from pyroute2 import IPRoute
 
 from pfring.paths import build_root
-from pfring.testing.frames import Delivery, build_frame, frame_sizes
+from pfring.testing import traffic
+from pfring.testing.frames import Delivery
 from pfring.testing.plugin import LinkEnds, LoadedModules
-from pfring.testing.traffic import FrameSender, Pktgen, interface_mac
+from pfring.testing.traffic import Pktgen, interface_mac
 
 PROBE = build_root() / "user" / "pfr_probe"
 PROC = Path("/proc/net/pf_ring")
@@ -86,18 +87,10 @@ def probe_error(*args: str, prefix: tuple[str, ...] = ()) -> dict[str, int]:
 
 def lab_frames(tx_if: str, rx_if: str, count: int, stream: int = 7,
                sizes: tuple[int, ...] = SIZES) -> list[bytes]:
-    dst, src = interface_mac(rx_if), interface_mac(tx_if)
-    return [build_frame(dst, src, stream, seq, size)
-            for seq, size in enumerate(frame_sizes(count, sizes))]
+    return traffic.lab_frames(tx_if, rx_if, count, sizes, stream)
 
 
-def send(tx_if: str, frames: list[bytes]) -> None:
-    sender = FrameSender(tx_if)
-    try:
-        for frame in frames:
-            sender.send(frame)
-    finally:
-        sender.close()
+send = traffic.send_frames
 
 
 def read_dump(path: Path) -> list[tuple[int, int, int, bytes]]:

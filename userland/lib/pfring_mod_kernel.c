@@ -14,6 +14,15 @@
 
 #include "pfring_priv.h"
 
+/*
+ * The ring layout this library reads. A build may set it (-DPFRING_RING_ABI=N) to be a
+ * libpfring of another release: the lab builds one so, to prove that a library and a
+ * module that disagree fail with a clear message instead of misreading the ring.
+ */
+#ifndef PFRING_RING_ABI
+#define PFRING_RING_ABI PF_RING_ABI_VERSION
+#endif
+
 #define PROC_INFO "/proc/net/pf_ring/info"
 
 struct kring {
@@ -217,11 +226,11 @@ static int kring_open(pfring *ring, const char *device)
 	k->info = map;
 	k->mmap_len = geo.mmap_len;
 
-	if (k->info->abi_version != PF_RING_ABI_VERSION) {
+	if (k->info->abi_version != PFRING_RING_ABI) {
 		pfring_lib_log("ring layout version mismatch: the kernel module has %u, this "
 			       "libpfring was built for %u; install the libpfring that comes "
 			       "with the loaded pf_ring.ko (or load the matching module)",
-			       k->info->abi_version, PF_RING_ABI_VERSION);
+			       k->info->abi_version, PFRING_RING_ABI);
 		err = EPROTO;
 		goto err_unmap;
 	}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -59,11 +60,24 @@ def wait_for_ports(lab: Lab, timeout: float = 30.0) -> list[str]:
         time.sleep(0.2)
 
 
+def largest_rx_ring(ifname: str) -> None:
+    """Give the NIC its largest RX ring. Under emulation the guest's CPU can stall for
+    a while; a burst then overruns the default 256 descriptors, a loss of the lab that
+    would hide or fake a loss of what a test examines."""
+    shown = subprocess.run(["ethtool", "-g", ifname], capture_output=True, text=True,
+                           check=False).stdout
+    maximum = shown.split("Pre-set maximums:", 1)[-1].split("Current", 1)[0]
+    found = re.search(r"^RX:\s+(\d+)", maximum, re.M)
+    if found:
+        subprocess.run(["ethtool", "-G", ifname, "rx", found.group(1)], check=False)
+
+
 def bring_up(lab: Lab) -> None:
     from pyroute2 import IPRoute
 
     with IPRoute() as ipr:
         for port in lab.ports:
+            largest_rx_ring(port.interface())
             index = ipr.link_lookup(ifname=port.interface())[0]
             ipr.link("set", index=index, state="up")
 

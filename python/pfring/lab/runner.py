@@ -8,6 +8,8 @@ it reads, its kernel log, its exit code, and whatever the command leaves (test r
 
 from __future__ import annotations
 
+import os
+import select
 import shlex
 import subprocess
 import sys
@@ -114,6 +116,36 @@ def check_run(result: LabRunResult) -> None:
     result.reports = find_reports(log)
 
 
+def relay_output(argv: list[str], log: Path, timeout: float | None) -> None:
+    """Run vng, copying what the guest prints to our stdout and to log as it comes.
+
+    QEMU opens vng's stdout anew (/proc/self/fd/1) with O_TRUNC: handed a file, it would
+    overwrite what came before the boot. A pipe read here keeps everything in order.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with log.open("wb") as copy, subprocess.Popen(
+        argv, env=vng_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as proc:
+        assert proc.stdout is not None
+        out = sys.stdout.buffer
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                proc.kill()
+                raise LabRunError(f"the lab run took longer than {timeout} s and was stopped")
+            ready, _, _ = select.select([proc.stdout], [], [], min(left or 1.0, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out.write(chunk)
+            out.flush()
+            copy.write(chunk)
+        proc.wait()
+
+
 def run_in_lab(
     command: Sequence[str],
     kernel: LabKernel,
@@ -137,11 +169,7 @@ def run_in_lab(
         return LabRunResult(0, out_dir, kernel, 0.0)
     print(f"lab: booting {kernel.release} ({kernel.name}); run folder {out_dir}", flush=True)
     start = time.monotonic()
-    try:
-        subprocess.run(argv, env=vng_env(), timeout=timeout,
-                       check=False)
-    except subprocess.TimeoutExpired as e:
-        raise LabRunError(f"the lab run took longer than {timeout} s and was stopped") from e
+    relay_output(argv, out_dir / "console.log", timeout)
     result = LabRunResult(-1, out_dir, kernel, time.monotonic() - start)
     check_run(result)
     if result.reports:

@@ -49,37 +49,20 @@ int pfring_get_mtu_size(pfring *ring);
 int pfring_get_caplen(pfring *ring);
 uint32_t pfring_get_ring_id(pfring *ring);
 
-struct pfpy_packet {
-    unsigned long long ts_ns;
-    unsigned int caplen;
-    unsigned int len;
-    int ifindex;
-    unsigned int hash;
-    unsigned char direction;
-    unsigned char ip_version;
-    unsigned char l3_proto;
-    unsigned char tcp_flags;
-    unsigned short eth_type;
-    unsigned short vlan_id;
-    unsigned short l4_src_port;
-    unsigned short l4_dst_port;
-    unsigned char dmac[6];
-    unsigned char smac[6];
-    unsigned char ip_src[16];
-    unsigned char ip_dst[16];
-    const unsigned char *data;
-};
-struct pfpy_batch_row { ...; };
-int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out);
-long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
-                     unsigned char *buf, unsigned long long buflen, int timeout_ms);
 """
 
 
+def glue_cdef(glue: str) -> str:
+    """The declarations glue.h marks for cffi (between cdef-begin and cdef-end)."""
+    start = glue.index("/* cdef-begin")
+    start = glue.index("\n", start) + 1
+    return glue[start : glue.index("/* cdef-end */")]
+
+
 def make_ffi(repo: Path, libpfring_a: Path) -> FFI:
-    ffi = FFI()
-    ffi.cdef(CDEF)
     glue = resources.files("pfring.native").joinpath("glue.h").read_text()
+    ffi = FFI()
+    ffi.cdef(CDEF + glue_cdef(glue))
     ffi.set_source(
         MODULE,
         glue,
@@ -100,5 +83,9 @@ def build_extension(repo: Path, build_dir: Path) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     built = Path(make_ffi(repo, libpfring_a).compile(tmpdir=str(tmp), verbose=False))
     target = Path(__file__).with_name(built.name)
-    shutil.copy2(built, target)
+    # A new file renamed over the old one: a process that has the old one mapped (a
+    # guest still running tests) keeps it intact.
+    staging = target.with_suffix(".new")
+    shutil.copy2(built, staging)
+    staging.replace(target)
     return target

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <pfring.h>
 
+/* cdef-begin: build.py hands this block to cffi as it is */
 /* One packet, flat: what Ring.recv() turns into a Packet. */
 struct pfpy_packet {
 	unsigned long long ts_ns;
@@ -40,6 +41,11 @@ struct pfpy_batch_row {
 	unsigned char pad[3];
 };
 
+int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out);
+long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
+		     unsigned char *buf, unsigned long long buflen, int timeout_ms);
+/* cdef-end */
+
 /* ip is passed by value: it sits unaligned in the packed header */
 static void pfpy_put_ip(unsigned char out[16], ip_addr ip, unsigned char version)
 {
@@ -55,7 +61,7 @@ static void pfpy_put_ip(unsigned char out[16], ip_addr ip, unsigned char version
 }
 
 /* 1: a packet, 0: none (no wait, or broken out), < 0: a PF_RING_ERROR_* (errno set) */
-static int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out)
+int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out)
 {
 	struct pfring_pkthdr hdr;
 	u_char *data = NULL;
@@ -99,7 +105,7 @@ static int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out)
  * timeout_ms (-1: for ever) for the first packet only, then takes what is there.
  * Returns the number of packets, or < 0 with errno set.
  */
-static long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
+long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
 			    unsigned char *buf, unsigned long long buflen, int timeout_ms)
 {
 	unsigned long long used = 0;

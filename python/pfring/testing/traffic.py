@@ -93,19 +93,30 @@ class FrameSender:
         self.sock.close()
 
 
-def send_stream(
-    tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514), stream: int = 1
-) -> Delivery:
-    """Send count lab frames from tx_if addressed to rx_if; returns the Delivery to fill."""
+def lab_frames(tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514),
+               stream: int = 1) -> list[bytes]:
+    """count lab frames (sequence numbers 0..count-1) from tx_if's MAC to rx_if's."""
     dst, src = interface_mac(rx_if), interface_mac(tx_if)
-    frames = [build_frame(dst, src, stream, seq, size)
-              for seq, size in enumerate(frame_sizes(count, sizes))]
+    return [build_frame(dst, src, stream, seq, size)
+            for seq, size in enumerate(frame_sizes(count, sizes))]
+
+
+def send_frames(tx_if: str, frames: Iterable[bytes]) -> None:
+    """Send frames on tx_if, in order, none dropped at the sender."""
     sender = FrameSender(tx_if)
     try:
         for frame in frames:
             sender.send(frame)
     finally:
         sender.close()
+
+
+def send_stream(
+    tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514), stream: int = 1
+) -> Delivery:
+    """Send count lab frames from tx_if addressed to rx_if; returns the Delivery to fill."""
+    frames = lab_frames(tx_if, rx_if, count, sizes, stream)
+    send_frames(tx_if, frames)
     return Delivery(stream, count, sum(len(f) for f in frames))
 
 

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "pfring.h"
+#include "lab_crc32.h"
 
 #define MAX_RINGS	8
 #define MAX_SEQ		(1u << 20)
@@ -57,7 +58,6 @@ struct reader {
 	long long queued_before, avail_before, poll_before, next_ts_delta_ms;
 };
 
-static uint32_t crc_table[256];
 static enum mode mode = MODE_ZC;
 static unsigned long long want;
 static uint16_t ethertype = 0x88B5;
@@ -65,29 +65,6 @@ static int long_header;
 static int wait_go;
 static const char *appl_stats;
 static u_int16_t watermark;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32_update(uint32_t c, const uint8_t *p, size_t n)
-{
-	while (n--)
-		c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
-	return c;
-}
-
-static uint32_t crc32_buf(const uint8_t *p, size_t n)
-{
-	return crc32_update(0xFFFFFFFFu, p, n) ^ 0xFFFFFFFFu;
-}
 
 static uint32_t rd32(const uint8_t *p)
 {
