@@ -79,6 +79,7 @@ class Bench:
         for rep in range(self.plan.reps):
             before = [c.totals() for c in consumers]
             cpu0 = [c.cpu_seconds() for c in consumers]
+            ticks0 = [c.cpu_ticks_seconds() for c in consumers]
             sent, pps = self.send(self.plan.count, size)
             record: dict[str, Any] = {"link": self.link, "size": size, "consumer": label,
                                       "rep": rep, "sent": sent, "pps": pps}
@@ -87,9 +88,11 @@ class Bench:
             if consumers:
                 after = [c.settled(b, sent) for c, b in zip(consumers, before, strict=True)]
                 cpu = sum(c.cpu_seconds() for c in consumers) - sum(cpu0)
+                ticks = sum(c.cpu_ticks_seconds() for c in consumers) - sum(ticks0)
                 got = [a.minus(b) for a, b in zip(after, before, strict=True)]
                 record |= {"received": sum(g.received for g in got),
-                           "drops": sum(g.drops for g in got), "cpu_s": cpu}
+                           "drops": sum(g.drops for g in got), "cpu_s": cpu,
+                           "cpu_ticks_s": ticks}
             if rings:
                 record["rings"] = rings
                 self.raw["scaling"].append(record)
