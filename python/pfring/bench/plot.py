@@ -18,7 +18,7 @@ def render(doc: dict[str, Any], path: Path) -> Path:
 
     rows = doc["scenarios"]
     places = list(dict.fromkeys(f"{r['link']} {r['size']} B" for r in rows))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5), width_ratios=(3, 3, 2))
     width = 0.8 / len(CONSUMERS)
     for i, consumer in enumerate(CONSUMERS):
         ratios, cpus = [], []
@@ -33,10 +33,11 @@ def render(doc: dict[str, Any], path: Path) -> Path:
         axes[1].bar(xs, cpus, width, label=LABELS[consumer])
     for ax, title in ((axes[0], "generator rate with capture / without"),
                       (axes[1], "consumer CPU per packet / TPACKET_V3")):
-        ax.set_xticks([x + 0.4 - width / 2 for x in range(len(places))], places)
+        ax.set_xticks([x + 0.4 - width / 2 for x in range(len(places))],
+                      [p.replace(" ", "\n", 1) for p in places])
         ax.set_title(title)
     axes[0].axhline(0.9, color="grey", linestyle="--", linewidth=1)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=7, loc="lower left")
     scale = [r for r in doc["scaling"] if r["cost_vs_one"] is not None]
     if scale:
         ns = [r["rings"] for r in scale]
