@@ -169,3 +169,17 @@ def test_generator_ratio_uses_the_baseline_run_just_before_the_consumer() -> Non
     assert rows["tcpdump"]["generator_ratio"]["median"] == pytest.approx(1.0)
     assert rows["tcpdump"]["baseline_pps"]["median"] == pytest.approx(70_000.0)
     assert rows["pfring-c"]["generator_ratio"]["median"] == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize(("value", "num_lb", "den_lb", "expected"), [
+    (1.5, False, False, True),    # both exact
+    (1.0, False, False, False),
+    (1.5, True, False, True),     # ours never dropped: a lower bound above the target
+    (1.0, True, False, None),     # a lower bound below the target decides nothing
+    (1.0, False, True, False),    # the reference never dropped: an upper bound below it
+    (1.5, False, True, None),
+    (1.5, True, True, None),      # neither dropped: nothing to compare
+])
+def test_loss_free_target_with_lower_bounds(value: float, num_lb: bool, den_lb: bool,
+                                            expected: bool | None) -> None:
+    assert targets.LOSS_FREE_VS_TPV3.check_bounded(value, num_lb, den_lb) is expected

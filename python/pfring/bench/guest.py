@@ -43,6 +43,17 @@ def ip(*args: str) -> None:
     subprocess.run(["ip", *args], check=True)
 
 
+def proc_snapshot() -> dict[str, str]:
+    """/proc/net/pf_ring's files at the end, every ring closed (for a reader who wonders
+    what the module still holds)."""
+    root = Path("/proc/net/pf_ring")
+    out = {}
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        if path.is_file():
+            out[str(path.relative_to(root))] = path.read_text(errors="replace")[:4000]
+    return out
+
+
 def make_veth() -> tuple[str, str]:
     ip("link", "add", VETH[0], "type", "veth", "peer", "name", VETH[1])
     for name in VETH:
@@ -207,6 +218,7 @@ def run(plan: Plan, links: dict[str, tuple[str, str]], out: Path) -> dict[str, A
             finally:
                 bench.close()
     finally:
+        raw["pf_ring_proc"] = proc_snapshot()
         loader.unload("pf_ring")
         raw["seconds"] = time.monotonic() - start
         out.write_text(json.dumps(raw, indent=1) + "\n")

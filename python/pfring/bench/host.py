@@ -84,6 +84,20 @@ def show_file(path: str | Path) -> None:
     show(json.loads(Path(path).read_text()))
 
 
+def resummarize(path: str | Path) -> dict[str, Any]:
+    """A saved results file summed up again from its raw numbers with this code (after a
+    fix to the summary), then shown; the measurement's own date and commit are kept."""
+    path = Path(path)
+    old = json.loads(path.read_text())
+    raw = {**old["raw"], **{k: old.get(k) for k in (
+        "kernel", "cpu_model", "cpus", "plan", "errors", "seconds", "pf_ring_proc")}}
+    meta = {k: old.get(k) for k in ("date", "commit", "dirty_tree", "quick", "kernel_series")}
+    doc = summarize_raw(raw, meta)
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    show(doc)
+    return doc
+
+
 def run_bench(kernel: LabKernel, quick: bool) -> dict[str, Any]:
     build_for([kernel])
     return publish(run_guest(kernel, quick), kernel, quick)

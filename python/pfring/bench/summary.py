@@ -110,19 +110,31 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[di
     """Every target, for every link and frame size it applies to."""
     found: list[dict[str, Any]] = []
 
-    def add(target: tg.Target, where: str, value: float | None) -> None:
+    by_key = {(r["link"], r["size"], r["consumer"]): r for r in rows}
+
+    def add(target: tg.Target, where: str, value: float | None,
+            passed: bool | None = None, checked: bool = False) -> None:
         found.append({"key": target.key, "description": target.description,
                       "threshold": target.threshold, "at_least": target.at_least,
-                      "where": where, "value": value, "passed": target.check(value)})
+                      "where": where, "value": value,
+                      "passed": passed if checked else target.check(value)})
+
+    def add_loss_free(target: tg.Target, row: dict[str, Any], ref: str, key: str) -> None:
+        other = by_key.get((row["link"], row["size"], ref))
+        if not row["loss_free_pps"] or not other or not other["loss_free_pps"]:
+            return
+        value = row[key]
+        passed = target.check_bounded(value, row["loss_free_capped"],
+                                      other["loss_free_capped"])
+        add(target, f"{row['link']} {row['size']} B", value, passed, checked=True)
 
     for row in rows:
         where = f"{row['link']} {row['size']} B"
         if row["consumer"] == "pfring-c":
             add(tg.GENERATOR_RATIO, where, _m(row, "generator_ratio"))
-            if row["loss_free_pps"]:
-                add(tg.LOSS_FREE_VS_TPV3, where, row["loss_free_vs_tpv3"])
-        if row["consumer"] == "pfring-py" and row["loss_free_pps"]:
-            add(tg.PYTHON_VS_C, where, row["loss_free_vs_c"])
+            add_loss_free(tg.LOSS_FREE_VS_TPV3, row, REFERENCE, "loss_free_vs_tpv3")
+        if row["consumer"] == "pfring-py":
+            add_loss_free(tg.PYTHON_VS_C, row, "pfring-c", "loss_free_vs_c")
     eight = next((r for r in scale if r["rings"] == 8), None)
     if eight:
         add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])
@@ -144,6 +156,7 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
         "plan": plan, "seconds": raw.get("seconds"),
         "scenarios": rows, "scaling": scale, "targets": evaluate(rows, scale),
         "errors": raw["errors"], "raw": {k: raw[k] for k in ("rate", "search", "scaling")},
+        "pf_ring_proc": raw.get("pf_ring_proc", {}),
     }
 
 

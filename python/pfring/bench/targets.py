@@ -22,6 +22,20 @@ class Target:
         compare: Callable[[float, float], bool] = operator.ge if self.at_least else operator.le
         return compare(value, self.threshold)
 
+    def check_bounded(self, value: float | None, numerator_is_lower_bound: bool,
+                      denominator_is_lower_bound: bool) -> bool | None:
+        """check() for a ratio of two rates either of which may be only a lower bound (no
+        drop even at the generator's top speed). A ratio over a lower bound is an upper
+        bound and the other way round; what the bounds cannot decide is None."""
+        passed = self.check(value)
+        if passed is None or numerator_is_lower_bound == denominator_is_lower_bound:
+            return None if numerator_is_lower_bound else passed
+        # numerator a lower bound: value is a lower bound; denominator: an upper bound
+        value_is_lower_bound = numerator_is_lower_bound
+        if value_is_lower_bound == self.at_least:
+            return True if passed else None
+        return False if not passed else None
+
     def label(self) -> str:
         return f"{'>=' if self.at_least else '<='} {self.threshold:g}"
 
@@ -36,4 +50,5 @@ ALL = (GENERATOR_RATIO, LOSS_FREE_VS_TPV3, PYTHON_VS_C, SCALING_8)
 
 
 def verdict(passed: bool | None) -> str:
+    """n/a: not measured, or (loss-free rates) the bounds cannot decide."""
     return {True: "pass", False: "FAIL", None: "n/a"}[passed]
