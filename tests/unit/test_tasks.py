@@ -12,7 +12,7 @@ import pytest
 from pfring.paths import repo_root
 from pfring.suite import Outcome, junit_outcome
 
-TASKS = ("deps", "build", "install", "lint", "test", "clean",
+TASKS = ("deps", "build", "install", "lint", "test", "clean", "bench",
          "lab.run", "lab.shell", "lab.test", "lab.demo", "lab.kernel")
 
 

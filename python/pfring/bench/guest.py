@@ -61,15 +61,6 @@ def make_veth() -> tuple[str, str]:
     return VETH
 
 
-def unlimited(ifname: str) -> None:
-    """No delay between pktgen's frames on ifname (its top speed)."""
-    fd = os.open(f"/proc/net/pktgen/{ifname}", os.O_WRONLY)
-    try:
-        os.write(fd, b"delay 0\n")
-    finally:
-        os.close(fd)
-
-
 class Bench:
     """One link: pktgen on tx, consumers on rx; every number appended to self.raw."""
 
@@ -86,9 +77,6 @@ class Bench:
     def send(self, count: int, size: int, rate: int = 0) -> tuple[int, float]:
         """count frames at rate pps (0: pktgen's top speed); (sent, achieved pps)."""
         self.gen.configure(count, size, self.dst, rate_pps=rate)
-        if not rate:
-            # pktgen ignores "ratep 0": the previous step's delay would stay. Clear it.
-            unlimited(self.tx)
         r = self.gen.run()
         return r.sent, float(r.pps)
 

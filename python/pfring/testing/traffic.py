@@ -180,7 +180,9 @@ class Pktgen:
             f"src_max 198.18.{sources // 256}.{sources % 256}",
             "flag UDPCSUM",
             "clone_skb 0",
-            f"ratep {rate_pps}",
+            # pktgen ignores "ratep 0": the delay of an earlier rate would stay, so top
+            # speed is asked for as no delay between frames
+            f"ratep {rate_pps}" if rate_pps else "delay 0",
         ):
             self._write(self.dev, command)
 
