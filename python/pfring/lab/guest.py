@@ -25,6 +25,7 @@ SETUP_FAILED = 125
 SYSFS = Path("/sys")
 KMEMLEAK = SYSFS / "kernel/debug/kmemleak"
 KMEMLEAK_MIN_AGE = 6.0
+KMEMLEAK_SCANS = 4
 
 
 def bound_driver(port: Port) -> str | None:
@@ -103,12 +104,17 @@ def setup(lab: Lab) -> list[str]:
 def collect(out: Path, rc: int) -> None:
     """Leave the kernel log, kmemleak's findings and the exit code for the host."""
     if KMEMLEAK.exists():
-        # kmemleak reports a block only once it is older than 5 s and was found
-        # unreferenced by two scans: wait out that age, then scan twice.
+        # kmemleak reports a block only once it is older than 5 s and a scan found it
+        # unreferenced; a stale pointer copy can hide it from one scan: wait out that
+        # age, then scan until something is reported, a few times at most.
         time.sleep(KMEMLEAK_MIN_AGE)
-        for _ in range(2):
+        found = ""
+        for _ in range(KMEMLEAK_SCANS):
             KMEMLEAK.write_text("scan")
-        (out / "kmemleak.log").write_text(KMEMLEAK.read_text())
+            found = KMEMLEAK.read_text()
+            if found:
+                break
+        (out / "kmemleak.log").write_text(found)
     dmesg = subprocess.run(["dmesg"], capture_output=True, text=True, check=False).stdout
     (out / "dmesg.log").write_text(dmesg)
     (out / "rc").write_text(f"{rc}\n")

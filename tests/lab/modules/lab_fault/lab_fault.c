@@ -40,11 +40,18 @@ static int lab_fault_oob(void)
 
 static int __init lab_fault_init(void)
 {
+	int i;
+
 	if (!strcmp(fault, "warn")) {
 		WARN(1, "lab_fault: deliberate warning for the kernel-log check\n");
 	} else if (!strcmp(fault, "leak")) {
-		lab_fault_leaked = kmalloc(size, GFP_KERNEL);
-		/* forget it: kmemleak must report the block as unreferenced */
+		/*
+		 * Forget the blocks: kmemleak must report them as unreferenced. Several,
+		 * because a stale copy of a pointer (in a register spilled on some stack)
+		 * can hide one block from a scan.
+		 */
+		for (i = 0; i < 8; i++)
+			WRITE_ONCE(lab_fault_leaked, kmalloc(size, GFP_KERNEL));
 		WRITE_ONCE(lab_fault_leaked, NULL);
 	} else if (!strcmp(fault, "oob")) {
 		pr_info("lab_fault: read past the end: %d\n", lab_fault_oob());
