@@ -458,6 +458,7 @@ static void pfr_sock_wm_timer(struct timer_list *t)
 {
 	struct pfr_sock *ps = from_timer(ps, t, wm_timer);
 
+	WRITE_ONCE(ps->wm_expired, 1);
 	ps->sk.sk_data_ready(&ps->sk);
 }
 
@@ -465,8 +466,6 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 {
 	struct sock *sk = sock->sk;
 	struct pfr_sock *ps = pfr_sk(sk);
-	unsigned long deadline, now = jiffies;
-	u32 wm, tmo;
 	__poll_t mask = 0;
 	u64 unread;
 
@@ -478,33 +477,18 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 	if (!smp_load_acquire(&ps->ring))
 		return mask;
 
+	/*
+	 * Readable at the watermark, or with anything unread once the watermark timeout
+	 * has passed (wm_timer, armed by the producer when a packet waits below the
+	 * watermark). A ring with nothing unread arms no timer: an idle reader sleeps.
+	 */
 	unread = pfr_ring_unread(ps);
-	wm = min(READ_ONCE(ps->watermark), ps->num_slots);
-	if (unread >= wm) {
-		WRITE_ONCE(ps->wm_deadline, 0);
+	if (unread >= pfr_ring_watermark(ps) || (unread && READ_ONCE(ps->wm_expired))) {
+		WRITE_ONCE(ps->wm_expired, 0);
 		return mask | EPOLLIN | EPOLLRDNORM;
 	}
-	tmo = READ_ONCE(ps->watermark_timeout_ms);
-	if (!tmo)
-		return mask;
-	/*
-	 * Below the watermark with a timeout: the first poll arms a deadline and a timer
-	 * that wakes us; once it has passed, anything unread makes the ring readable.
-	 * With nothing unread then, a new period starts.
-	 */
-	deadline = READ_ONCE(ps->wm_deadline);
-	if (deadline && time_after_eq(now, deadline)) {
-		if (unread) {
-			WRITE_ONCE(ps->wm_deadline, 0);
-			return mask | EPOLLIN | EPOLLRDNORM;
-		}
-		deadline = 0;
-	}
-	if (!deadline) {
-		deadline = now + max(msecs_to_jiffies(tmo), 1UL);
-		WRITE_ONCE(ps->wm_deadline, deadline);
-		mod_timer(&ps->wm_timer, deadline);
-	}
+	if (unread)
+		pfr_ring_arm_wm_timer(ps);	/* packets left unread below the watermark */
 	return mask;
 }
 
@@ -573,7 +557,8 @@ static int pfr_sock_create(struct net *net, struct socket *sock, int protocol, i
 		strscpy(ps->appl_name, get_task_comm(comm, current), sizeof(ps->appl_name));
 	}
 	ps->caplen = PFR_DEFAULT_CAPLEN;
-	ps->watermark = 1;
+	ps->watermark = PFR_DEFAULT_WATERMARK;
+	ps->watermark_timeout_ms = PFR_DEFAULT_WM_TIMEOUT;
 	ps->parse = pfr_quick_mode ? PF_RING_PARSE_NONE : PF_RING_PARSE_L2_L4;
 	ps->direction = PF_RING_DIR_RX_AND_TX;
 	ps->socket_mode = PF_RING_MODE_SEND_AND_RECV;

@@ -6,6 +6,12 @@
  * the list under RCU only, so a packet takes no global lock. A ring leaves the list
  * in pfr_hook_del(), which waits for a grace period: after it no CPU is inside the
  * hook with that ring, and the ring's memory may go.
+ *
+ * The hook is registered only while a ring exists: with the module loaded and no ring
+ * open, packets do not pass through here at all (every ETH_P_ALL hook costs each
+ * packet a reference and a call). The first ring registers it; the last one removes
+ * it and waits for a grace period under pfr_hook_lock, so the packet_type is never
+ * added back while a CPU may still be walking past it.
  */
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
@@ -17,19 +23,41 @@
 DEFINE_MUTEX(pfr_hook_lock);
 LIST_HEAD(pfr_hook_rings);
 
+static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
+			struct packet_type *pt, struct net_device *orig_dev);
+
+static struct packet_type pfr_hook_pt __read_mostly = {
+	.type = cpu_to_be16(ETH_P_ALL),
+	.func = pfr_hook_rcv,
+};
+
+static bool pfr_hook_registered;	/* under pfr_hook_lock */
+
 void pfr_hook_add(struct pfr_sock *ps)
 {
 	mutex_lock(&pfr_hook_lock);
 	list_add_tail_rcu(&ps->list, &pfr_hook_rings);
+	if (!pfr_hook_registered) {
+		dev_add_pack(&pfr_hook_pt);
+		pfr_hook_registered = true;
+	}
 	mutex_unlock(&pfr_hook_lock);
 }
 
 void pfr_hook_del(struct pfr_sock *ps)
 {
+	bool removed = false;
+
 	mutex_lock(&pfr_hook_lock);
 	list_del_rcu(&ps->list);
+	if (list_empty(&pfr_hook_rings)) {
+		dev_remove_pack(&pfr_hook_pt);	/* waits for a grace period */
+		pfr_hook_registered = false;
+		removed = true;
+	}
 	mutex_unlock(&pfr_hook_lock);
-	synchronize_net();
+	if (!removed)
+		synchronize_net();
 }
 
 /* Does the ring want this packet? Its bind list is frozen once the ring exists. */
@@ -66,12 +94,18 @@ static bool pfr_hook_match(struct pfr_sock *ps, const struct pfr_pkt *pkt)
 
 static void pfr_hook_parse(struct pfr_pkt *pkt)
 {
+	const struct sk_buff *skb = pkt->skb;
 	u8 buf[160];
 	u32 len = min_t(u32, pkt->len, sizeof(buf));
+	const u8 *data = buf;
 
 	pkt->parsed_done = true;
-	pfr_ring_copy_frame(pkt, buf, len);
-	pkt->parsed_ok = pfr_parse(buf, len, &pkt->parsed, &pkt->hash);
+	/* In place when the headers are linear and no stripped tag must go back in */
+	if (!pkt->has_tag && pkt->mac_off + (int)len <= (int)skb_headlen(skb))
+		data = skb->data + pkt->mac_off;
+	else
+		pfr_ring_copy_frame(pkt, buf, len);
+	pkt->parsed_ok = pfr_parse(data, len, &pkt->parsed, &pkt->hash);
 }
 
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
@@ -101,6 +135,7 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 		pkt.tag[3] = tci & 0xff;
 		pkt.len += VLAN_HLEN;
 	}
+	pkt.ts_ns = 0;
 	pkt.parsed_done = false;
 	pkt.parsed_ok = false;
 	pkt.hash = 0;
@@ -123,18 +158,13 @@ out:
 	return 0;
 }
 
-static struct packet_type pfr_hook_pt __read_mostly = {
-	.type = cpu_to_be16(ETH_P_ALL),
-	.func = pfr_hook_rcv,
-};
-
 int pfr_hook_init(void)
 {
-	dev_add_pack(&pfr_hook_pt);
-	return 0;
+	return 0;	/* the first ring registers the hook */
 }
 
+/* No ring is left (each holds a module reference): the last one removed the hook. */
 void pfr_hook_exit(void)
 {
-	dev_remove_pack(&pfr_hook_pt);
+	WARN_ON_ONCE(pfr_hook_registered);
 }

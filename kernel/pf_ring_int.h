@@ -36,6 +36,8 @@
 #define PFR_APPL_NAME_MAX	64
 #define PFR_APPL_STATS_MAX	1024
 #define PFR_DEFAULT_CAPLEN	1536
+#define PFR_DEFAULT_WATERMARK	128	/* packets; at most half the ring */
+#define PFR_DEFAULT_WM_TIMEOUT	10	/* ms */
 #define PFR_MAX_CAPLEN		65535
 #define PFR_MAX_SLOTS		1048576U	/* 2^20 */
 #define PFR_MIN_SLOTS		16U
@@ -108,9 +110,13 @@ struct pfr_sock {
 	u64 drops;
 	u32 prod_idx;			/* prod % num_slots */
 
-	/* Watermark timeout: poll arms it, it wakes the pollers */
+	/*
+	 * Watermark timeout: armed when a packet waits below the watermark (by the
+	 * producer, or by poll), it sets wm_expired and wakes the pollers; the next poll
+	 * that finds any packet unread then says POLLIN and clears wm_expired.
+	 */
 	struct timer_list wm_timer;
-	unsigned long wm_deadline;	/* jiffies; 0 when not armed */
+	u32 wm_expired;
 };
 
 static inline struct pfr_sock *pfr_sk(struct sock *sk)
@@ -137,6 +143,7 @@ struct pfr_pkt {
 	bool tx;
 	bool has_tag;			/* a hardware-stripped VLAN tag to put back */
 	u8 tag[4];			/* TPID and TCI, network order */
+	u64 ts_ns;			/* read once for every ring; 0 until then */
 	bool parsed_done;
 	bool parsed_ok;
 	u32 hash;
@@ -150,6 +157,8 @@ int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
 void pfr_ring_free(struct pfr_sock *ps);
 void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt);
 u64 pfr_ring_unread(struct pfr_sock *ps);
+u32 pfr_ring_watermark(const struct pfr_sock *ps);
+void pfr_ring_arm_wm_timer(struct pfr_sock *ps);
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
 
 /* hook.c */

@@ -16,6 +16,7 @@
  * Packet 9 arrives before the consumer moves: 9 - 5 = 4 = num_slots, drops++ and
  * slot 1 (packet 5, unread) is left alone.
  */
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
@@ -135,6 +136,26 @@ u64 pfr_ring_unread(struct pfr_sock *ps)
 	return prod - cons > ps->num_slots ? ps->num_slots : prod - cons;
 }
 
+/* The poll watermark in force: the one set, at most half the ring (at least 1). */
+u32 pfr_ring_watermark(const struct pfr_sock *ps)
+{
+	return clamp(READ_ONCE(ps->watermark), 1U, max(ps->num_slots / 2, 1U));
+}
+
+/*
+ * A packet waits below the watermark: make sure the timeout will wake the pollers.
+ * Cheap when the timer is already pending (the common case at high rates); two CPUs
+ * arming it at once is harmless (mod_timer serialises them, the later one wins).
+ */
+void pfr_ring_arm_wm_timer(struct pfr_sock *ps)
+{
+	u32 tmo = READ_ONCE(ps->watermark_timeout_ms);
+
+	if (!tmo || timer_pending(&ps->wm_timer) || READ_ONCE(ps->wm_expired))
+		return;
+	mod_timer(&ps->wm_timer, jiffies + max(msecs_to_jiffies(tmo), 1UL));
+}
+
 /* Copy the first len bytes of the frame, putting a stripped VLAN tag back after the MACs. */
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 {
@@ -159,12 +180,15 @@ void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 		memset(dst + head + VLAN_HLEN, 0, len - head - VLAN_HLEN);
 }
 
-static void pfr_ring_fill_hdr(struct pfr_sock *ps, const struct pfr_pkt *pkt,
+static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
 			      struct pf_ring_slot_hdr *hdr, u32 caplen)
 {
 	struct sk_buff *skb = pkt->skb;
 
-	hdr->ts_ns = ktime_get_real_ns();
+	/* One clock read per packet, whatever the number of rings it goes to */
+	if (!pkt->ts_ns)
+		pkt->ts_ns = ktime_get_real_ns();
+	hdr->ts_ns = pkt->ts_ns;
 	hdr->caplen = caplen;
 	hdr->len = pkt->len;
 	hdr->ifindex = pkt->dev->ifindex;
@@ -191,7 +215,7 @@ void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt)
 	struct pf_ring_info *info = ps->info;
 	struct pf_ring_slot_hdr *hdr;
 	u64 prod, cons, unread;
-	u32 caplen, wm;
+	u32 caplen;
 
 	caplen = min(pkt->len, ps->caplen);
 
@@ -222,8 +246,10 @@ void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt)
 	 * K5: wake readers only at the watermark. sk_data_ready() checks for sleepers
 	 * with a full barrier (skwq_has_sleeper), paired with the one in
 	 * sock_poll_wait() in pfr_sock_poll(): a reader either sees prod + 1 or is woken.
+	 * Below it, the watermark timeout will wake them.
 	 */
-	wm = min(READ_ONCE(ps->watermark), ps->num_slots);
-	if (unread >= wm)
+	if (unread >= pfr_ring_watermark(ps))
 		ps->sk.sk_data_ready(&ps->sk);
+	else
+		pfr_ring_arm_wm_timer(ps);
 }

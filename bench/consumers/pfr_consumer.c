@@ -5,13 +5,16 @@
  * packets and bytes. Drops are the ring's own (pfring_stats). See consumer.h for the
  * signals and the lines it prints.
  *
- *   pfr_consumer [-w WATERMARK] DEVICE
+ *   pfr_consumer [-w WATERMARK] [-P] DEVICE
  *
  * -w sets the poll watermark: the kernel wakes a sleeping reader once that many packets
- * wait (libpfring's default is 1, a wake-up per packet while the reader keeps up).
+ * wait. -P asks the kernel not to parse headers (PF_RING_OPT_PARSE, PF_RING_PARSE_NONE):
+ * what parsing costs the delivering CPU.
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <linux/pf_ring.h>
 
 #include "pfring.h"
 
@@ -35,9 +38,13 @@ int main(int argc, char **argv)
 	pfring *ring;
 	long watermark = 0;
 	const char *dev;
-	int rc, opt;
+	int rc, opt, no_parse = 0;
 
-	while ((opt = getopt(argc, argv, "w:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:P")) != -1) {
+		if (opt == 'P') {
+			no_parse = 1;
+			continue;
+		}
 		if (opt != 'w')
 			goto usage;
 		watermark = strtol(optarg, NULL, 10);
@@ -57,6 +64,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pfring_set_poll_watermark(%ld): %s\n", watermark, strerror(errno));
 		pfring_close(ring);
 		return 1;
+	}
+	if (no_parse) {
+		unsigned int level = PF_RING_PARSE_NONE;
+
+		if (setsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_PARSE, &level, sizeof(level))) {
+			fprintf(stderr, "PF_RING_OPT_PARSE: %s\n", strerror(errno));
+			pfring_close(ring);
+			return 1;
+		}
 	}
 	if (pfring_enable_ring(ring) != 0) {
 		fprintf(stderr, "pfring_enable_ring(%s): %s\n", dev, strerror(errno));
@@ -86,6 +102,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: pfr_consumer [-w WATERMARK (1-65535)] DEVICE\n");
+	fprintf(stderr, "usage: pfr_consumer [-w WATERMARK (1-65535)] [-P] DEVICE\n");
 	return 2;
 }

@@ -29,7 +29,7 @@ BASE_PACKAGES = (
     "linux-source-6.1", "python3-dev", "python3-venv", "tcpdump", "udev",
 )
 # From bookworm-backports.
-BACKPORTS_PACKAGES = ("qemu-system-x86", "qemu-utils")
+BACKPORTS_PACKAGES = ("linux-perf", "qemu-system-x86", "qemu-utils")  # perf: invoke bench --profile
 # Lab kernels: (series, from bookworm-backports?).
 LAB_KERNEL_SERIES = (("6.1", False), ("6.12", True))
 

@@ -310,7 +310,7 @@ def test_tiny_ring_counts_every_frame_kept_or_dropped(
 def test_poll_wakes_at_the_watermark(pfr_module: LoadPfRing, veth: tuple[str, str]) -> None:
     pfr_module()
     frames = lab_frames(veth[0], veth[1], 8)
-    probe = Probe("-i", veth[1], "-m", "-w", "8", "-t", "30000")
+    probe = Probe("-i", veth[1], "-m", "-w", "8", "-W", "0", "-t", "30000")
     assert probe.ready
     send(veth[0], frames[:7])
     time.sleep(2)
@@ -319,6 +319,36 @@ def test_poll_wakes_at_the_watermark(pfr_module: LoadPfRing, veth: tuple[str, st
     result = probe.result()
     assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["pollerr"] == 0
     assert result["unread"] == 8
+
+
+def test_watermark_is_capped_at_half_the_ring(
+    pfr_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pfr_module(min_num_slots=16)
+    frames = lab_frames(veth[0], veth[1], 8)
+    probe = Probe("-i", veth[1], "-s", "16", "-m", "-w", "1000", "-W", "0", "-t", "30000")
+    assert probe.ready
+    send(veth[0], frames[:7])
+    time.sleep(2)
+    assert probe.proc.poll() is None, "poll() returned below half the ring"
+    send(veth[0], frames[7:])
+    result = probe.result()
+    assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["unread"] == 8, result
+
+
+def test_default_watermark_timeout_wakes_a_lone_packet(
+    pfr_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    """Defaults: watermark 128, timeout 10 ms: one packet is readable without 127 more."""
+    pfr_module()
+    probe = Probe("-i", veth[1], "-m", "-t", "60000")
+    assert probe.ready
+    ring_file = next(PROC.glob(f"{probe.pid}-{veth[1]}.*"))
+    assert proc_fields(ring_file)["Poll Watermark"] == "128"
+    send(veth[0], lab_frames(veth[0], veth[1], 1))
+    result = probe.result()
+    assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["unread"] == 1, result
+    assert result["elapsed_ms"] < 30000
 
 
 def test_poll_wakes_after_the_watermark_timeout(

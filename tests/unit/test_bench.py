@@ -183,3 +183,42 @@ def test_generator_ratio_uses_the_baseline_run_just_before_the_consumer() -> Non
 def test_loss_free_target_with_lower_bounds(value: float, num_lb: bool, den_lb: bool,
                                             expected: bool | None) -> None:
     assert targets.LOSS_FREE_VS_TPV3.check_bounded(value, num_lb, den_lb) is expected
+
+
+# A function_graph excerpt (funcgraph-tail) as the guest's tracer writes it: two packets
+# through pfr_hook_rcv, the first with an interrupt's noise line the parser must skip.
+GRAPH = """\
+ 0)               |  pfr_hook_rcv [pf_ring]() {
+ 0)   0.922 us    |    __rcu_read_lock();
+ 0)               |    pfr_hook_parse [pf_ring]() {
+ 0)   1.472 us    |      pfr_ring_copy_frame [pf_ring]();
+ 0)   1.161 us    |      pfr_parse [pf_ring]();
+ 0)   5.759 us    |    } /* pfr_hook_parse [pf_ring] */
+ 0)               |    pfr_ring_deliver [pf_ring]() {
+ 0)   1.943 us    |      ktime_get_with_offset();
+ 0) + 10.726 us   |    } /* pfr_ring_deliver [pf_ring] */
+ 0) + 27.701 us   |  } /* pfr_hook_rcv [pf_ring] */
+ ------------------------------------------
+ 0)               |  pfr_hook_rcv [pf_ring]() {
+ 0)               |    pfr_ring_deliver [pf_ring]() {
+ 0)   2.057 us    |      ktime_get_with_offset();
+ 0) ! 112.274 us  |    } /* pfr_ring_deliver [pf_ring] */
+ 0) ! 120.299 us  |  } /* pfr_hook_rcv [pf_ring] */
+"""
+
+
+def test_profile_sums_each_callee_per_depth() -> None:
+    from pfring.bench.profile import format_costs, summarize_trace
+
+    costs = summarize_trace(GRAPH)
+    assert costs[(0, "pfr_hook_rcv")].calls == 2
+    assert costs[(0, "pfr_hook_rcv")].total_us == pytest.approx(148.0)
+    assert costs[(1, "pfr_ring_deliver")].calls == 2
+    assert costs[(1, "pfr_ring_deliver")].total_us == pytest.approx(123.0)
+    assert costs[(1, "pfr_hook_parse")].calls == 1
+    assert costs[(2, "pfr_parse")].total_us == pytest.approx(1.161)
+    assert costs[(2, "ktime_get_with_offset")].calls == 2
+    assert len(costs) == 7
+    table = format_costs(costs).splitlines()
+    assert table[1].split() == ["pfr_hook_rcv", "0", "1.00", "74.00"]
+    assert table[2].split() == ["pfr_ring_deliver", "1", "1.00", "61.50"]

@@ -239,7 +239,7 @@ int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_p
 		u_int8_t wait_for_incoming_packet)
 {
 	struct pfring_private *p;
-	int rc, saved_errno;
+	int rc;
 
 	CHECK_RING(ring);
 	if (!buffer || !hdr || (buffer_len && !*buffer))
@@ -247,14 +247,12 @@ int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_p
 	if (!ring->enabled)
 		return pfring_err(PF_RING_ERROR_RING_NOT_ENABLED, EINVAL);
 	p = ring->priv;
-	saved_errno = errno;
+	/* errno: untouched unless rc < 0 (the backend's wait undoes an interrupted poll) */
 	if (p->reentrant)
 		pthread_mutex_lock(&p->rx_lock);
 	rc = p->ops->recv(ring, buffer, buffer_len, hdr, wait_for_incoming_packet);
 	if (p->reentrant)
 		pthread_mutex_unlock(&p->rx_lock);
-	if (rc >= 0)
-		errno = saved_errno;	/* an interrupted poll() is no error */
 	return rc;
 }
 
@@ -273,7 +271,7 @@ int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_pa
 		      u_int8_t wait_for_packets)
 {
 	struct pfring_private *p;
-	int rc, saved_errno;
+	int rc;
 
 	CHECK_RING(ring);
 	if (!packets || num_packets == 0)
@@ -283,14 +281,11 @@ int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_pa
 	p = ring->priv;
 	if (!p->ops->recv_burst)
 		return NOT_SUPPORTED();
-	saved_errno = errno;
 	if (p->reentrant)
 		pthread_mutex_lock(&p->rx_lock);
 	rc = p->ops->recv_burst(ring, packets, num_packets, wait_for_packets);
 	if (p->reentrant)
 		pthread_mutex_unlock(&p->rx_lock);
-	if (rc >= 0)
-		errno = saved_errno;
 	return rc;
 }
 

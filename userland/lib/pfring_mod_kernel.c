@@ -5,8 +5,15 @@
  * The only user-space code that knows the ring layout (<linux/pf_ring.h>, parts 3 and
  * 4). The reader keeps a private copy of the consumer index (cons) and the number of
  * slots it still holds (held): a zero-copy pfring_recv() hands out a pointer into
- * slot cons and keeps the slot until the next call, which gives it back (U3) before
+ * slot cons and keeps the slot until the next call, which gives it back before
  * looking for the next packet.
+ *
+ * What the reader touches per packet is kept off the lines the kernel writes: it reads
+ * the kernel's prod (U1) only when it has used up the packets it last saw there, and it
+ * shows the kernel its cons (U3) once per give_back_batch slots, and whenever it finds
+ * the ring empty (so always before it sleeps). The kernel may so see up to
+ * give_back_batch - 1 slots as still held: 1/64 of a ring of 4096 slots or more, none
+ * for rings under 128 slots.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -34,7 +41,11 @@ struct kring {
 	u_int32_t slot_hdr_size;
 	u_int32_t caplen;
 	u_int64_t cons;			/* our copy; the kernel sees it at U3 */
+	u_int64_t cons_shown;		/* the last cons stored for the kernel */
+	u_int64_t prod_seen;		/* the last prod read: slots below it are whole */
+	u_int32_t cons_idx;		/* cons % num_slots */
 	u_int32_t held;			/* slots handed out, given back at the next recv */
+	u_int32_t give_back_batch;	/* store cons once this many slots are back */
 };
 
 static inline struct kring *kring_of(pfring *ring)
@@ -54,14 +65,20 @@ static inline u_int64_t kring_load_prod(const struct kring *k)
 static inline void kring_store_cons(struct kring *k)
 {
 	__atomic_store_n(&k->info->cons, k->cons, __ATOMIC_RELEASE);
+	k->cons_shown = k->cons;
 }
 
+/* What we still hold goes back; the kernel sees it at the batch's end (header comment). */
 static inline void kring_give_back(struct kring *k)
 {
 	if (k->held) {
 		k->cons += k->held;
+		k->cons_idx += k->held;		/* held <= num_slots: one wrap at most */
+		if (k->cons_idx >= k->num_slots)
+			k->cons_idx -= k->num_slots;
 		k->held = 0;
-		kring_store_cons(k);
+		if (k->cons - k->cons_shown >= k->give_back_batch)
+			kring_store_cons(k);
 	}
 }
 
@@ -249,6 +266,14 @@ static int kring_open(pfring *ring, const char *device)
 	k->slots = (u_char *)map + k->info->slots_offset;
 	/* a new ring starts at 0; read it rather than assume it */
 	k->cons = __atomic_load_n(&k->info->cons, __ATOMIC_ACQUIRE);
+	k->cons_shown = k->cons;
+	k->prod_seen = k->cons;
+	k->cons_idx = (u_int32_t)(k->cons % k->num_slots);
+	k->give_back_batch = k->num_slots / 64;
+	if (k->give_back_batch < 1)
+		k->give_back_batch = 1;
+	if (k->give_back_batch > 64)
+		k->give_back_batch = 64;
 	p->backend = k;
 	return 0;
 
@@ -298,10 +323,9 @@ static void kring_fill_hdr(pfring *ring, const struct pf_ring_slot_hdr *s, u_int
 	hdr->extended_hdr.pkt_hash = s->hash;
 	hdr->extended_hdr.tx.bounce_interface = UNKNOWN_INTERFACE;
 	hdr->extended_hdr.tx.reserved = NULL;
+	/* Without PF_RING_LONG_HEADER parsed_pkt is not written, as in today's PF_RING */
 	if (ring->long_header)
 		pfring_fill_hdr_from_parse(hdr, (const u_char *)s + kring_of(ring)->slot_hdr_size);
-	else
-		memset(&hdr->extended_hdr.parsed_pkt, 0, sizeof(hdr->extended_hdr.parsed_pkt));
 }
 
 /*
@@ -312,18 +336,23 @@ static void kring_fill_hdr(pfring *ring, const struct pf_ring_slot_hdr *s, u_int
 static int kring_wait(pfring *ring, int timeout_ms)
 {
 	struct pfring_private *p = ring->priv;
+	struct kring *k = kring_of(ring);
 	struct pollfd fds[2] = {
 		{ .fd = ring->fd, .events = POLLIN },
 		{ .fd = p->wake_fd, .events = POLLIN },
 	};
-	int rc;
+	int rc, saved_errno = errno;
 
 	if (pfring_break_requested(p))
 		return 0;
+	if (k->cons_shown != k->cons)
+		kring_store_cons(k);	/* every slot we are done with is free while we sleep */
 	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
 	if (rc < 0) {
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			errno = saved_errno;	/* an interrupted poll() is no error */
 			return pfring_break_requested(p) ? 0 : 2;
+		}
 		return pfring_err(PF_RING_ERROR_GENERIC, errno);
 	}
 	if (pfring_break_requested(p))
@@ -333,11 +362,20 @@ static int kring_wait(pfring *ring, int timeout_ms)
 	return rc == 0 ? 2 : 1;		/* 2: timed out, look again */
 }
 
-/* The number of unread packets, after giving back what the last call handed out. */
+/*
+ * The number of unread packets, after giving back what the last call handed out. The
+ * kernel's prod is read only once the packets seen there are used up; finding the ring
+ * empty shows the kernel every slot we gave back.
+ */
 static u_int64_t kring_avail(struct kring *k)
 {
 	kring_give_back(k);
-	return kring_load_prod(k) - k->cons;
+	if (k->prod_seen == k->cons) {
+		k->prod_seen = kring_load_prod(k);
+		if (k->prod_seen == k->cons && k->cons_shown != k->cons)
+			kring_store_cons(k);
+	}
+	return k->prod_seen - k->cons;
 }
 
 static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
@@ -358,7 +396,7 @@ static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
 	}
 
 	/* U2: the slot is ours until we give it back. */
-	s = kring_slot(k, k->cons);
+	s = (struct pf_ring_slot_hdr *)(k->slots + (size_t)k->cons_idx * k->slot_size);
 	frame = (u_char *)s + k->slot_hdr_size;
 	caplen = s->caplen;
 	if (caplen > k->slot_size - k->slot_hdr_size)
@@ -372,8 +410,8 @@ static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
 			caplen = buffer_len;
 		memcpy(*buffer, frame, caplen);
 		kring_fill_hdr(ring, s, caplen, hdr);
-		k->cons++;
-		kring_store_cons(k);
+		k->held = 1;
+		kring_give_back(k);
 	}
 	return 1;
 }
@@ -382,7 +420,7 @@ static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, 
 {
 	struct kring *k = kring_of(ring);
 	u_int64_t avail;
-	u_int i;
+	u_int i, idx;
 	int rc;
 
 	while ((avail = kring_avail(k)) == 0) {
@@ -392,11 +430,20 @@ static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, 
 		if (rc <= 0)
 			return rc;
 	}
+	if (avail < n) {	/* more may have come since prod was read */
+		k->prod_seen = kring_load_prod(k);
+		avail = k->prod_seen - k->cons;
+	}
 	if (avail > n)
 		avail = n;
-	for (i = 0; i < avail; i++) {
-		struct pf_ring_slot_hdr *s = kring_slot(k, k->cons + i);
-		u_int caplen = s->caplen;
+	for (i = 0, idx = k->cons_idx; i < avail; i++) {
+		struct pf_ring_slot_hdr *s;
+		u_int caplen;
+
+		s = (struct pf_ring_slot_hdr *)(k->slots + (size_t)idx * k->slot_size);
+		if (++idx == k->num_slots)
+			idx = 0;
+		caplen = s->caplen;
 
 		if (caplen > k->slot_size - k->slot_hdr_size)
 			caplen = k->slot_size - k->slot_hdr_size;

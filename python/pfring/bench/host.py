@@ -98,6 +98,20 @@ def resummarize(path: str | Path) -> dict[str, Any]:
     return doc
 
 
+def run_profile(kernel: LabKernel) -> Path:
+    """perf profiles of the delivering and the consuming CPU, one per consumer
+    (pfring.bench.profile), left in a run folder whose path is returned."""
+    build_for([kernel])
+    out_dir = new_run_dir()
+    prof_dir = out_dir / "profile"
+    result = run_in_lab([sys.executable, "-m", "pfring.bench.profile", "--out", str(prof_dir)],
+                        kernel, out_dir=out_dir, timeout=30 * 60)
+    if result.reports or result.returncode:
+        raise RuntimeError(f"the profile run failed (exit code {result.returncode}, "
+                           f"{len(result.reports)} kernel report(s)); see {out_dir}")
+    return prof_dir
+
+
 def run_bench(kernel: LabKernel, quick: bool) -> dict[str, Any]:
     build_for([kernel])
     return publish(run_guest(kernel, quick), kernel, quick)

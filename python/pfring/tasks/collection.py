@@ -181,16 +181,22 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
 
 
 @task(help={"kernel": KERNEL_HELP,
-            "quick": "veth, 60-byte frames, 3 repetitions: a few minutes, for CI"})
-def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False) -> None:
+            "quick": "veth, 60-byte frames, 3 repetitions: a few minutes, for CI",
+            "profile": "instead: perf profiles of the delivering and consuming CPUs, "
+                       "one per consumer (veth, 60 B)"})
+def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False,
+          profile: bool = False) -> None:
     """Measure the cost of capture: pf_ring against TPACKET_V3 and libpcap, in one boot.
 
     Writes bench/results/<date>-<kernel>.json, prints the table, updates README.md's
     Performance section and bench/results/latest.png. It reports; it does not fail on a
     missed target.
     """
-    from pfring.bench.host import run_bench
+    from pfring.bench.host import run_bench, run_profile
 
+    if profile:
+        print(f"bench: profiles in {run_profile(_kernel(kernel))}")
+        return
     doc = run_bench(_kernel(kernel), quick)
     if doc["errors"]:
         raise Exit(f"bench: {len(doc['errors'])} scenario(s) failed, see above", code=1)

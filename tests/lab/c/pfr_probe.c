@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	struct pf_ring_dev_info di;
 	int di_errno = 0;
 	uint32_t version = 0, ring_id = 0;
-	uint32_t caplen = 0, slots = 0, watermark = 0, wm_timeout = 0;
+	uint32_t caplen = 0, slots = 0, watermark = 0;
+	long wm_timeout = -1;	/* -1: the module's default */
 	uint32_t direction = PF_RING_DIR_RX_AND_TX;
 	unsigned long count = 0, timeout_ms = 30000, idle_ms = 2000;
 	unsigned int ethertype = 0x88b5;
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 				    PF_RING_DIR_RX_AND_TX;
 			break;
 		case 'w': watermark = strtoul(optarg, NULL, 0); break;
-		case 'W': wm_timeout = strtoul(optarg, NULL, 0); break;
+		case 'W': wm_timeout = strtol(optarg, NULL, 0); break;
 		case 'n': count = strtoul(optarg, NULL, 0); break;
 		case 't': timeout_ms = strtoul(optarg, NULL, 0); break;
 		case 'I': idle_ms = strtoul(optarg, NULL, 0); break;
@@ -128,7 +129,8 @@ int main(int argc, char **argv)
 		fail("direction");
 	if (watermark && set_u32(fd, PF_RING_OPT_POLL_WATERMARK, watermark))
 		fail("watermark");
-	if (wm_timeout && set_u32(fd, PF_RING_OPT_POLL_WATERMARK_TIMEOUT, wm_timeout))
+	if (wm_timeout >= 0 &&
+	    set_u32(fd, PF_RING_OPT_POLL_WATERMARK_TIMEOUT, (uint32_t)wm_timeout))
 		fail("watermark_timeout");
 	if (promisc && set_u32(fd, PF_RING_OPT_PROMISC, 1))
 		fail("promisc");

@@ -66,9 +66,10 @@
  *   U3  store-release(info.cons, cons + k)        pairs with K1: slots given back
  *
  * A reader that found the ring empty calls poll(): POLLIN once at least the watermark
- * (PF_RING_OPT_POLL_WATERMARK, default 1) packets are unread, or when the watermark
- * timeout (PF_RING_OPT_POLL_WATERMARK_TIMEOUT, in ms) has passed with any unread;
- * POLLERR when the bound device has gone away.
+ * (PF_RING_OPT_POLL_WATERMARK, default 128, at most half the ring) packets are unread,
+ * or once the watermark timeout (PF_RING_OPT_POLL_WATERMARK_TIMEOUT, in ms, default 10;
+ * 0: none) has passed since a packet came to wait below the watermark; POLLERR when
+ * the bound device has gone away. An empty ring arms no timer.
  *
  * info.abi_version is PF_RING_ABI_VERSION; a library built for another layout must
  * refuse the ring with a message naming both versions.
