@@ -487,7 +487,7 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 		WRITE_ONCE(ps->wm_expired, 0);
 		return mask | EPOLLIN | EPOLLRDNORM;
 	}
-	if (unread)
+	if (unread && pfr_ring_wm_timer_wanted(ps))
 		pfr_ring_arm_wm_timer(ps);	/* packets left unread below the watermark */
 	return mask;
 }

@@ -155,11 +155,18 @@ u64 pfr_ring_size(u32 num_slots, u32 slot_size);
 void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo);
 int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
 void pfr_ring_free(struct pfr_sock *ps);
+void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
 void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt);
 u64 pfr_ring_unread(struct pfr_sock *ps);
 u32 pfr_ring_watermark(const struct pfr_sock *ps);
 void pfr_ring_arm_wm_timer(struct pfr_sock *ps);
-void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
+
+/* A timeout is set, and neither runs nor has fired unseen: inline, checked per packet */
+static inline bool pfr_ring_wm_timer_wanted(const struct pfr_sock *ps)
+{
+	return READ_ONCE(ps->watermark_timeout_ms) && !timer_pending(&ps->wm_timer) &&
+	       !READ_ONCE(ps->wm_expired);
+}
 
 /* hook.c */
 extern struct mutex pfr_hook_lock;

@@ -143,16 +143,14 @@ u32 pfr_ring_watermark(const struct pfr_sock *ps)
 }
 
 /*
- * A packet waits below the watermark: make sure the timeout will wake the pollers.
- * Cheap when the timer is already pending (the common case at high rates); two CPUs
- * arming it at once is harmless (mod_timer serialises them, the later one wins).
+ * A packet waits below the watermark and no timer runs (pfr_ring_wm_timer_wanted()):
+ * arm the timeout that will wake the pollers. Two CPUs arming it at once is harmless
+ * (mod_timer serialises them, the later one wins).
  */
 void pfr_ring_arm_wm_timer(struct pfr_sock *ps)
 {
 	u32 tmo = READ_ONCE(ps->watermark_timeout_ms);
 
-	if (!tmo || timer_pending(&ps->wm_timer) || READ_ONCE(ps->wm_expired))
-		return;
 	mod_timer(&ps->wm_timer, jiffies + max(msecs_to_jiffies(tmo), 1UL));
 }
 
@@ -200,9 +198,9 @@ static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
 		hdr->parsed_valid = 1;
 		hdr->parsed = pkt->parsed;
 	} else {
+		/* parsed is left as it is: parsed_valid says it means nothing */
 		hdr->hash = 0;
 		hdr->parsed_valid = 0;
-		memset(&hdr->parsed, 0, sizeof(hdr->parsed));
 	}
 }
 
@@ -250,6 +248,6 @@ void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt)
 	 */
 	if (unread >= pfr_ring_watermark(ps))
 		ps->sk.sk_data_ready(&ps->sk);
-	else
+	else if (pfr_ring_wm_timer_wanted(ps))
 		pfr_ring_arm_wm_timer(ps);
 }

@@ -24,8 +24,8 @@ RX, TX = 1, 0  # Packet.direction
 
 @dataclass(frozen=True)
 class Packet:
-    """One captured frame: timestamps, lengths, the bytes kept, and the parsed headers
-    (zeros when the ring was opened with parse=False)."""
+    """One captured frame: timestamps, lengths, the bytes kept, and the parsed headers and
+    flow hash (zeros when the ring was opened with parse=False)."""
 
     ts_ns: int
     caplen: int

@@ -19,6 +19,7 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pfring.packet import BATCH_DTYPE, Batch, Packet, Stats
 
@@ -89,6 +90,12 @@ class Ring:
         self.device = device
         self.parse = parse
         self._packet = ffi.new("struct pfpy_packet *")
+        # recv_batch's scratch space, grown on demand and reused: the library copies
+        # into it, and each batch gets arrays of exactly its own size.
+        self._rows: npt.NDArray[np.void] = np.empty(0, dtype=BATCH_DTYPE)
+        self._bytes: npt.NDArray[np.uint8] = np.empty(0, dtype=np.uint8)
+        self._rows_ptr: Any = ffi.NULL
+        self._bytes_ptr: Any = ffi.NULL
         if enable:
             self.enable()
 
@@ -156,23 +163,21 @@ class Ring:
         0: not at all) for the first packet, then takes what is there."""
         if n < 1:
             raise ValueError("n must be at least 1")
-        caplen = self.caplen
-        headers = np.zeros(n, dtype=BATCH_DTYPE)
-        data = np.empty(n * caplen, dtype=np.uint8)
+        handle = self._handle()
+        if len(self._rows) < n or len(self._bytes) < n * self.caplen:
+            self._rows = np.empty(n, dtype=BATCH_DTYPE)
+            self._bytes = np.empty(n * self.caplen, dtype=np.uint8)
+            self._rows_ptr = ffi.cast("struct pfpy_batch_row *", ffi.from_buffer(self._rows))
+            self._bytes_ptr = ffi.cast("unsigned char *", ffi.from_buffer(self._bytes))
         timeout_ms = -1 if timeout is None else int(timeout * 1000)
         ffi.errno = 0
-        got = lib.pfpy_recv_batch(
-            self._handle(),
-            ffi.cast("struct pfpy_batch_row *", ffi.from_buffer(headers)),
-            n,
-            ffi.cast("unsigned char *", ffi.from_buffer(data)),
-            data.nbytes,
-            timeout_ms,
-        )
+        got = lib.pfpy_recv_batch(handle, self._rows_ptr, n, self._bytes_ptr,
+                                  n * self.caplen, timeout_ms)
         if got < 0:
             _raise("pfring_recv (batch)")
-        used = int(headers["offset"][got - 1] + headers["caplen"][got - 1]) if got else 0
-        return Batch(headers[:got], data[:used])
+        rows = self._rows[:got]
+        used = int(rows["offset"][got - 1] + rows["caplen"][got - 1]) if got else 0
+        return Batch(rows.copy(), self._bytes[:used].copy())
 
     def poll(self, timeout: float) -> bool:
         """Wait up to timeout seconds for the poll watermark; True when there is data."""

@@ -77,17 +77,21 @@ def test_recv_batch_fills_numpy_arrays_exactly(
         finally:
             gen.close()
         seqs: list[int] = []
-        frames = 0
+        batches = []
         deadline = time.monotonic() + 30
         while len(seqs) < count and time.monotonic() < deadline:
             batch = ring.recv_batch(256, timeout=0.5)
             assert int(batch.headers["caplen"].sum()) == len(batch.data)
+            batches.append(batch)
             for i in range(len(batch)):
-                frames += 1
                 seq = parse_pktgen_frame(batch.payload(i))
                 if seq is not None:
                     assert batch.headers[i]["len"] == size
                     seqs.append(seq)
+    # Every batch keeps its own bytes after later calls (the ring's scratch is reused)
+    kept = [s for b in batches for i in range(len(b))
+            if (s := parse_pktgen_frame(b.payload(i))) is not None]
+    assert kept == seqs
     assert len(seqs) == count and len(set(seqs)) == count, f"{len(seqs)} of {count}"
     assert sorted(seqs) == list(range(min(seqs), min(seqs) + count))
 

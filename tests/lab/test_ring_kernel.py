@@ -400,6 +400,36 @@ def test_kill_9_while_capturing_then_rmmod(
     assert not Path("/sys/module/pf_ring").exists()
 
 
+def hooked() -> int:
+    """How many of pf_ring's protocol hooks the stack calls (/proc/net/ptype)."""
+    return Path("/proc/net/ptype").read_text().count("pfr_hook_rcv")
+
+
+def test_hook_is_in_the_packet_path_only_while_a_ring_exists(
+    pfr_module: LoadPfRing, veth: tuple[str, str]
+) -> None:
+    pfr_module()
+    assert hooked() == 0, "a loaded module with no ring must cost packets nothing"
+    first = Probe("-i", veth[1], "-t", "60000", "-I", "500")
+    second = Probe("-i", "lo", "-t", "60000")  # sees no frame: stays open until killed
+    assert first.ready and second.ready
+    assert hooked() == 1
+    frames = lab_frames(veth[0], veth[1], 20)
+    send(veth[0], frames)
+    assert first.result()["match"] == 20
+    assert hooked() == 1, "the hook left while a ring was still open"
+    second.proc.kill()
+    second.proc.wait()
+    deadline = time.monotonic() + 10
+    while hooked() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert hooked() == 0, "the last ring's close did not remove the hook"
+    again = Probe("-i", veth[1], "-t", "60000", "-I", "500")
+    assert again.ready and hooked() == 1
+    send(veth[0], frames)
+    assert again.result()["match"] == 20
+
+
 # ---- refusals ---------------------------------------------------------------------
 
 

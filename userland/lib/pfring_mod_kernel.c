@@ -191,6 +191,7 @@ static int kring_open(pfring *ring, const char *device)
 	struct pfring_private *p = ring->priv;
 	struct pf_ring_geometry geo;
 	socklen_t len = sizeof(geo);
+	u_int32_t parse_none = PF_RING_PARSE_NONE;
 	struct kring *k;
 	char *binds = NULL;
 	void *map;
@@ -213,6 +214,12 @@ static int kring_open(pfring *ring, const char *device)
 	ring->fd = fd;
 
 	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_CAPLEN, &p->caplen, sizeof(p->caplen)) < 0)
+		goto err_errno;
+	/*
+	 * This library parses in user space (PF_RING_LONG_HEADER, pfring_parse_pkt(), which
+	 * also computes pkt_hash): the kernel's parsing would be work nobody reads.
+	 */
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_PARSE, &parse_none, sizeof(parse_none)) < 0)
 		goto err_errno;
 	binds = kring_bind_list(device);
 	if (!binds)

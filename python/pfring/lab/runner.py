@@ -89,7 +89,7 @@ def vng_run_argv(
         "--cwd", str(repo_root()),
         "--rwdir", str(out_dir),
         f"--qemu-opts={shlex.join(qemu_opts(nics))}",
-        "--append", "panic=-1",
+        "--append", " ".join(["panic=-1", *os.environ.get("PFRING_LAB_APPEND", "").split()]),
     )
     for rwdir in extra_rwdirs:
         argv += ["--rwdir", str(rwdir)]

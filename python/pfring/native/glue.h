@@ -82,8 +82,10 @@ int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out)
 	if (parse) {
 		struct pkt_parsing_info *p;
 
-		if (!ring->long_header)
+		if (!ring->long_header) {
 			pfring_parse_pkt(data, &hdr, 4, 0, 1);
+			out->hash = hdr.extended_hdr.pkt_hash;
+		}
 		p = &hdr.extended_hdr.parsed_pkt;
 		memcpy(out->dmac, p->dmac, 6);
 		memcpy(out->smac, p->smac, 6);
@@ -140,6 +142,7 @@ long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
 		rows[n].len = hdr.len;
 		rows[n].ifindex = hdr.extended_hdr.if_index;
 		rows[n].direction = hdr.extended_hdr.rx_direction;
+		memset(rows[n].pad, 0, sizeof(rows[n].pad));
 		used += hdr.caplen;
 		n++;
 	}

@@ -186,10 +186,22 @@ class Pktgen:
         ):
             self._write(self.dev, command)
 
-    def run(self) -> PktgenResult:
+    def run(self, timeout: float = 900.0) -> PktgenResult:
         """Start and wait until every frame is out."""
         self._write(PKTGEN / "pgctrl", "start")
+        # The write returns when pktgen is done, or early when a signal interrupts its
+        # wait (the thread then still runs): wait for the device to stop either way.
+        deadline = time.monotonic() + timeout
+        while self.running():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"pktgen on {self.ifname}: still running after {timeout} s")
+            time.sleep(0.05)
         return self.result()
+
+    def running(self) -> bool:
+        """Is the device in its thread's "Running:" list (net/core/pktgen.c)?"""
+        text = self.thread.read_text()
+        return self.ifname in text.split("Running:", 1)[1].split("Stopped:", 1)[0].split()
 
     def result(self) -> PktgenResult:
         """Parse the device file: "pkts-sofar: N" and "Result: OK: USEC(c..+d..) usec, ...

@@ -227,7 +227,7 @@ struct pf_ring_slot_hdr {
 	__s32 ifindex;
 	__u32 hash;		/* symmetric flow hash, 0 when not parsed */
 	__u8 rx_direction;	/* PF_RING_PKT_RX or PF_RING_PKT_TX */
-	__u8 parsed_valid;	/* 1 when parsed below is filled */
+	__u8 parsed_valid;	/* 1 when parsed below is filled; else ignore it */
 	__u16 rx_queue;
 	__u32 pad;
 	struct pf_ring_parsed parsed;
