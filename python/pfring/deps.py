@@ -25,8 +25,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 # From bookworm itself.
 BASE_PACKAGES = (
     "bc", "bison", "build-essential", "busybox-static", "dwarves", "ethtool", "flex",
-    "iproute2", "kmod", "libcap2-bin", "libelf-dev", "libpcap-dev", "libssl-dev",
-    "linux-source-6.1", "python3-dev", "python3-venv", "tcpdump", "udev",
+    "iproute2", "kmod", "libbpf-dev", "libcap2-bin", "libelf-dev", "libpcap-dev",
+    "libssl-dev", "libxdp-dev", "linux-source-6.1", "python3-dev", "python3-venv",
+    "tcpdump", "udev",
 )
 # From bookworm-backports.
 BACKPORTS_PACKAGES = ("linux-perf", "qemu-system-x86", "qemu-utils")  # perf: invoke bench --profile

@@ -64,3 +64,21 @@ def test_a_port_finds_its_interface_from_its_pci_address(tmp_path: Path) -> None
     assert port.interface(tmp_path) == "enp0s12"
     with pytest.raises(LookupError, match="no network interface"):
         Port("f", "e1000e", pci="0000:00:0f.0").interface(tmp_path)
+
+
+def test_guest_kernel_parameters_can_be_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pfring.lab.kernels import LabKernel
+    from pfring.lab.runner import vng_run_argv
+
+    kernel = LabKernel("6.1", "6.1.0-test", tmp_path / "vmlinuz", tmp_path)
+
+    def appended() -> str:
+        argv = vng_run_argv(kernel, tmp_path, None)
+        return argv[argv.index("--append") + 1]
+
+    monkeypatch.delenv("PFRING_LAB_APPEND", raising=False)
+    assert appended() == "panic=-1"
+    monkeypatch.setenv("PFRING_LAB_APPEND", " clocksource=tsc  tsc=reliable ")
+    assert appended() == "panic=-1 clocksource=tsc tsc=reliable"

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from pfring.build import user_build_dir
 
-CONSUMERS = ("pfring-c", "pfring-py", "tpacket-v3", "tcpdump")
+CONSUMERS = ("pfring-c", "pfring-py", "tpacket-v3", "tcpdump", "af-xdp")
 LABELS = {
     "none": "no consumer",
     "pfring-c": "pf_ring, C zero-copy",
     "pfring-py": "pf_ring, Python recv_batch",
     "tpacket-v3": "AF_PACKET TPACKET_V3",
     "tcpdump": "tcpdump (libpcap)",
+    "af-xdp": "AF_XDP (copy mode)",
 }
 # The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
 # many packets wait (TPACKET_V3 wakes once per block), or 10 ms after a packet came to
@@ -56,6 +57,8 @@ def consumer_argv(name: str, device: str) -> list[str]:
                 str(PFRING_WATERMARK)]
     if name == "tcpdump":
         return ["tcpdump", "-i", device, "-w", "/dev/null", "-Z", "root"]
+    if name == "af-xdp":
+        return [str(bench_bin / "xdp_consumer"), device]
     raise ValueError(f"unknown consumer {name!r}")
 
 

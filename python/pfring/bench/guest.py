@@ -54,6 +54,12 @@ def proc_snapshot() -> dict[str, str]:
     return out
 
 
+def mount_bpffs() -> None:
+    """libxdp (the AF_XDP consumer) keeps its XDP dispatcher's state in bpffs."""
+    if not os.path.ismount("/sys/fs/bpf"):
+        subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], check=True)
+
+
 def make_veth() -> tuple[str, str]:
     ip("link", "add", VETH[0], "type", "veth", "peer", "name", VETH[1])
     for name in VETH:
@@ -188,6 +194,7 @@ def run(plan: Plan, links: dict[str, tuple[str, str]], out: Path) -> dict[str, A
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
+    mount_bpffs()
     start = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=out.parent))
     try:
