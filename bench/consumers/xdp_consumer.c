@@ -2,7 +2,7 @@
 /*
  * xdp_consumer - the bench's AF_XDP reference: one XDP socket on RX queue 0 of a device,
  * in copy mode (veth and the emulated NICs have no zero-copy), fed by libxdp's default
- * redirect program. Frames are counted in place in the UMEM and their buffers go
+ * redirect program, attached natively where the driver can (veth), else generically. Frames are counted in place in the UMEM and their buffers go
  * straight back to the fill ring. Drops are the socket's XDP_STATISTICS (rx_dropped +
  * rx_ring_full). See consumer.h for the signals and the lines it prints.
  *
@@ -68,14 +68,24 @@ static int xdp_fill(struct xdp_rx *x, unsigned int n, uint64_t first_addr)
 	return 0;
 }
 
-static int xdp_open(struct xdp_rx *x, const char *dev)
+static void xdp_close(struct xdp_rx *x)
 {
-	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	if (x->xsk)
+		xsk_socket__delete(x->xsk);
+	if (x->umem)
+		xsk_umem__delete(x->umem);
+	if (x->area && x->area != MAP_FAILED)
+		munmap(x->area, (size_t)NUM_FRAMES * FRAME_SIZE);
+	memset(x, 0, sizeof(*x));
+}
+
+/* One try in one XDP mode (0: native, or XDP_FLAGS_SKB_MODE: generic). */
+static int xdp_open_mode(struct xdp_rx *x, const char *dev, __u32 xdp_flags)
+{
 	struct xsk_socket_config cfg;
 	size_t len = (size_t)NUM_FRAMES * FRAME_SIZE;
 	int err;
 
-	setrlimit(RLIMIT_MEMLOCK, &unlimited);	/* older kernels charge BPF maps there */
 	x->area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (x->area == MAP_FAILED)
 		return -errno;
@@ -85,11 +95,27 @@ static int xdp_open(struct xdp_rx *x, const char *dev)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.rx_size = RING_SIZE;
 	cfg.tx_size = 0;
+	cfg.xdp_flags = xdp_flags;
 	cfg.bind_flags = XDP_COPY;
 	err = xsk_socket__create(&x->xsk, dev, 0, x->umem, &x->rx, NULL, &cfg);
 	if (err)
 		return err;
 	return xdp_fill(x, NUM_FRAMES, 0) ? -ENOSPC : 0;
+}
+
+/* Native XDP where the driver has it (veth), else generic XDP (e1000e). */
+static int xdp_open(struct xdp_rx *x, const char *dev)
+{
+	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+	int err;
+
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);	/* older kernels charge BPF maps there */
+	err = xdp_open_mode(x, dev, 0);
+	if (err != -EOPNOTSUPP)
+		return err;
+	xdp_close(x);
+	fprintf(stderr, "xdp_consumer: no native XDP on %s, using generic XDP\n", dev);
+	return xdp_open_mode(x, dev, XDP_FLAGS_SKB_MODE);
 }
 
 int main(int argc, char **argv)
@@ -139,8 +165,6 @@ int main(int argc, char **argv)
 		xsk_ring_cons__release(&x.rx, n);
 	}
 	consumer_print(pkts, bytes, xdp_drops(&x), 1);
-	xsk_socket__delete(x.xsk);
-	xsk_umem__delete(x.umem);
-	munmap(x.area, (size_t)NUM_FRAMES * FRAME_SIZE);
+	xdp_close(&x);
 	return 0;
 }

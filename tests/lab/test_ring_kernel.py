@@ -307,10 +307,16 @@ def test_tiny_ring_counts_every_frame_kept_or_dropped(
 # ---- poll ---------------------------------------------------------------------------
 
 
-def test_poll_wakes_at_the_watermark(pfr_module: LoadPfRing, veth: tuple[str, str]) -> None:
-    pfr_module()
+@pytest.mark.parametrize(("slots", "options"), [
+    (4096, ("-w", "8")),
+    (16, ("-s", "16", "-w", "1000")),  # capped at half the ring: 8
+])
+def test_poll_wakes_at_the_watermark(
+    pfr_module: LoadPfRing, veth: tuple[str, str], slots: int, options: tuple[str, ...]
+) -> None:
+    pfr_module(min_num_slots=slots)
     frames = lab_frames(veth[0], veth[1], 8)
-    probe = Probe("-i", veth[1], "-m", "-w", "8", "-W", "0", "-t", "30000")
+    probe = Probe("-i", veth[1], "-m", *options, "-W", "0", "-t", "30000")
     assert probe.ready
     send(veth[0], frames[:7])
     time.sleep(2)
@@ -321,48 +327,24 @@ def test_poll_wakes_at_the_watermark(pfr_module: LoadPfRing, veth: tuple[str, st
     assert result["unread"] == 8
 
 
-def test_watermark_is_capped_at_half_the_ring(
-    pfr_module: LoadPfRing, veth: tuple[str, str]
+@pytest.mark.parametrize(("options", "watermark", "count"), [
+    ((), "128", 1),  # the defaults: 128 and 10 ms; one packet needs no 127 more
+    (("-w", "100", "-W", "500"), "100", 3),
+])
+def test_poll_wakes_after_the_watermark_timeout(
+    pfr_module: LoadPfRing, veth: tuple[str, str], options: tuple[str, ...], watermark: str,
+    count: int,
 ) -> None:
-    pfr_module(min_num_slots=16)
-    frames = lab_frames(veth[0], veth[1], 8)
-    probe = Probe("-i", veth[1], "-s", "16", "-m", "-w", "1000", "-W", "0", "-t", "30000")
-    assert probe.ready
-    send(veth[0], frames[:7])
-    time.sleep(2)
-    assert probe.proc.poll() is None, "poll() returned below half the ring"
-    send(veth[0], frames[7:])
-    result = probe.result()
-    assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["unread"] == 8, result
-
-
-def test_default_watermark_timeout_wakes_a_lone_packet(
-    pfr_module: LoadPfRing, veth: tuple[str, str]
-) -> None:
-    """Defaults: watermark 128, timeout 10 ms: one packet is readable without 127 more."""
     pfr_module()
-    probe = Probe("-i", veth[1], "-m", "-t", "60000")
+    probe = Probe("-i", veth[1], "-m", *options, "-t", "60000")
     assert probe.ready
     ring_file = next(PROC.glob(f"{probe.pid}-{veth[1]}.*"))
-    assert proc_fields(ring_file)["Poll Watermark"] == "128"
-    send(veth[0], lab_frames(veth[0], veth[1], 1))
-    result = probe.result()
-    assert result["poll_rc"] == 1 and result["pollin"] == 1 and result["unread"] == 1, result
-    assert result["elapsed_ms"] < 30000
-
-
-def test_poll_wakes_after_the_watermark_timeout(
-    pfr_module: LoadPfRing, veth: tuple[str, str]
-) -> None:
-    pfr_module()
-    frames = lab_frames(veth[0], veth[1], 3)
-    probe = Probe("-i", veth[1], "-m", "-w", "100", "-W", "500", "-t", "30000")
-    assert probe.ready
-    send(veth[0], frames)
+    assert proc_fields(ring_file)["Poll Watermark"] == watermark
+    send(veth[0], lab_frames(veth[0], veth[1], count))
     result = probe.result()
     assert result["poll_rc"] == 1 and result["pollin"] == 1, result
-    assert result["unread"] == 3
-    assert result["elapsed_ms"] < 20000
+    assert result["unread"] == count
+    assert result["elapsed_ms"] < 30000
 
 
 def test_device_deleted_under_a_blocked_reader(
