@@ -98,6 +98,18 @@ def vng_run_argv(
     return argv
 
 
+def prepare_boot(
+    kernel: LabKernel,
+    out_dir: Path,
+    command: Sequence[str],
+    nics: tuple[NicSpec, ...],
+    extra_rwdirs: Sequence[Path] = (),
+) -> list[str]:
+    """Write the run folder's lab file (the guest reads it there) and return vng's argv."""
+    (out_dir / "lab.toml").write_text(render_lab_file(nics, kernel.name))
+    return vng_run_argv(kernel, out_dir, command, nics, extra_rwdirs)
+
+
 def check_run(result: LabRunResult) -> None:
     """Read what the guest left; raise LabRunError if it did not finish."""
     rc_file = result.out_dir / "rc"
@@ -162,8 +174,7 @@ def run_in_lab(
     log's reports are in result.reports (result.ok is False when there are any).
     """
     out_dir = out_dir or new_run_dir()
-    (out_dir / "lab.toml").write_text(render_lab_file(nics, kernel.name))
-    argv = vng_run_argv(kernel, out_dir, command, nics, extra_rwdirs)
+    argv = prepare_boot(kernel, out_dir, command, nics, extra_rwdirs)
     if dry_run:
         print(shlex.join(argv))
         return LabRunResult(0, out_dir, kernel, 0.0)
@@ -181,7 +192,5 @@ def run_in_lab(
 
 def shell_in_lab(kernel: LabKernel, nics: tuple[NicSpec, ...] = VIRTUAL_TOPOLOGY) -> int:
     """An interactive shell in a fresh guest with the lab's NICs set up."""
-    out_dir = new_run_dir()
-    (out_dir / "lab.toml").write_text(render_lab_file(nics, kernel.name))
-    argv = vng_run_argv(kernel, out_dir, ["bash", "-i"], nics)
+    argv = prepare_boot(kernel, new_run_dir(), ["bash", "-i"], nics)
     return subprocess.call(argv, env=vng_env())

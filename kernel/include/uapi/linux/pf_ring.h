@@ -14,9 +14,9 @@
  *
  *   fd = socket(family, SOCK_RAW, htons(ETH_P_ALL));
  *
- * family is PF_RING_AF_DEFAULT unless the module was loaded with another one; the
- * module says which in /proc/net/pf_ring/info ("Socket family : N"), and libpfring
- * reads it there, so that a change never needs applications to be rebuilt. Opening a
+ * family is PF_RING_AF_DEFAULT; the module says which it registered in
+ * /proc/net/pf_ring/info ("Socket family : N"), and libpfring reads it there, so that
+ * a future change of number never needs applications to be rebuilt. Opening a
  * ring needs CAP_NET_RAW in the socket's network namespace (else EPERM).
  *
  * 2. Set-up, before the ring is mapped
