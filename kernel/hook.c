@@ -31,16 +31,13 @@ static struct packet_type pfr_hook_pt __read_mostly = {
 	.func = pfr_hook_rcv,
 };
 
-static bool pfr_hook_registered;	/* under pfr_hook_lock */
-
+/* The hook is registered exactly while pfr_hook_rings is not empty (both under the lock) */
 void pfr_hook_add(struct pfr_sock *ps)
 {
 	mutex_lock(&pfr_hook_lock);
-	list_add_tail_rcu(&ps->list, &pfr_hook_rings);
-	if (!pfr_hook_registered) {
+	if (list_empty(&pfr_hook_rings))
 		dev_add_pack(&pfr_hook_pt);
-		pfr_hook_registered = true;
-	}
+	list_add_tail_rcu(&ps->list, &pfr_hook_rings);
 	mutex_unlock(&pfr_hook_lock);
 }
 
@@ -52,7 +49,6 @@ void pfr_hook_del(struct pfr_sock *ps)
 	list_del_rcu(&ps->list);
 	if (list_empty(&pfr_hook_rings)) {
 		dev_remove_pack(&pfr_hook_pt);	/* waits for a grace period */
-		pfr_hook_registered = false;
 		removed = true;
 	}
 	mutex_unlock(&pfr_hook_lock);
@@ -166,5 +162,5 @@ int pfr_hook_init(void)
 /* No ring is left (each holds a module reference): the last one removed the hook. */
 void pfr_hook_exit(void)
 {
-	WARN_ON_ONCE(pfr_hook_registered);
+	WARN_ON_ONCE(!list_empty(&pfr_hook_rings));
 }

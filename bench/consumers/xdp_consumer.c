@@ -54,16 +54,17 @@ static unsigned long long xdp_drops(const struct xdp_rx *x)
 	return st.rx_dropped + st.rx_ring_full;
 }
 
-/* n buffers from first_addr on go to the fill ring. */
-static int xdp_fill(struct xdp_rx *x, unsigned int n, uint64_t first_addr)
+/* Every buffer of the UMEM goes to the fill ring. */
+static int xdp_fill(struct xdp_rx *x)
 {
+	unsigned int n = NUM_FRAMES;
 	uint32_t idx;
 	unsigned int i;
 
 	if (xsk_ring_prod__reserve(&x->fill, n, &idx) != n)
 		return -1;
 	for (i = 0; i < n; i++)
-		*xsk_ring_prod__fill_addr(&x->fill, idx + i) = first_addr + (uint64_t)i * FRAME_SIZE;
+		*xsk_ring_prod__fill_addr(&x->fill, idx + i) = (uint64_t)i * FRAME_SIZE;
 	xsk_ring_prod__submit(&x->fill, n);
 	return 0;
 }
@@ -100,7 +101,7 @@ static int xdp_open_mode(struct xdp_rx *x, const char *dev, __u32 xdp_flags)
 	err = xsk_socket__create(&x->xsk, dev, 0, x->umem, &x->rx, NULL, &cfg);
 	if (err)
 		return err;
-	return xdp_fill(x, NUM_FRAMES, 0) ? -ENOSPC : 0;
+	return xdp_fill(x) ? -ENOSPC : 0;
 }
 
 /* Native XDP where the driver has it (veth), else generic XDP (e1000e). */

@@ -164,15 +164,16 @@ class Ring:
         if n < 1:
             raise ValueError("n must be at least 1")
         handle = self._handle()
-        if len(self._rows) < n or len(self._bytes) < n * self.caplen:
+        need = n * self.caplen  # room for n packets of the ring's caplen
+        if len(self._rows) < n or len(self._bytes) < need:
             self._rows = np.empty(n, dtype=BATCH_DTYPE)
-            self._bytes = np.empty(n * self.caplen, dtype=np.uint8)
+            self._bytes = np.empty(need, dtype=np.uint8)
             self._rows_ptr = ffi.cast("struct pfpy_batch_row *", ffi.from_buffer(self._rows))
             self._bytes_ptr = ffi.cast("unsigned char *", ffi.from_buffer(self._bytes))
         timeout_ms = -1 if timeout is None else int(timeout * 1000)
         ffi.errno = 0
-        got = lib.pfpy_recv_batch(handle, self._rows_ptr, n, self._bytes_ptr,
-                                  n * self.caplen, timeout_ms)
+        got = lib.pfpy_recv_batch(handle, self._rows_ptr, n, self._bytes_ptr, need,
+                                  timeout_ms)
         if got < 0:
             _raise("pfring_recv (batch)")
         rows = self._rows[:got]

@@ -61,9 +61,14 @@ static inline u_int64_t kring_load_prod(const struct kring *k)
 	return __atomic_load_n(&k->info->prod, __ATOMIC_ACQUIRE);
 }
 
-/* U3: pairs with the kernel's load-acquire of cons (K1): we are done with the slots. */
+/*
+ * U3: pairs with the kernel's load-acquire of cons (K1): we are done with the slots.
+ * Only when the kernel has not seen this cons yet (the store is to a shared line).
+ */
 static inline void kring_store_cons(struct kring *k)
 {
+	if (k->cons_shown == k->cons)
+		return;
 	__atomic_store_n(&k->info->cons, k->cons, __ATOMIC_RELEASE);
 	k->cons_shown = k->cons;
 }
@@ -82,9 +87,24 @@ static inline void kring_give_back(struct kring *k)
 	}
 }
 
+/* Slot idx (< num_slots) */
+static inline struct pf_ring_slot_hdr *kring_slot_at(const struct kring *k, u_int32_t idx)
+{
+	return (struct pf_ring_slot_hdr *)(k->slots + (size_t)idx * k->slot_size);
+}
+
+/* The slot of packet n */
 static inline struct pf_ring_slot_hdr *kring_slot(const struct kring *k, u_int64_t n)
 {
-	return (struct pf_ring_slot_hdr *)(k->slots + (size_t)(n % k->num_slots) * k->slot_size);
+	return kring_slot_at(k, (u_int32_t)(n % k->num_slots));
+}
+
+/* The slot's caplen, never past the slot's end whatever the header says */
+static inline u_int kring_caplen(const struct kring *k, const struct pf_ring_slot_hdr *s)
+{
+	u_int room = k->slot_size - k->slot_hdr_size;
+
+	return s->caplen > room ? room : s->caplen;
 }
 
 /* ---- set-up -------------------------------------------------------------------------- */
@@ -352,8 +372,7 @@ static int kring_wait(pfring *ring, int timeout_ms)
 
 	if (pfring_break_requested(p))
 		return 0;
-	if (k->cons_shown != k->cons)
-		kring_store_cons(k);	/* every slot we are done with is free while we sleep */
+	kring_store_cons(k);	/* every slot we are done with is free while we sleep */
 	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
 	if (rc < 0) {
 		if (errno == EINTR) {
@@ -379,55 +398,20 @@ static u_int64_t kring_avail(struct kring *k)
 	kring_give_back(k);
 	if (k->prod_seen == k->cons) {
 		k->prod_seen = kring_load_prod(k);
-		if (k->prod_seen == k->cons && k->cons_shown != k->cons)
+		if (k->prod_seen == k->cons)
 			kring_store_cons(k);
 	}
 	return k->prod_seen - k->cons;
 }
 
-static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
-		      struct pfring_pkthdr *hdr, u_int8_t wait)
-{
-	struct kring *k = kring_of(ring);
-	struct pf_ring_slot_hdr *s;
-	u_char *frame;
-	u_int caplen;
-	int rc;
-
-	while (kring_avail(k) == 0) {
-		if (!wait)
-			return 0;
-		rc = kring_wait(ring, (int)ring->priv->poll_duration);
-		if (rc <= 0)
-			return rc;
-	}
-
-	/* U2: the slot is ours until we give it back. */
-	s = (struct pf_ring_slot_hdr *)(k->slots + (size_t)k->cons_idx * k->slot_size);
-	frame = (u_char *)s + k->slot_hdr_size;
-	caplen = s->caplen;
-	if (caplen > k->slot_size - k->slot_hdr_size)
-		caplen = k->slot_size - k->slot_hdr_size;	/* never read past the slot */
-	if (buffer_len == 0) {
-		*buffer = frame;
-		kring_fill_hdr(ring, s, caplen, hdr);
-		k->held = 1;
-	} else {
-		if (caplen > buffer_len)
-			caplen = buffer_len;
-		memcpy(*buffer, frame, caplen);
-		kring_fill_hdr(ring, s, caplen, hdr);
-		k->held = 1;
-		kring_give_back(k);
-	}
-	return 1;
-}
-
-static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, u_int8_t wait)
+/*
+ * The number of packets to read (> 0), waiting for one when wait is set; 0 when there
+ * is none and no wait, or the wait was broken out of; < 0 on an error of the wait.
+ */
+static int64_t kring_wait_avail(pfring *ring, u_int8_t wait)
 {
 	struct kring *k = kring_of(ring);
 	u_int64_t avail;
-	u_int i, idx;
 	int rc;
 
 	while ((avail = kring_avail(k)) == 0) {
@@ -437,23 +421,58 @@ static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, 
 		if (rc <= 0)
 			return rc;
 	}
+	return (int64_t)avail;
+}
+
+static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
+		      struct pfring_pkthdr *hdr, u_int8_t wait)
+{
+	struct kring *k = kring_of(ring);
+	struct pf_ring_slot_hdr *s;
+	u_char *frame;
+	u_int caplen;
+	int64_t avail = kring_wait_avail(ring, wait);
+
+	if (avail <= 0)
+		return (int)avail;
+	/* U2: the slot is ours until we give it back. */
+	s = kring_slot_at(k, k->cons_idx);
+	frame = (u_char *)s + k->slot_hdr_size;
+	caplen = kring_caplen(k, s);
+	if (buffer_len == 0) {
+		*buffer = frame;
+	} else {
+		if (caplen > buffer_len)
+			caplen = buffer_len;
+		memcpy(*buffer, frame, caplen);
+	}
+	kring_fill_hdr(ring, s, caplen, hdr);
+	k->held = 1;
+	if (buffer_len)
+		kring_give_back(k);	/* copied out: the slot goes back at once */
+	return 1;
+}
+
+static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, u_int8_t wait)
+{
+	struct kring *k = kring_of(ring);
+	int64_t avail = kring_wait_avail(ring, wait);
+	u_int i, idx;
+
+	if (avail <= 0)
+		return (int)avail;
 	if (avail < n) {	/* more may have come since prod was read */
 		k->prod_seen = kring_load_prod(k);
-		avail = k->prod_seen - k->cons;
+		avail = (int64_t)(k->prod_seen - k->cons);
 	}
 	if (avail > n)
 		avail = n;
 	for (i = 0, idx = k->cons_idx; i < avail; i++) {
-		struct pf_ring_slot_hdr *s;
-		u_int caplen;
+		struct pf_ring_slot_hdr *s = kring_slot_at(k, idx);
+		u_int caplen = kring_caplen(k, s);
 
-		s = (struct pf_ring_slot_hdr *)(k->slots + (size_t)idx * k->slot_size);
 		if (++idx == k->num_slots)
 			idx = 0;
-		caplen = s->caplen;
-
-		if (caplen > k->slot_size - k->slot_hdr_size)
-			caplen = k->slot_size - k->slot_hdr_size;
 		pkts[i].data = (u_char *)s + k->slot_hdr_size;
 		pkts[i].ts.tv_sec = (time_t)(s->ts_ns / 1000000000ULL);
 		pkts[i].ts.tv_usec = (suseconds_t)((s->ts_ns % 1000000000ULL) / 1000);
