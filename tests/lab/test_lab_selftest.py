@@ -84,7 +84,8 @@ def test_igb_spreads_flows_over_its_rx_queues(link_ifs: LinkEnds) -> None:
     before = rx_queue_packets(link_ifs.rx)
     gen = Pktgen(link_ifs.tx)
     try:
-        gen.configure(2000, 64, interface_mac(link_ifs.rx), rate_pps=PACED_PPS, sources=200)
+        gen.configure(2000, 64, interface_mac(link_ifs.rx), rate_pps=PACED_PPS,
+                      many_sources=True)
         gen.run()
     finally:
         gen.close()

@@ -218,7 +218,8 @@ def test_device_at_queue_sees_only_its_queue(
     assert whole.ready and q0.ready and q1.ready
     gen = Pktgen(link_ifs.tx)
     try:
-        gen.configure(count, 128, interface_mac(link_ifs.rx), rate_pps=PACED_PPS, sources=200)
+        gen.configure(count, 128, interface_mac(link_ifs.rx), rate_pps=PACED_PPS,
+                      many_sources=True)
         sent = gen.run().sent
     finally:
         gen.close()

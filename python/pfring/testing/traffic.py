@@ -168,16 +168,22 @@ class Pktgen:
             os.close(fd)
 
     def configure(self, count: int, size: int, dst_mac: str, rate_pps: int = 0,
-                  sources: int = 1) -> None:
+                  many_sources: bool = False) -> None:
         """count frames of size bytes (without FCS) to dst_mac, at most rate_pps (0: as
-        fast as it can), from sources IPv4 addresses (198.18.0.1 up; RSS hashes on them)."""
+        fast as it can), from 198.18.0.1, or with many_sources each from a random address
+        of 198.18.0.0/15 (flows for RSS, which hashes on the IPv4 addresses).
+
+        Random over 17 address bits, not a run of consecutive addresses: with the random
+        RSS key a driver draws at boot, consecutive addresses (which differ in their low
+        8 bits only) all land on one queue about once in 256 boots."""
         for command in (
             f"count {count}",
             f"pkt_size {size}",
             f"dst_mac {dst_mac}",
             "dst 198.18.0.2",
             "src_min 198.18.0.1",
-            f"src_max 198.18.{sources // 256}.{sources % 256}",
+            "src_max 198.19.255.254" if many_sources else "src_max 198.18.0.1",
+            "flag IPSRC_RND" if many_sources else "flag !IPSRC_RND",
             "flag UDPCSUM",
             "clone_skb 0",
             # pktgen ignores "ratep 0": the delay of an earlier rate would stay, so top
