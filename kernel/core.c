@@ -3,8 +3,8 @@
  * core.c - the PF_RING socket: family, create/release, options, poll; module init.
  *
  * Lock: ps->lock (a mutex) guards a ring's configuration and its allocation. The
- * bind list and the promiscuous state are written under rtnl_lock then ps->lock
- * (rtnl first, see pf_ring_int.h); options the hook reads are written with
+ * bind list, the promiscuous state and the hooks are written under rtnl_lock then
+ * ps->lock (rtnl first, see pf_ring_int.h); options the hook reads are written with
  * WRITE_ONCE under ps->lock and read with READ_ONCE.
  */
 #include <linux/module.h>
@@ -33,6 +33,10 @@ module_param_named(quick_mode, pfr_quick_mode, uint, 0444);
 MODULE_PARM_DESC(quick_mode,
 		 "Quick mode: one ring per device, no header parsing (0 or 1, default 0)");
 
+unsigned int pfr_max_ring_mb = PFR_DEFAULT_MAX_RING_MB;
+module_param_named(max_ring_mb, pfr_max_ring_mb, uint, 0444);
+MODULE_PARM_DESC(max_ring_mb, "Largest ring in MiB (1 to 1048576, default 1024)");
+
 static atomic_t pfr_sock_next_id = ATOMIC_INIT(0);
 
 static struct proto pfr_sock_proto = {
@@ -43,10 +47,11 @@ static struct proto pfr_sock_proto = {
 
 static const struct proto_ops pfr_sock_ops;
 
-/* Give back the promiscuous mode the ring took; under rtnl_lock. */
+/* Give back the promiscuous mode the ring took; under rtnl_lock and ps->lock. */
 void pfr_sock_promisc_put(struct pfr_sock *ps)
 {
 	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
 	while (ps->npromisc > 0) {
 		int i = --ps->npromisc;
 
@@ -56,7 +61,10 @@ void pfr_sock_promisc_put(struct pfr_sock *ps)
 	}
 }
 
-/* Take promiscuous mode once on each bound device; under rtnl_lock and ps->lock. */
+/*
+ * Take promiscuous mode once on each bound device; under rtnl_lock and ps->lock. On
+ * failure nothing is held: what was taken is given back.
+ */
 static int pfr_sock_promisc_get(struct pfr_sock *ps)
 {
 	struct net *net = sock_net(&ps->sk);
@@ -120,14 +128,21 @@ static bool pfr_sock_quick_conflict(struct pfr_sock *ps, const struct pfr_bind *
 	return conflict;
 }
 
-/* "ethX", "ethX@Q", "any", "ethX,ethY@Q,..."; under rtnl_lock and ps->lock. */
+/*
+ * "ethX", "ethX@Q", "any", "ethX,ethY@Q,..."; under rtnl_lock and ps->lock. All or
+ * nothing: on any error, promiscuous mode refused included, the ring keeps the binds
+ * and the promiscuous mode it had.
+ */
 static int pfr_sock_parse_binds(struct pfr_sock *ps, char *list)
 {
 	struct net *net = sock_net(&ps->sk);
-	struct pfr_bind binds[PFR_MAX_BINDS];
-	bool any = false;
-	int n = 0;
+	struct pfr_bind binds[PFR_MAX_BINDS], old[PFR_MAX_BINDS];
+	bool any = false, old_any, old_bound;
+	int n = 0, old_n, err;
 	char *tok;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
 
 	while ((tok = strsep(&list, ",")) != NULL) {
 		struct net_device *dev;
@@ -163,12 +178,28 @@ static int pfr_sock_parse_binds(struct pfr_sock *ps, char *list)
 	if (pfr_quick_mode && pfr_sock_quick_conflict(ps, binds, n, any))
 		return -EBUSY;
 
+	old_any = ps->bound_any;
+	old_bound = ps->bound;
+	old_n = ps->nbinds;
+	memcpy(old, ps->binds, sizeof(old[0]) * old_n);
+
 	pfr_sock_promisc_put(ps);
 	ps->bound_any = any;
 	ps->nbinds = any ? 0 : n;
 	memcpy(ps->binds, binds, sizeof(binds[0]) * ps->nbinds);
 	ps->bound = true;
-	return pfr_sock_promisc_get(ps);
+	err = pfr_sock_promisc_get(ps);
+	if (!err)
+		return 0;
+	/* Back to the binds of before, and their promiscuous mode */
+	ps->bound_any = old_any;
+	ps->bound = old_bound;
+	ps->nbinds = old_n;
+	memcpy(ps->binds, old, sizeof(old[0]) * old_n);
+	if (pfr_sock_promisc_get(ps))
+		pr_warn_ratelimited("pf_ring: ring %u lost promiscuous mode after a failed bind\n",
+				    ps->id);
+	return err;
 }
 
 static int pfr_sock_bind_opt(struct pfr_sock *ps, sockptr_t optval, unsigned int optlen)
@@ -216,6 +247,33 @@ static int pfr_sock_promisc_opt(struct pfr_sock *ps, u32 val)
 	else
 		pfr_sock_promisc_put(ps);
 	mutex_unlock(&ps->lock);
+	rtnl_unlock();
+	return err;
+}
+
+/*
+ * Enabling needs the ring mapped; the ring's hooks go into the stack's lists now, and
+ * leave them when it is disabled.
+ */
+static int pfr_sock_enable_opt(struct pfr_sock *ps, u32 val)
+{
+	bool removed = false;
+	int err = 0;
+
+	if (val > 1)
+		return -EINVAL;
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	if (val && !ps->mapped) {
+		err = -EINVAL;
+	} else {
+		WRITE_ONCE(ps->enabled, val);
+		removed = pfr_hook_update(ps);
+	}
+	mutex_unlock(&ps->lock);
+	/* Before a hook may go back on a list: see hook.c */
+	if (removed)
+		synchronize_net();
 	rtnl_unlock();
 	return err;
 }
@@ -268,12 +326,6 @@ static int pfr_sock_u32_opt(struct pfr_sock *ps, int optname, u32 val)
 			err = -EBUSY;
 		else
 			ps->slots_req = val;
-		break;
-	case PF_RING_OPT_ENABLE:
-		if (val > 1)
-			err = -EINVAL;
-		else
-			WRITE_ONCE(ps->enabled, val);
 		break;
 	case PF_RING_OPT_DIRECTION:
 		if (val > PF_RING_DIR_TX_ONLY)
@@ -342,6 +394,8 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 		return -EFAULT;
 	if (optname == PF_RING_OPT_PROMISC)
 		return pfr_sock_promisc_opt(ps, val);
+	if (optname == PF_RING_OPT_ENABLE)
+		return pfr_sock_enable_opt(ps, val);
 	return pfr_sock_u32_opt(ps, optname, val);
 }
 
@@ -390,8 +444,6 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 	} v;
 	int len, size, err;
 
-	BUILD_BUG_ON(sizeof(struct pf_ring_info) != 3 * PF_RING_CACHELINE);
-	BUILD_BUG_ON(sizeof(struct pf_ring_dev_info) != 24);
 	if (level != SOL_PF_RING)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
@@ -410,8 +462,9 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 		size = sizeof(v.u);
 		break;
 	case PF_RING_OPT_RING_GEOMETRY:
+		/* The ring is allocated (and charged) here, outside mmap_lock */
 		mutex_lock(&ps->lock);
-		err = ps->bound ? 0 : -EINVAL;
+		err = ps->bound ? pfr_ring_alloc(ps) : -EINVAL;
 		if (!err)
 			pfr_ring_geometry(ps, &v.geo);
 		mutex_unlock(&ps->lock);
@@ -456,7 +509,7 @@ static int pfr_sock_mmap(struct file *file, struct socket *sock,
 
 static void pfr_sock_wm_timer(struct timer_list *t)
 {
-	struct pfr_sock *ps = from_timer(ps, t, wm_timer);
+	struct pfr_sock *ps = timer_container_of(ps, t, wm_timer);
 
 	WRITE_ONCE(ps->wm_expired, 1);
 	ps->sk.sk_data_ready(&ps->sk);
@@ -467,6 +520,7 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 	struct sock *sk = sock->sk;
 	struct pfr_sock *ps = pfr_sk(sk);
 	__poll_t mask = 0;
+	bool expired;
 	u64 unread;
 
 	/* Its barrier pairs with the one in sk_data_ready() in pfr_ring_deliver() (K5) */
@@ -481,12 +535,16 @@ static __poll_t pfr_sock_poll(struct file *file, struct socket *sock, poll_table
 	 * Readable at the watermark, or with anything unread once the watermark timeout
 	 * has passed (wm_timer, armed by the producer when a packet waits below the
 	 * watermark). A ring with nothing unread arms no timer: an idle reader sleeps.
+	 *
+	 * wm_expired is taken (xchg: a full barrier) before prod is read, so that an
+	 * expiry is never left set over an empty ring, where it would keep the producer
+	 * from arming the timer for the next packet (see the pairing in
+	 * pfr_ring_deliver(), K5). When there is nothing to read, the expiry is spent.
 	 */
+	expired = xchg(&ps->wm_expired, 0);
 	unread = pfr_ring_unread(ps);
-	if (unread >= pfr_ring_watermark(ps) || (unread && READ_ONCE(ps->wm_expired))) {
-		WRITE_ONCE(ps->wm_expired, 0);
+	if (unread >= pfr_ring_watermark(ps) || (unread && expired))
 		return mask | EPOLLIN | EPOLLRDNORM;
-	}
 	if (unread && pfr_ring_wm_timer_wanted(ps))
 		pfr_ring_arm_wm_timer(ps);	/* packets left unread below the watermark */
 	return mask;
@@ -510,14 +568,22 @@ static int pfr_sock_release(struct socket *sock)
 		return 0;
 	ps = pfr_sk(sk);
 
-	pfr_hook_del(ps);	/* after it, no CPU is writing to the ring */
+	/*
+	 * Everything the ring holds on devices goes under rtnl_lock, with the ring still
+	 * on the list the device notifier walks: a device unregistered meanwhile either
+	 * finds the ring and takes its holds back, or finds them gone.
+	 */
 	rtnl_lock();
 	mutex_lock(&ps->lock);
+	ps->closing = true;
+	pfr_hook_update(ps);
 	pfr_sock_promisc_put(ps);
 	mutex_unlock(&ps->lock);
 	pfr_proc_ring_del(ps);
+	pfr_hook_del(ps);
 	rtnl_unlock();
-	del_timer_sync(&ps->wm_timer);
+	synchronize_net();	/* after it, no CPU is in a hook of the ring or walks past it */
+	timer_shutdown_sync(&ps->wm_timer);
 
 	sock_orphan(sk);
 	sock->sk = NULL;
@@ -564,7 +630,7 @@ static int pfr_sock_create(struct net *net, struct socket *sock, int protocol, i
 	ps->socket_mode = PF_RING_MODE_SEND_AND_RECV;
 	/* the rest (ring, binds, counters) is zero: sk_alloc zeroes the object */
 
-	pfr_hook_add(ps);
+	pfr_hook_add(ps);	/* on the list of rings; no hook in the stack yet */
 	return 0;
 }
 
@@ -610,13 +676,35 @@ static int __init pfr_check_params(void)
 		pr_err("pf_ring: quick_mode=%u is out of range (0 or 1)\n", pfr_quick_mode);
 		return -EINVAL;
 	}
+	if (pfr_max_ring_mb < 1 || pfr_max_ring_mb > PFR_MAX_RING_MB) {
+		pr_err("pf_ring: max_ring_mb=%u is out of range (1 to %u)\n", pfr_max_ring_mb,
+		       PFR_MAX_RING_MB);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/* The UAPI structures have no implicit padding: their sizes are part of the ABI */
+static void __init pfr_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct pf_ring_geometry) != 24);
+	BUILD_BUG_ON(sizeof(struct pf_ring_stats) != 16);
+	BUILD_BUG_ON(sizeof(struct pf_ring_dev_info) != 24);
+	BUILD_BUG_ON(sizeof(struct pf_ring_info) != 3 * PF_RING_CACHELINE);
+	BUILD_BUG_ON(offsetof(struct pf_ring_info, prod) != PF_RING_CACHELINE);
+	BUILD_BUG_ON(offsetof(struct pf_ring_info, cons) != 2 * PF_RING_CACHELINE);
+	BUILD_BUG_ON(sizeof(struct pf_ring_parsed) != 80);
+	BUILD_BUG_ON(offsetof(struct pf_ring_parsed, tcp_seq) != 60);
+	BUILD_BUG_ON(offsetof(struct pf_ring_parsed, eth_offset) != 68);
+	BUILD_BUG_ON(sizeof(struct pf_ring_slot_hdr) != 112);
+	BUILD_BUG_ON(offsetof(struct pf_ring_slot_hdr, parsed) != 32);
 }
 
 static int __init pfr_init(void)
 {
 	int err;
 
+	pfr_check_abi();
 	err = pfr_check_params();
 	if (err)
 		return err;
@@ -632,7 +720,6 @@ static int __init pfr_init(void)
 	err = sock_register(&pfr_sock_family);
 	if (err)
 		goto err_netdev;
-	pfr_hook_init();
 	pr_info("pf_ring: version %s, socket family %d, %u slots, TX capture %s%s\n",
 		PFR_VERSION_STR, PF_RING_AF_DEFAULT, pfr_min_num_slots,
 		pfr_enable_tx_capture ? "on" : "off", pfr_quick_mode ? ", quick mode" : "");

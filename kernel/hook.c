@@ -1,63 +1,156 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hook.c - standard-mode capture: an ETH_P_ALL protocol hook feeds the rings.
+ * hook.c - standard-mode capture: ETH_P_ALL protocol hooks feed the rings.
  *
- * Lock: pfr_hook_lock (a mutex) serialises changes to pfr_hook_rings; the hook walks
- * the list under RCU only, so a packet takes no global lock. A ring leaves the list
- * in pfr_hook_del(), which waits for a grace period: after it no CPU is inside the
- * hook with that ring, and the ring's memory may go.
+ * Each ring has hooks of its own (af_packet's idiom): one packet_type per bound
+ * device, or one for every device when it is bound to "any". The stack calls a
+ * device's hooks only for that device's packets, so a ring costs nothing to the
+ * traffic of devices it is not bound to, and a socket that is not enabled and mapped
+ * has no hook at all. With enable_tx_capture=0 the hooks set ignore_outgoing, so the
+ * stack does not hand them (clone for them) what it sends.
  *
- * The hook is registered only while a ring exists: with the module loaded and no ring
- * open, packets do not pass through here at all (every ETH_P_ALL hook costs each
- * packet a reference and a call). The first ring registers it; the last one removes
- * it and waits for a grace period under pfr_hook_lock, so the packet_type is never
- * added back while a CPU may still be walking past it.
+ * Locks: a ring's hooks are registered and removed under rtnl_lock and ps->lock.
+ * The stack walks its ptype lists under RCU; a hook taken off a list may still be
+ * running on another CPU until a grace period has passed, so a hook's packet_type is
+ * put back on a list, and a ring freed, only after synchronize_net().
+ *
+ * pfr_hook_rings is the list of every ring (open socket), for /proc, quick mode and
+ * the device notifier: written under pfr_hook_lock (a mutex), walked under it or RCU.
  */
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
 #include <linux/if_vlan.h>
 #include <linux/rculist.h>
+#include <linux/rtnetlink.h>
 #include "pf_ring_int.h"
 
-/* Serialises writers of pfr_hook_rings; the hook reads the list under RCU */
+/* Serialises writers of pfr_hook_rings */
 DEFINE_MUTEX(pfr_hook_lock);
 LIST_HEAD(pfr_hook_rings);
 
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			struct packet_type *pt, struct net_device *orig_dev);
 
-static struct packet_type pfr_hook_pt __read_mostly = {
-	.type = cpu_to_be16(ETH_P_ALL),
-	.func = pfr_hook_rcv,
-};
-
-/* The hook is registered exactly while pfr_hook_rings is not empty (both under the lock) */
 void pfr_hook_add(struct pfr_sock *ps)
 {
 	mutex_lock(&pfr_hook_lock);
-	if (list_empty(&pfr_hook_rings))
-		dev_add_pack(&pfr_hook_pt);
 	list_add_tail_rcu(&ps->list, &pfr_hook_rings);
 	mutex_unlock(&pfr_hook_lock);
 }
 
+/* The caller waits for a grace period (synchronize_net()) before the ring is freed */
 void pfr_hook_del(struct pfr_sock *ps)
 {
-	bool removed = false;
-
 	mutex_lock(&pfr_hook_lock);
 	list_del_rcu(&ps->list);
-	if (list_empty(&pfr_hook_rings)) {
-		dev_remove_pack(&pfr_hook_pt);	/* waits for a grace period */
-		removed = true;
-	}
 	mutex_unlock(&pfr_hook_lock);
-	if (!removed)
-		synchronize_net();
 }
 
-/* Does the ring want this packet? Its bind list is frozen once the ring exists. */
-static bool pfr_hook_match(struct pfr_sock *ps, const struct pfr_pkt *pkt)
+static void pfr_hook_on(struct pfr_hook *h, struct pfr_sock *ps, struct net_device *dev)
+{
+	memset(&h->pt, 0, sizeof(h->pt));
+	h->pt.type = htons(ETH_P_ALL);
+	h->pt.func = pfr_hook_rcv;
+	h->pt.ignore_outgoing = !pfr_enable_tx_capture;
+	/* /proc/net/ptype shows a hook of no device in its namespace only */
+	h->pt.af_packet_net = sock_net(&ps->sk);
+	h->ps = ps;
+	if (dev) {
+		netdev_hold(dev, &h->tracker, GFP_KERNEL);
+		h->pt.dev = dev;
+	}
+	dev_add_pack(&h->pt);
+	h->on = true;
+}
+
+/* Off the stack's list; it may run on another CPU until the next grace period */
+static void pfr_hook_off(struct pfr_hook *h)
+{
+	if (!h->on)
+		return;
+	__dev_remove_pack(&h->pt);
+	if (h->pt.dev)
+		netdev_put(h->pt.dev, &h->tracker);
+	h->pt.dev = NULL;
+	h->on = false;
+}
+
+/* One hook per bound device still present, or one for "any" */
+static void pfr_hook_register(struct pfr_sock *ps)
+{
+	struct net *net = sock_net(&ps->sk);
+	int i, j;
+
+	if (ps->bound_any) {
+		pfr_hook_on(&ps->hooks[ps->nhooks++], ps, NULL);
+		return;
+	}
+	for (i = 0; i < ps->nbinds; i++) {
+		struct net_device *dev;
+
+		if (!ps->binds[i].ifindex)
+			continue;	/* unregistered */
+		for (j = 0; j < i; j++)
+			if (ps->binds[j].ifindex == ps->binds[i].ifindex)
+				break;
+		if (j < i)
+			continue;	/* dev@0,dev@1: one hook for the device */
+		dev = __dev_get_by_index(net, ps->binds[i].ifindex);
+		if (dev)
+			pfr_hook_on(&ps->hooks[ps->nhooks++], ps, dev);
+	}
+}
+
+/*
+ * Hooks wanted while the ring is enabled and mapped (and not closing): register or
+ * remove them. Under rtnl_lock and ps->lock. Returns true when hooks were removed:
+ * the caller must then let a grace period pass (synchronize_net()) before they go
+ * back on a list or the ring is freed.
+ */
+bool pfr_hook_update(struct pfr_sock *ps)
+{
+	bool want = READ_ONCE(ps->enabled) && ps->mapped && !ps->closing;
+	bool have = ps->nhooks > 0;
+	int i;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
+	if (want == have)
+		return false;
+	if (want) {
+		pfr_hook_register(ps);
+		return false;
+	}
+	for (i = 0; i < ps->nhooks; i++)
+		pfr_hook_off(&ps->hooks[i]);
+	ps->nhooks = 0;
+	return true;
+}
+
+/*
+ * The device is being unregistered: its hook goes, and so does the hold on it. No
+ * grace period is needed here: unregistering waits for one before the device goes,
+ * and the hook's packet_type goes back on a list only after pfr_hook_update() removed
+ * every hook and waited. Under rtnl_lock and ps->lock.
+ */
+void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev)
+{
+	int i;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
+	for (i = 0; i < ps->nhooks; i++)
+		if (ps->hooks[i].on && ps->hooks[i].pt.dev == dev)
+			pfr_hook_off(&ps->hooks[i]);
+}
+
+/*
+ * Does the ring want this packet? The stack calls a device's hook only for that
+ * device; a hook of "any" sees every device of every namespace. The bind list is
+ * frozen once the ring is mapped, but for the notifier zeroing an ifindex.
+ */
+static bool pfr_hook_match(struct pfr_sock *ps, const struct packet_type *pt,
+			   const struct pfr_pkt *pkt)
 {
 	const struct sk_buff *skb = pkt->skb;
 	u32 dir, i;
@@ -69,14 +162,12 @@ static bool pfr_hook_match(struct pfr_sock *ps, const struct pfr_pkt *pkt)
 	dir = READ_ONCE(ps->direction);
 	if (pkt->tx ? dir == PF_RING_DIR_RX_ONLY : dir == PF_RING_DIR_TX_ONLY)
 		return false;
-	if (!net_eq(dev_net(pkt->dev), sock_net(&ps->sk)))
-		return false;
-	if (ps->bound_any)
-		return true;
+	if (!pt->dev)	/* "any" */
+		return net_eq(dev_net(pkt->dev), sock_net(&ps->sk));
 	for (i = 0; i < ps->nbinds; i++) {
 		const struct pfr_bind *b = &ps->binds[i];
 
-		if (b->ifindex != pkt->dev->ifindex)
+		if (READ_ONCE(b->ifindex) != pkt->dev->ifindex)
 			continue;
 		if (b->queue < 0)
 			return true;
@@ -95,7 +186,6 @@ static void pfr_hook_parse(struct pfr_pkt *pkt)
 	u32 len = min_t(u32, pkt->len, sizeof(buf));
 	const u8 *data = buf;
 
-	pkt->parsed_done = true;
 	/* In place when the headers are linear and no stripped tag must go back in */
 	if (!pkt->has_tag && pkt->mac_off + (int)len <= (int)skb_headlen(skb))
 		data = skb->data + pkt->mac_off;
@@ -107,15 +197,18 @@ static void pfr_hook_parse(struct pfr_pkt *pkt)
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			struct packet_type *pt, struct net_device *orig_dev)
 {
+	struct pfr_sock *ps = container_of(pt, struct pfr_hook, pt)->ps;
 	struct pfr_pkt pkt;
-	struct pfr_sock *ps;
 
-	pkt.tx = skb->pkt_type == PACKET_OUTGOING;
-	if (pkt.tx && !pfr_enable_tx_capture)
+	/* Paired with smp_store_release() in pfr_ring_alloc(); a hook implies a ring */
+	if (!smp_load_acquire(&ps->ring))
 		goto out;
-
+	pkt.tx = skb->pkt_type == PACKET_OUTGOING;
 	pkt.skb = skb;
 	pkt.dev = dev;
+	if (!pfr_hook_match(ps, pt, &pkt))
+		goto out;
+
 	pkt.mac_off = skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
 	if (pkt.mac_off > 0)
 		pkt.mac_off = 0;
@@ -131,35 +224,17 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 		pkt.tag[3] = tci & 0xff;
 		pkt.len += VLAN_HLEN;
 	}
-	pkt.ts_ns = 0;
-	pkt.parsed_done = false;
 	pkt.parsed_ok = false;
 	pkt.hash = 0;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(ps, &pfr_hook_rings, list) {
-		/* Paired with smp_store_release() in pfr_ring_alloc() */
-		if (!smp_load_acquire(&ps->ring))
-			continue;
-		if (!pfr_hook_match(ps, &pkt))
-			continue;
-		if (!pkt.parsed_done && !pfr_quick_mode &&
-		    READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
-			pfr_hook_parse(&pkt);
-		pfr_ring_deliver(ps, &pkt);
-	}
-	rcu_read_unlock();
+	if (!pfr_quick_mode && READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
+		pfr_hook_parse(&pkt);
+	pfr_ring_deliver(ps, &pkt);
 out:
 	consume_skb(skb);
 	return 0;
 }
 
-int pfr_hook_init(void)
-{
-	return 0;	/* the first ring registers the hook */
-}
-
-/* No ring is left (each holds a module reference): the last one removed the hook. */
+/* No ring is left (each holds a module reference), so no hook either. */
 void pfr_hook_exit(void)
 {
 	WARN_ON_ONCE(!list_empty(&pfr_hook_rings));

@@ -3,22 +3,34 @@
  * netdev.c - device events: a ring whose device goes away is told so, and the
  * /proc/net/pf_ring/dev folders follow the devices.
  *
- * Lock: the notifier runs under rtnl_lock, which keeps every ring's bind list and
- * promiscuous state stable; it walks the rings under pfr_hook_lock (taken after
- * rtnl_lock, as everywhere).
+ * Lock: the notifier runs under rtnl_lock; it walks the rings under pfr_hook_lock and
+ * changes a ring's binds, promiscuous state and hooks under its ps->lock (the order of
+ * pf_ring_int.h: rtnl_lock, pfr_hook_lock, ps->lock).
+ *
+ * A ring leaves the list only in release, under rtnl_lock, after it gave back every
+ * hold on a device: a device being unregistered never waits for a closing ring.
  */
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include "pf_ring_int.h"
 
-static bool pfr_netdev_bound(const struct pfr_sock *ps, const struct net_device *dev)
+/*
+ * Forget the device's index in the bind list (a new device may be given it); true
+ * when the ring was bound to the device.
+ */
+static bool pfr_netdev_unbind(struct pfr_sock *ps, const struct net_device *dev)
 {
+	bool bound = false;
 	int i;
 
-	for (i = 0; i < ps->nbinds; i++)
-		if (ps->binds[i].ifindex == dev->ifindex)
-			return true;
-	return false;
+	lockdep_assert_held(&ps->lock);
+	for (i = 0; i < ps->nbinds; i++) {
+		if (ps->binds[i].ifindex != dev->ifindex)
+			continue;
+		WRITE_ONCE(ps->binds[i].ifindex, 0);	/* read by the hook */
+		bound = true;
+	}
+	return bound;
 }
 
 /* Drop the ring's hold (and promiscuous mode) on a device being unregistered. */
@@ -26,6 +38,8 @@ static void pfr_netdev_promisc_drop(struct pfr_sock *ps, struct net_device *dev)
 {
 	int i;
 
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
 	for (i = 0; i < ps->npromisc; i++) {
 		if (ps->promisc_dev[i] != dev)
 			continue;
@@ -46,10 +60,16 @@ static void pfr_netdev_gone(struct net_device *dev)
 	ASSERT_RTNL();
 	mutex_lock(&pfr_hook_lock);
 	list_for_each_entry(ps, &pfr_hook_rings, list) {
+		bool bound;
+
 		if (!net_eq(sock_net(&ps->sk), dev_net(dev)))
 			continue;
+		mutex_lock(&ps->lock);
 		pfr_netdev_promisc_drop(ps, dev);
-		if (!pfr_netdev_bound(ps, dev))
+		pfr_hook_dev_gone(ps, dev);
+		bound = pfr_netdev_unbind(ps, dev);
+		mutex_unlock(&ps->lock);
+		if (!bound)
 			continue;
 		pfr_flag_set(ps, PFR_F_DEV_GONE);
 		WRITE_ONCE(ps->sk.sk_err, ENODEV);

@@ -11,11 +11,15 @@
  *   netdev.c  pfr_netdev_ device notifier: rings lose their device, /proc/net/pf_ring/dev
  *
  * Locks, outermost first:
- *   rtnl_lock          bind list and promiscuous state of every ring (written with
- *                      ps->lock held too, so either lock makes them stable)
+ *   rtnl_lock          bind list, promiscuous state and protocol hooks of every ring:
+ *                      written with rtnl_lock and ps->lock both held (the device
+ *                      notifier takes ps->lock too), so either lock makes them stable
  *   pfr_hook_lock      (hook.c) the list of rings, written under it, read under RCU
  *   ps->lock           (mutex) the ring's configuration, the ring's allocation
  *   ps->prod_lock      (spinlock, softirq) one producer at a time in the ring
+ *
+ * mmap() runs under mmap_lock, which ranks below rtnl_lock elsewhere in the kernel
+ * (copy_to_user() under rtnl_lock): the mmap path takes ps->lock only, never rtnl_lock.
  */
 #ifndef _PF_RING_INT_H
 #define _PF_RING_INT_H
@@ -29,6 +33,7 @@
 #include <linux/netdevice.h>
 #include <net/sock.h>
 #include <linux/pf_ring.h>
+#include "compat.h"
 
 #define PFR_VERSION_STR		"8.8.0"
 #define PFR_MAX_BINDS		16
@@ -42,17 +47,35 @@
 #define PFR_MAX_SLOTS		1048576U	/* 2^20 */
 #define PFR_MIN_SLOTS		16U
 #define PFR_PROC_NAME_MAX	(IFNAMSIZ + 32)
+#define PFR_DEFAULT_MAX_RING_MB	1024	/* max_ring_mb */
+#define PFR_MAX_RING_MB		1048576U	/* 1 TiB */
 
 /* Module parameters (core.c); read-only once the module is loaded. */
 extern unsigned int pfr_min_num_slots;
 extern unsigned int pfr_enable_tx_capture;
 extern unsigned int pfr_quick_mode;
+extern unsigned int pfr_max_ring_mb;
 
-/* One entry of the bind list: a device, and an RX queue or -1 for all of them. */
+/*
+ * One entry of the bind list: a device, and an RX queue or -1 for all of them. ifindex
+ * becomes 0 when the device is unregistered, so that a new device given the same
+ * index is never taken for it.
+ */
 struct pfr_bind {
 	int ifindex;
 	int queue;
 	char name[IFNAMSIZ];
+};
+
+/*
+ * A protocol hook of a ring (hook.c): one per bound device, or one for "any" (dev
+ * NULL). Registered while the ring is enabled and mapped; under rtnl_lock.
+ */
+struct pfr_hook {
+	struct packet_type pt;
+	struct pfr_sock *ps;
+	netdevice_tracker tracker;	/* the hold on pt.dev while registered */
+	bool on;			/* in the stack's ptype lists */
 };
 
 /* Ring flags (ps->flags), set and tested with the bitops below. */
@@ -82,11 +105,15 @@ struct pfr_sock {
 	int nbinds;
 	struct pfr_bind binds[PFR_MAX_BINDS];
 
-	/* Promiscuous mode: under rtnl_lock */
+	/* Promiscuous mode and hooks: under rtnl_lock and ps->lock (see the lock list) */
 	bool promisc_wanted;
 	int npromisc;
 	struct net_device *promisc_dev[PFR_MAX_BINDS];
 	netdevice_tracker promisc_tracker[PFR_MAX_BINDS];
+	int nhooks;			/* hooks[0 .. nhooks - 1] were set up */
+	struct pfr_hook hooks[PFR_MAX_BINDS];
+	bool mapped;			/* mmap() succeeded once */
+	bool closing;			/* release has begun: no hook goes back */
 
 	/* Read by the hook without lock: READ_ONCE/WRITE_ONCE */
 	u32 enabled;
@@ -103,6 +130,8 @@ struct pfr_sock {
 	size_t ring_alloc_len;
 	u32 num_slots;
 	u32 slot_size;
+	struct user_struct *user;	/* charged locked_vm pages (RLIMIT_MEMLOCK) */
+	unsigned long locked_pages;
 
 	/* Producer state, under prod_lock; read elsewhere with READ_ONCE */
 	spinlock_t prod_lock ____cacheline_aligned_in_smp;
@@ -112,8 +141,10 @@ struct pfr_sock {
 
 	/*
 	 * Watermark timeout: armed when a packet waits below the watermark (by the
-	 * producer, or by poll), it sets wm_expired and wakes the pollers; the next poll
-	 * that finds any packet unread then says POLLIN and clears wm_expired.
+	 * producer, or by poll), it sets wm_expired and wakes the pollers. Every poll
+	 * takes wm_expired (xchg to 0) before it counts the unread packets: POLLIN if any
+	 * is unread and it was set. See pfr_sock_poll() and pfr_ring_deliver() for the
+	 * ordering that keeps a packet from waiting unseen with no timer armed.
 	 */
 	struct timer_list wm_timer;
 	u32 wm_expired;
@@ -143,8 +174,6 @@ struct pfr_pkt {
 	bool tx;
 	bool has_tag;			/* a hardware-stripped VLAN tag to put back */
 	u8 tag[4];			/* TPID and TCI, network order */
-	u64 ts_ns;			/* read once for every ring; 0 until then */
-	bool parsed_done;
 	bool parsed_ok;
 	u32 hash;
 	struct pf_ring_parsed parsed;
@@ -153,6 +182,7 @@ struct pfr_pkt {
 /* ring.c */
 u64 pfr_ring_size(u32 num_slots, u32 slot_size);
 void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo);
+int pfr_ring_alloc(struct pfr_sock *ps);
 int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
 void pfr_ring_free(struct pfr_sock *ps);
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
@@ -173,7 +203,8 @@ extern struct mutex pfr_hook_lock;
 extern struct list_head pfr_hook_rings;
 void pfr_hook_add(struct pfr_sock *ps);
 void pfr_hook_del(struct pfr_sock *ps);
-int pfr_hook_init(void);
+bool pfr_hook_update(struct pfr_sock *ps);
+void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 void pfr_hook_exit(void);
 
 /* parse.c */

@@ -6,7 +6,14 @@
  * CPU). It guards ps->prod, ps->prod_idx and ps->drops, and every slot write. The
  * ring's allocation is done once, under ps->lock, and published with
  * smp_store_release(&ps->ring); it is freed only when the socket is destroyed, after
- * an RCU grace period has passed since the ring left the hook's list.
+ * an RCU grace period has passed since the ring's hooks left the stack's lists.
+ *
+ * Memory: the ring is charged to the memory cgroup of its allocator
+ * (GFP_KERNEL_ACCOUNT; over memory.max the allocation fails with ENOMEM instead of
+ * invoking the OOM killer), is at most max_ring_mb (ENOMEM) and half of RAM, and a
+ * caller without CAP_IPC_LOCK has it counted in its user's locked_vm against
+ * RLIMIT_MEMLOCK (EPERM), as AF_XDP counts its UMEM. The allocation (and its zeroing)
+ * happens when the geometry is read, outside mmap_lock; mmap() then only maps it.
  *
  * The protocol (linux/pf_ring.h, section 4) with real numbers: num_slots = 4,
  * watermark = 2. The consumer has given back 5 packets (cons = 5), the kernel has
@@ -18,6 +25,8 @@
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
 #include <linux/if_vlan.h>
@@ -47,22 +56,66 @@ void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo)
 	geo->mmap_len = pfr_ring_size(geo->num_slots, geo->slot_size);
 }
 
-static int pfr_ring_alloc(struct pfr_sock *ps)
+/* Count the ring in the user's locked memory, unless it may lock any (AF_XDP's rule) */
+static int pfr_ring_charge_memlock(struct pfr_sock *ps, unsigned long pages)
 {
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user;
+
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	user = get_uid(current_user());
+	if (atomic_long_add_return(pages, &user->locked_vm) > limit) {
+		atomic_long_sub(pages, &user->locked_vm);
+		free_uid(user);
+		return -EPERM;
+	}
+	ps->user = user;
+	ps->locked_pages = pages;
+	return 0;
+}
+
+static void pfr_ring_uncharge_memlock(struct pfr_sock *ps)
+{
+	if (!ps->user)
+		return;
+	atomic_long_sub(ps->locked_pages, &ps->user->locked_vm);
+	free_uid(ps->user);
+	ps->user = NULL;
+	ps->locked_pages = 0;
+}
+
+/* Allocate the ring once, zeroed; under ps->lock, never under mmap_lock (see above). */
+int pfr_ring_alloc(struct pfr_sock *ps)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	struct pf_ring_geometry geo;
 	struct pf_ring_info *info;
 	size_t len;
 	void *ring;
+	int err;
 
 	lockdep_assert_held(&ps->lock);
+	if (ps->ring)
+		return 0;
 	pfr_ring_geometry(ps, &geo);
-	/* Refuse what cannot fit instead of letting vmalloc warn about it */
+	if (geo.mmap_len > (u64)pfr_max_ring_mb << 20) {
+		pr_info_ratelimited("pf_ring: a ring of %llu MiB is over max_ring_mb=%u\n",
+				    geo.mmap_len >> 20, pfr_max_ring_mb);
+		return -ENOMEM;
+	}
+	/* Refuse what cannot fit instead of letting vmalloc try */
 	if (geo.mmap_len > ((u64)totalram_pages() << PAGE_SHIFT) / 2)
 		return -ENOMEM;
 	len = PAGE_ALIGN(geo.mmap_len);
-	ring = vmalloc_user(len);
-	if (!ring)
+	err = pfr_ring_charge_memlock(ps, len >> PAGE_SHIFT);
+	if (err)
+		return err;
+	ring = __vmalloc(len, gfp);
+	if (!ring) {
+		pfr_ring_uncharge_memlock(ps);
 		return -ENOMEM;
+	}
 
 	info = ring;
 	info->abi_version = PF_RING_ABI_VERSION;
@@ -88,9 +141,13 @@ static int pfr_ring_alloc(struct pfr_sock *ps)
 	return 0;
 }
 
+/*
+ * Map the ring (allocated when the geometry was read, or here for a caller that did
+ * not read it). Called under mmap_lock: takes ps->lock only.
+ */
 int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma)
 {
-	unsigned long size = vma->vm_end - vma->vm_start;
+	unsigned long size = vma->vm_end - vma->vm_start, off;
 	int err;
 
 	mutex_lock(&ps->lock);
@@ -98,16 +155,21 @@ int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma)
 		err = -EINVAL;
 		goto out;
 	}
-	if (!ps->ring) {
-		err = pfr_ring_alloc(ps);
-		if (err)
-			goto out;
-	}
+	err = pfr_ring_alloc(ps);
+	if (err)
+		goto out;
 	if (vma->vm_pgoff || size > ps->ring_alloc_len) {
 		err = -EINVAL;
 		goto out;
 	}
-	err = remap_vmalloc_range(vma, ps->ring, 0);
+	/* vmalloc'ed pages one by one, as remap_vmalloc_range() does for vmalloc_user() */
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off, vmalloc_to_page(ps->ring + off));
+		if (err)
+			goto out;
+	}
+	pfr_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	ps->mapped = true;
 out:
 	mutex_unlock(&ps->lock);
 	return err;
@@ -119,6 +181,7 @@ void pfr_ring_free(struct pfr_sock *ps)
 	vfree(ps->ring);
 	ps->ring = NULL;
 	ps->info = NULL;
+	pfr_ring_uncharge_memlock(ps);
 }
 
 /* Unread packets, from outside the producer lock (poll, /proc). */
@@ -178,15 +241,12 @@ void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 		memset(dst + head + VLAN_HLEN, 0, len - head - VLAN_HLEN);
 }
 
-static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
+static void pfr_ring_fill_hdr(struct pfr_sock *ps, const struct pfr_pkt *pkt,
 			      struct pf_ring_slot_hdr *hdr, u32 caplen)
 {
 	struct sk_buff *skb = pkt->skb;
 
-	/* One clock read per packet, whatever the number of rings it goes to */
-	if (!pkt->ts_ns)
-		pkt->ts_ns = ktime_get_real_ns();
-	hdr->ts_ns = pkt->ts_ns;
+	hdr->ts_ns = ktime_get_real_ns();
 	hdr->caplen = caplen;
 	hdr->len = pkt->len;
 	hdr->ifindex = pkt->dev->ifindex;
@@ -244,10 +304,18 @@ void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt)
 	 * K5: wake readers only at the watermark. sk_data_ready() checks for sleepers
 	 * with a full barrier (skwq_has_sleeper), paired with the one in
 	 * sock_poll_wait() in pfr_sock_poll(): a reader either sees prod + 1 or is woken.
-	 * Below it, the watermark timeout will wake them.
+	 *
+	 * Below it, the watermark timeout will wake them. The full barrier orders our
+	 * store of prod before our load of wm_expired; pfr_sock_poll() clears wm_expired
+	 * (xchg, a full barrier) before it loads prod. So either that poll sees this
+	 * packet (and says POLLIN if wm_expired was set), or we see wm_expired clear and
+	 * arm the timer: a packet never waits below the watermark with nobody to wake.
 	 */
-	if (unread >= pfr_ring_watermark(ps))
+	if (unread >= pfr_ring_watermark(ps)) {
 		ps->sk.sk_data_ready(&ps->sk);
-	else if (pfr_ring_wm_timer_wanted(ps))
-		pfr_ring_arm_wm_timer(ps);
+	} else if (READ_ONCE(ps->watermark_timeout_ms)) {
+		smp_mb();	/* prod, then wm_expired: pairs with pfr_sock_poll()'s xchg */
+		if (pfr_ring_wm_timer_wanted(ps))
+			pfr_ring_arm_wm_timer(ps);
+	}
 }

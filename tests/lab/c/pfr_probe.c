@@ -5,7 +5,7 @@
  *
  *   pfr_probe -i DEV [-c CAPLEN] [-s SLOTS] [-d rx|tx|both] [-w WATERMARK]
  *             [-W WM_TIMEOUT_MS] [-n COUNT] [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE]
- *             [-a APPL_NAME] [-o DUMP_FILE] [-g] [-m] [-P]
+ *             [-a APPL_NAME] [-o DUMP_FILE] [-B DEVLIST] [-g] [-m] [-D] [-P] [-U] [-x] [-k]
  *
  *   -n  stop once COUNT frames of ETHERTYPE (default 0x88b5; 0x0800 means pktgen's
  *       UDP frames to 198.18.0.2) have been read
@@ -13,8 +13,14 @@
  *   -t  stop after TIMEOUT_MS in all (default 30000)
  *   -o  write each matching frame: u32 len, u32 caplen, u16 queue, u8 dir, u8 pad, bytes
  *   -g  wait for a line on stdin before reading anything (the ring fills meanwhile)
- *   -P  take promiscuous mode
+ *   -P  take promiscuous mode (-U: and give it back, PF_RING_OPT_PROMISC 0)
+ *   -B  after the first bind (and -P), bind again to DEVLIST; its errno is reported
+ *       as "rebind_errno" and the probe goes on with whatever bind is in force
  *   -m  poll-wake: block in poll() once, report what woke it and the unread count
+ *   -D  drain, then poll-wake: wait for a packet, leave it unread (without polling)
+ *       until the watermark timeout has passed, read it, print "DRAINED", then as -m
+ *   -x  enable the ring only after a line on stdin, then print "ENABLED"
+ *   -k  keep reading when the device goes away (POLLERR), until -t or -I
  *
  * It prints "READY" on its own line once packets flow. On a failing call it prints
  * {"error": "<step>", "errno": N} and exits 2.
@@ -69,7 +75,9 @@ int main(int argc, char **argv)
 	uint32_t direction = PF_RING_DIR_RX_AND_TX;
 	unsigned long count = 0, timeout_ms = 30000, idle_ms = 2000;
 	unsigned int ethertype = 0x88b5;
-	int promisc = 0, wait_stdin = 0, poll_wake = 0, caplen_set = 0, opt, fd;
+	int promisc = 0, unpromisc = 0, wait_stdin = 0, poll_wake = 0, drain_first = 0;
+	int enable_late = 0, keep_on_err = 0, caplen_set = 0, rebind_errno = 0, opt, fd;
+	const char *rebind = NULL;
 	struct pf_ring_geometry geo;
 	struct pf_ring_stats st;
 	socklen_t len;
@@ -82,7 +90,7 @@ int main(int argc, char **argv)
 	unsigned long bad_hdr = 0, parsed_udp9 = 0;
 	unsigned int vlan_last = 0, qinq_last = 0, eth_type_last = 0;
 
-	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:gmPS:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:B:gmDPUxkS:")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
 		case 'c':
@@ -105,7 +113,15 @@ int main(int argc, char **argv)
 		case 'o': dump_path = optarg; break;
 		case 'g': wait_stdin = 1; break;
 		case 'm': poll_wake = 1; break;
+		case 'D':
+			poll_wake = 1;
+			drain_first = 1;
+			break;
 		case 'P': promisc = 1; break;
+		case 'U': unpromisc = 1; break;
+		case 'B': rebind = optarg; break;
+		case 'x': enable_late = 1; break;
+		case 'k': keep_on_err = 1; break;
 		case 'S': appl_stats = optarg; break;
 		default: return 1;
 		}
@@ -134,6 +150,10 @@ int main(int argc, char **argv)
 		fail("watermark_timeout");
 	if (promisc && set_u32(fd, PF_RING_OPT_PROMISC, 1))
 		fail("promisc");
+	if (unpromisc && set_u32(fd, PF_RING_OPT_PROMISC, 0))
+		fail("unpromisc");
+	if (rebind && setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, rebind, strlen(rebind)))
+		rebind_errno = errno;
 	if (appl_stats) {
 		if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_APPL_STATS, appl_stats,
 			       strlen(appl_stats)))
@@ -163,7 +183,7 @@ int main(int argc, char **argv)
 		errno = EPROTO;
 		fail("abi_version");
 	}
-	if (set_u32(fd, PF_RING_OPT_ENABLE, 1))
+	if (!enable_late && set_u32(fd, PF_RING_OPT_ENABLE, 1))
 		fail("enable");
 	if (dump_path) {
 		dump = fopen(dump_path, "wb");
@@ -172,12 +192,35 @@ int main(int argc, char **argv)
 	}
 	printf("READY\n");
 	fflush(stdout);
+	if (enable_late) {
+		char line[16];
+
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+		if (set_u32(fd, PF_RING_OPT_ENABLE, 1))
+			fail("enable");
+		printf("ENABLED\n");
+		fflush(stdout);
+	}
 
 	if (poll_wake) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		uint64_t start = now_ms(), prod;
+		uint64_t start, prod;
 		int rc, so_error = 0, dev_errno = 0;
 
+		if (drain_first) {
+			/* a packet waits below the watermark; nobody polls while its timer fires */
+			start = now_ms();
+			while (__atomic_load_n(&info->prod, __ATOMIC_ACQUIRE) == cons &&
+			       now_ms() - start < timeout_ms)
+				usleep(1000);
+			usleep((wm_timeout > 0 ? wm_timeout : 10) * 3000 + 100000);
+			cons = __atomic_load_n(&info->prod, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&info->cons, cons, __ATOMIC_RELEASE);
+			printf("DRAINED\n");
+			fflush(stdout);
+		}
+		start = now_ms();
 		rc = poll(&pfd, 1, (int)timeout_ms);
 		prod = __atomic_load_n(&info->prod, __ATOMIC_ACQUIRE);
 		len = sizeof(so_error);
@@ -269,7 +312,7 @@ int main(int argc, char **argv)
 		{
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLERR))
+			if (poll(&pfd, 1, 100) > 0 && (pfd.revents & POLLERR) && !keep_on_err)
 				break;
 		}
 	}
@@ -287,13 +330,14 @@ int main(int argc, char **argv)
 	       "\"version\": %u, \"ring_id\": %u, \"stats_file\": \"%s\", \"dev_errno\": %d, "
 	       "\"ifindex\": %d, \"mtu\": %u, \"rx_channels\": %u, \"link_up\": %u, "
 	       "\"vlan_id\": %u, \"qinq_vlan_id\": %u, \"eth_type\": %u, "
-	       "\"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
+	       "\"rebind_errno\": %d, \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
 	       recv, match, other, bytes, wire_bytes, crc_sum, rx, tx, q[0], q[1], q[2], q[3],
 	       bad_hdr, parsed_udp9, (unsigned long long)st.recv, (unsigned long long)st.drop,
 	       (unsigned long long)__atomic_load_n(&info->drops, __ATOMIC_RELAXED),
 	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len,
 	       version, ring_id, stats_file, di_errno, di.ifindex, di.mtu, di.num_rx_channels,
-	       di.link_up, vlan_last, qinq_last, eth_type_last, di.mac[0], di.mac[1], di.mac[2], di.mac[3], di.mac[4], di.mac[5]);
+	       di.link_up, vlan_last, qinq_last, eth_type_last, rebind_errno, di.mac[0],
+	       di.mac[1], di.mac[2], di.mac[3], di.mac[4], di.mac[5]);
 	munmap(ring, geo.mmap_len);
 	close(fd);
 	return 0;

@@ -7,7 +7,8 @@
  * protocol by which the kernel fills it and user space empties it. libpfring's
  * pfring.h (the source-compatible API of today's PF_RING) is built on top of it.
  *
- * Types are __u8..__u64 only; no __KERNEL__ branches. An option number is never
+ * Types are __u8..__u64 only; no __KERNEL__ branches; every padding byte is a named
+ * field (the module checks the sizes at build time). An option number is never
  * reused; an extended structure gets a new option.
  *
  * 1. The socket
@@ -29,8 +30,17 @@
  *   setsockopt(fd, SOL_PF_RING, PF_RING_OPT_ENABLE, &one, 4);       packets flow
  *
  * PF_RING_OPT_BIND takes a device list: "ethX", "ethX@Q" (RX queue Q only), "any"
- * (every device of the namespace) or "ethX,ethY[@Q],...". The ring is allocated at
- * the first mmap; caplen and slots cannot change after it (EBUSY).
+ * (every device of the namespace) or "ethX,ethY[@Q],...". The ring is allocated
+ * (zeroed) when PF_RING_OPT_RING_GEOMETRY is read, or at the first mmap if it was
+ * not; caplen, slots and the bind list cannot change after it (EBUSY). Enabling
+ * needs the ring mapped (EINVAL before); packets reach the ring only while it is
+ * enabled.
+ *
+ * The ring's memory is charged to the caller's memory cgroup (over memory.max:
+ * ENOMEM), may not exceed the module's max_ring_mb (ENOMEM) and, for a caller
+ * without CAP_IPC_LOCK, counts against its user's RLIMIT_MEMLOCK, with every other
+ * ring, AF_XDP UMEM and io_uring buffer of that user (over it: EPERM). These errors
+ * come from PF_RING_OPT_RING_GEOMETRY (or mmap).
  *
  * 3. The ring (mmap offset 0)
  *
@@ -205,6 +215,7 @@ struct pf_ring_parsed {
 	__u8 ip_dst[16];
 	__u16 l4_src_port;
 	__u16 l4_dst_port;
+	__u16 pad0;		/* 0; keeps tcp_seq at offset 60, as it always was */
 	__u32 tcp_seq;
 	__u32 tcp_ack;
 	__s16 eth_offset;
@@ -212,7 +223,7 @@ struct pf_ring_parsed {
 	__s16 l3_offset;
 	__s16 l4_offset;
 	__s16 payload_offset;
-	__u16 pad;
+	__u16 pad1;		/* 0 */
 };
 
 /* rx_direction */

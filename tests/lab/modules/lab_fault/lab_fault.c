@@ -7,22 +7,49 @@
  *   fault=warn   a WARN()                         (any kernel)
  *   fault=leak   a kmalloc() whose pointer is lost (kmemleak, sanitizer kernel)
  *   fault=oob    a read one byte past a kmalloc()  (KASAN, sanitizer kernel)
+ *
+ * and one fault that is no kernel bug, for pf_ring's error paths:
+ *
+ *   fault=promisc_roof dev=NAME   the device's promiscuity count at its maximum, so
+ *                                 that dev_set_promiscuity(+1) fails (EOVERFLOW)
  */
 #include <linux/bug.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/net_namespace.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 static char *fault = "warn";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "warn, leak or oob");
+MODULE_PARM_DESC(fault, "warn, leak, oob or promisc_roof");
 
 static unsigned int size = 40;
 module_param(size, uint, 0444);
 MODULE_PARM_DESC(size, "bytes allocated for leak and oob");
 
+static char *dev = "";
+module_param(dev, charp, 0444);
+MODULE_PARM_DESC(dev, "the device of promisc_roof (initial namespace)");
+
 static void *lab_fault_leaked;
+
+static int lab_fault_promisc_roof(void)
+{
+	struct net_device *nd;
+	int err = 0;
+
+	rtnl_lock();
+	nd = __dev_get_by_name(&init_net, dev);
+	if (nd)
+		nd->promiscuity = UINT_MAX;
+	else
+		err = -ENODEV;
+	rtnl_unlock();
+	return err;
+}
 
 static int lab_fault_oob(void)
 {
@@ -55,8 +82,13 @@ static int __init lab_fault_init(void)
 		WRITE_ONCE(lab_fault_leaked, NULL);
 	} else if (!strcmp(fault, "oob")) {
 		pr_info("lab_fault: read past the end: %d\n", lab_fault_oob());
+	} else if (!strcmp(fault, "promisc_roof")) {
+		int err = lab_fault_promisc_roof();
+
+		if (err)
+			return err;
 	} else {
-		pr_err("lab_fault: fault=%s is not warn, leak or oob\n", fault);
+		pr_err("lab_fault: fault=%s is not warn, leak, oob or promisc_roof\n", fault);
 		return -EINVAL;
 	}
 	return -ECANCELED;

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Fixtures of the lab suite's pf_ring.ko tests: a quiet veth pair, and the module loaded
+with no probe left holding a ring when it is unloaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyroute2 import IPRoute
+from ringprobe import VETH, LoadPfRing, Probe
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str]]:
+    """A quiet veth pair (no IPv6, so nothing but what a test sends crosses it)."""
+    with IPRoute() as ipr:
+        for name in VETH:
+            if ipr.link_lookup(ifname=name):
+                ipr.link("del", index=ipr.link_lookup(ifname=name)[0])
+        ipr.link("add", ifname=VETH[0], kind="veth", peer=VETH[1])
+        for name in VETH:
+            Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
+            ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
+        try:
+            yield VETH
+        finally:
+            if ipr.link_lookup(ifname=VETH[0]):
+                ipr.link("del", index=ipr.link_lookup(ifname=VETH[0])[0])
+
+
+@pytest.fixture
+def pfr_module(pf_ring_module: LoadPfRing) -> Iterator[LoadPfRing]:
+    """pf_ring_module, and no probe left holding a ring when the module is unloaded
+    after the test (even a failed one)."""
+    yield pf_ring_module
+    while Probe.running:
+        Probe.running.pop().kill()
+
+

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""What the pf_ring.ko tests share: tests/lab/c/pfr_probe (a ring read with the UAPI
+header only) in the background, its dump files, and exact delivery checks."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from pfring.paths import build_root
+from pfring.testing import traffic
+from pfring.testing.frames import Delivery
+
+PROBE = build_root() / "user" / "pfr_probe"
+PROC = Path("/proc/net/pf_ring")
+SIZES = (60, 61, 512, 1514)
+PACED_PPS = 3000
+VETH = ("pfrveth0", "pfrveth1")
+LoadPfRing = Callable[..., str]  # the pfr_module fixture: load pf_ring.ko with parameters
+# capsh runs bash with what follows "--": exec the program given as $0 with its args
+CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
+
+
+class Probe:
+    """pfr_probe running in the background; READY once its ring takes packets."""
+
+    running: ClassVar[list[Probe]] = []
+
+    def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
+        if not PROBE.is_file():
+            pytest.skip(f"{PROBE} is not built (invoke build)")
+        self.proc = subprocess.Popen([*prefix, str(PROBE), *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        Probe.running.append(self)
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline().strip()
+        self.ready = first == "READY"
+        self.early = None if self.ready else json.loads(first or "{}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def go(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def expect(self, line: str) -> None:
+        """Wait for the probe to print line (ENABLED, DRAINED)."""
+        assert self.proc.stdout is not None
+        got = self.proc.stdout.readline().strip()
+        assert got == line, f"pfr_probe printed {got!r}, not {line!r}"
+
+    def result(self, timeout: float = 120) -> dict[str, int]:
+        if self.early is not None:
+            self.proc.wait(timeout)
+            return self.early
+        out, _ = self.proc.communicate(timeout=timeout)
+        lines = [line for line in out.splitlines() if line.strip()]
+        assert lines, f"pfr_probe printed nothing (rc {self.proc.returncode})"
+        return json.loads(lines[-1])
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def probe_error(*args: str, prefix: tuple[str, ...] = ()) -> dict[str, int]:
+    probe = Probe(*args, prefix=prefix)
+    assert not probe.ready, "the probe opened a ring it should have been refused"
+    return probe.result()
+
+
+def lab_frames(tx_if: str, rx_if: str, count: int, stream: int = 7,
+               sizes: tuple[int, ...] = SIZES) -> list[bytes]:
+    return traffic.lab_frames(tx_if, rx_if, count, sizes, stream)
+
+
+send = traffic.send_frames
+
+
+def read_dump(path: Path) -> list[tuple[int, int, int, bytes]]:
+    """(len, queue, direction, bytes) of each frame pfr_probe wrote."""
+    data = path.read_bytes()
+    out, off = [], 0
+    while off < len(data):
+        length, caplen, queue, direction, _ = struct.unpack_from("=IIHBB", data, off)
+        off += 12
+        out.append((length, queue, direction, data[off:off + caplen]))
+        off += caplen
+    return out
+
+
+def crc_sum(frames: list[bytes]) -> int:
+    return sum(zlib.crc32(f) for f in frames)
+
+
+def assert_exact(result: dict[str, int], dump: Path, frames: list[bytes], stream: int = 7) -> None:
+    """The ring saw each frame once, unaltered, and nothing was dropped."""
+    delivery = Delivery(stream, len(frames), sum(len(f) for f in frames))
+    for length, _, _, frame in read_dump(dump):
+        assert length == len(frame)
+        delivery.add(frame)
+    assert delivery.exact, delivery.summary()
+    assert result["match"] == len(frames)
+    assert result["bytes"] == result["wire_bytes"] == sum(len(f) for f in frames)
+    assert result["crc_sum"] == crc_sum(frames)
+    assert result["stats_drop"] == 0 and result["bad_hdr"] == 0
+
+
+def proc_fields(path: Path) -> dict[str, str]:
+    return {k.strip(): v.strip() for k, v in
+            (line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)}
