@@ -431,6 +431,33 @@ out:
 	return err;
 }
 
+/* The link type of the bound devices (linux/pf_ring.h, enum pf_ring_link_type) */
+static int pfr_sock_link_type(struct pfr_sock *ps, u32 *type)
+{
+	int i, err = -ENODEV;
+
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	if (ps->bound_any) {
+		*type = PF_RING_LINK_ETHERNET;
+		err = 0;
+	}
+	for (i = 0; i < ps->nbinds; i++) {
+		struct net_device *dev = ps->binds[i].ifindex ?
+			__dev_get_by_index(sock_net(&ps->sk), ps->binds[i].ifindex) : NULL;
+		u32 t;
+
+		if (!dev)
+			continue;
+		t = pfr_parse_link_type(dev);
+		*type = err || *type == t ? t : PF_RING_LINK_OTHER;
+		err = 0;
+	}
+	mutex_unlock(&ps->lock);
+	rtnl_unlock();
+	return err;
+}
+
 static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 			       char __user *optval, int __user *optlen)
 {
@@ -482,6 +509,12 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 		if (err)
 			return err;
 		size = sizeof(v.di);
+		break;
+	case PF_RING_OPT_LINK_TYPE:
+		err = pfr_sock_link_type(ps, &v.u);
+		if (err)
+			return err;
+		size = sizeof(v.u);
 		break;
 	case PF_RING_OPT_APPL_STATS_FILE:
 		rtnl_lock();

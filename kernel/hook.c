@@ -191,7 +191,7 @@ static void pfr_hook_parse(struct pfr_pkt *pkt)
 		data = skb->data + pkt->mac_off;
 	else
 		pfr_ring_copy_frame(pkt, buf, len);
-	pkt->parsed_ok = pfr_parse(data, len, &pkt->parsed, &pkt->hash);
+	pkt->parsed_ok = pfr_parse(data, len, pkt->link_type, &pkt->parsed, &pkt->hash);
 }
 
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
@@ -209,9 +209,18 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 	if (!pfr_hook_match(ps, pt, &pkt))
 		goto out;
 
-	pkt.mac_off = skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
-	if (pkt.mac_off > 0)
-		pkt.mac_off = 0;
+	/*
+	 * The frame starts at the MAC header, or (as af_packet's SOCK_RAW sees it) at the
+	 * network header on a device that has no link-layer header.
+	 */
+	pkt.link_type = pfr_parse_link_type(dev);
+	if (pkt.link_type == PF_RING_LINK_RAW_IP) {
+		pkt.mac_off = pkt.tx ? max(skb_network_offset(skb), 0) : 0;
+	} else {
+		pkt.mac_off = skb_mac_header_was_set(skb) ? skb_mac_offset(skb) : 0;
+		if (pkt.mac_off > 0)
+			pkt.mac_off = 0;
+	}
 	pkt.len = skb->len - pkt.mac_off;
 	pkt.has_tag = skb_vlan_tag_present(skb) && dev->type == ARPHRD_ETHER &&
 		      pkt.len >= 2 * ETH_ALEN;

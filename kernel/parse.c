@@ -6,9 +6,12 @@
  * stack buffer, a hardware-stripped VLAN tag already put back in it).
  *
  * Integers (eth_type, VLAN ids, ports, seq, ack) are in host order; addresses are
- * the frame's bytes. vlan_id is the outer tag's VID, qinq_vlan_id the inner one's;
+ * the frame's bytes. A frame starts with an Ethernet header, or with the IP header on
+ * a device that has no link-layer header (enum pf_ring_link_type). vlan_id is the
+ * outer tag's VID, qinq_vlan_id the inner one's;
  * vlan_offset is where the first tag (its TPID) starts. Offsets absent are -1.
  */
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
@@ -135,13 +138,64 @@ static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 	return off <= len ? off : 0;
 }
 
-/*
- * Parse the frame's first len bytes. Returns false when not even the Ethernet header
- * is there; what is found up to the first missing header is kept.
- */
-bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
+/* What the device's frames start with (linux/pf_ring.h, enum pf_ring_link_type) */
+u16 pfr_parse_link_type(const struct net_device *dev)
 {
-	u32 off = ETH_HLEN, l4;
+	if (dev->type == ARPHRD_ETHER || dev->type == ARPHRD_LOOPBACK)
+		return PF_RING_LINK_ETHERNET;
+	return dev_has_header(dev) ? PF_RING_LINK_OTHER : PF_RING_LINK_RAW_IP;
+}
+
+/* The L3 and L4 headers from off, for an EtherType; returns true */
+static bool pfr_parse_l3(const u8 *data, u32 len, u32 off, u16 type,
+			 struct pf_ring_parsed *p, u32 *hash)
+{
+	u32 l4;
+
+	p->eth_type = type;
+	switch (type) {
+	case ETH_P_IP:
+		l4 = pfr_parse_ipv4(data, len, off, p);
+		break;
+	case ETH_P_IPV6:
+		l4 = pfr_parse_ipv6(data, len, off, p);
+		break;
+	default:
+		return true;
+	}
+	if (p->ip_version)
+		p->l3_offset = off;
+	if (l4)
+		pfr_parse_l4(data, len, l4, p);
+	if (p->ip_version)
+		*hash = pfr_parse_hash(p);
+	return true;
+}
+
+/* A packet of a device without a link-layer header: IPv4 or IPv6 from byte 0 */
+static bool pfr_parse_raw_ip(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
+{
+	p->eth_offset = -1;
+	if (!len)
+		return false;
+	switch (data[0] >> 4) {
+	case 4:
+		return pfr_parse_l3(data, len, 0, ETH_P_IP, p, hash);
+	case 6:
+		return pfr_parse_l3(data, len, 0, ETH_P_IPV6, p, hash);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Parse the frame's first len bytes, by what it starts with (link_type). Returns false
+ * when not even the first header is there (or the link type is not one we parse);
+ * what is found up to the first missing header is kept.
+ */
+bool pfr_parse(const u8 *data, u32 len, u16 link_type, struct pf_ring_parsed *p, u32 *hash)
+{
+	u32 off = ETH_HLEN;
 	u16 type;
 	int tags = 0;
 
@@ -152,7 +206,9 @@ bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
 	p->l4_offset = -1;
 	p->payload_offset = -1;
 	*hash = 0;
-	if (len < ETH_HLEN)
+	if (link_type == PF_RING_LINK_RAW_IP)
+		return pfr_parse_raw_ip(data, len, p, hash);
+	if (link_type != PF_RING_LINK_ETHERNET || len < ETH_HLEN)
 		return false;
 
 	memcpy(p->dmac, data, ETH_ALEN);
@@ -174,23 +230,5 @@ bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash)
 		off += VLAN_HLEN;
 		tags++;
 	}
-	p->eth_type = type;
-
-	switch (type) {
-	case ETH_P_IP:
-		l4 = pfr_parse_ipv4(data, len, off, p);
-		break;
-	case ETH_P_IPV6:
-		l4 = pfr_parse_ipv6(data, len, off, p);
-		break;
-	default:
-		return true;
-	}
-	if (p->ip_version)
-		p->l3_offset = off;
-	if (l4)
-		pfr_parse_l4(data, len, l4, p);
-	if (p->ip_version)
-		*hash = pfr_parse_hash(p);
-	return true;
+	return pfr_parse_l3(data, len, off, type, p, hash);
 }

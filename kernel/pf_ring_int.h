@@ -169,9 +169,10 @@ static inline bool pfr_flag_test(const struct pfr_sock *ps, enum pfr_flag f)
 struct pfr_pkt {
 	struct sk_buff *skb;
 	struct net_device *dev;
-	int mac_off;			/* frame start relative to skb->data (<= 0) */
+	int mac_off;			/* frame start from skb->data (> 0: raw IP, TX) */
 	u32 len;			/* bytes of the frame, tag included */
 	bool tx;
+	u16 link_type;			/* enum pf_ring_link_type */
 	bool has_tag;			/* a hardware-stripped VLAN tag to put back */
 	u8 tag[4];			/* TPID and TCI, network order */
 	bool parsed_ok;
@@ -208,7 +209,8 @@ void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 void pfr_hook_exit(void);
 
 /* parse.c */
-bool pfr_parse(const u8 *data, u32 len, struct pf_ring_parsed *p, u32 *hash);
+u16 pfr_parse_link_type(const struct net_device *dev);
+bool pfr_parse(const u8 *data, u32 len, u16 link_type, struct pf_ring_parsed *p, u32 *hash);
 
 /* proc.c */
 int pfr_proc_init(void);

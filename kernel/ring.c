@@ -252,6 +252,7 @@ static void pfr_ring_fill_hdr(struct pfr_sock *ps, const struct pfr_pkt *pkt,
 	hdr->ifindex = pkt->dev->ifindex;
 	hdr->rx_direction = pkt->tx ? PF_RING_PKT_TX : PF_RING_PKT_RX;
 	hdr->rx_queue = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0;
+	hdr->link_type = pkt->link_type;
 	hdr->pad = 0;
 	if (pkt->parsed_ok && READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4) {
 		hdr->hash = pkt->hash;

@@ -23,6 +23,7 @@ PROC = Path("/proc/net/pf_ring")
 SIZES = (60, 61, 512, 1514)
 PACED_PPS = 3000
 VETH = ("pfrveth0", "pfrveth1")
+TUN = "pfrtun0"
 LoadPfRing = Callable[..., str]  # the pfr_module fixture: load pf_ring.ko with parameters
 # capsh runs bash with what follows "--": exec the program given as $0 with its args
 CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')

@@ -9,6 +9,7 @@ Every count is exact: what a ring saw is compared with what was sent, frame by f
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import subprocess
@@ -19,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ringprobe import TUN
 
 from pfring.paths import build_root
 from pfring.testing import traffic
-from pfring.testing.frames import Delivery
+from pfring.testing.frames import Delivery, ipv4_udp
 from pfring.testing.labfile import Lab
 from pfring.testing.plugin import LinkEnds
 from pfring.testing.traffic import interface_mac, wait_for_carrier
@@ -104,11 +106,11 @@ def assert_exact(row: dict[str, Any], frames: list[bytes]) -> None:
     assert row["stats_drop"] == 0, row
 
 
-def read_pcap(path: Path) -> list[tuple[int, bytes]]:
-    """(wire length, bytes) of each record of a classic pcap file (Ethernet)."""
+def read_pcap(path: Path, linktype: int = 1) -> list[tuple[int, bytes]]:
+    """(wire length, bytes) of each record of a classic pcap file (Ethernet: 1)."""
     data = path.read_bytes()
-    magic, major, minor, _, _, _, linktype = struct.unpack_from("=IHHiIII", data)
-    assert (magic, major, minor, linktype) == (0xA1B2C3D4, 2, 4, 1)
+    head = struct.unpack_from("=IHHiIII", data)
+    assert (head[0], head[1], head[2], head[6]) == (0xA1B2C3D4, 2, 4, linktype), head
     out, off = [], 24
     while off < len(data):
         _, _, caplen, length = struct.unpack_from("=IIII", data, off)
@@ -192,6 +194,33 @@ def test_pfcount_verbose_prints_parsed_headers(
     assert lengths == sorted(len(f) for f in frames)
     first_bytes = " ".join(f"{b:02X}" for b in frames[0][:16])
     assert first_bytes in out  # -v 2 also prints the bytes
+
+
+def test_pfcount_on_a_device_without_link_layer_header(
+    pf_ring_module: LoadPfRing, tun: int, tmp_path: Path
+) -> None:
+    """A tun device's packets start with their IP header: pfcount writes a LINKTYPE_RAW
+    pcap file and PF_RING_LONG_HEADER parses them from the IP header on."""
+    pf_ring_module()
+    packets = [ipv4_udp(bytes([198, 18, 0, 5]), bytes([198, 18, 0, 2]), bytes(n + 1))
+               for n in range(5)]
+    pcap = tmp_path / "raw.pcap"
+    proc = subprocess.Popen([str(need(PFCOUNT)), "-i", TUN, "-N", "5", "-v", "1", "-m",
+                             "-o", str(pcap)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("Capturing from"):
+            break
+    for packet in packets:
+        os.write(tun, packet)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert read_pcap(pcap, linktype=101) == [(len(p), p) for p in packets]
+    heads = [line for line in out.splitlines() if "[RX]" in line]
+    assert len(heads) == 5, out
+    for line in heads:
+        assert "[eth_type=0x0800][IPv4][198.18.0.5:4000 -> 198.18.0.2:9][l3_proto=UDP]" in line
 
 
 def test_pfcount_names_the_error_of_a_missing_device(pf_ring_module: LoadPfRing) -> None:
@@ -367,3 +396,111 @@ def test_malformed_device_names_are_refused(pf_ring_module: LoadPfRing, device: 
                           timeout=60, check=False)
     assert done.returncode == 2, done.stdout
     assert json.loads(done.stdout.splitlines()[0])["errno"] == 22  # EINVAL
+
+
+# ---- wrap-around, threads, pfring_poll ------------------------------------------------
+
+
+def assert_accounted(row: dict[str, Any], frames: list[bytes], slots: int) -> None:
+    """Every frame sent was either read (once, unaltered, its header right) or dropped
+    and counted by the ring; the ring wrapped (more frames read than it has slots)."""
+    assert row["rc"] == 0, row
+    assert row["card_rx_slots"] == slots, row
+    assert row["match"] + row["stats_drop"] == len(frames), row
+    assert row["stats_recv"] == row["match"], row
+    assert row["corrupt"] == row["dups"] == row["bad_hdr"] == row["foreign"] == 0, row
+    assert row["match"] > 2 * slots, row
+    if row["stats_drop"] == 0:
+        assert row["crc_sum"] == crc_sum(frames), row
+        assert row["bytes"] == sum(len(f) for f in frames), row
+
+
+@pytest.mark.parametrize("mode", ["zc", "burst"])
+def test_a_small_ring_wraps_ten_times(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None], mode: str,
+) -> None:
+    """10 x 256 frames through a ring of 256 slots: zero-copy slots held across
+    pfring_recv() (cons shown to the kernel once per 256/64 = 4 slots) or bursts held
+    until the next one. Each frame is read once, unaltered, or counted as a drop."""
+    slots = 256
+    pf_ring_module(min_num_slots=slots)
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 10 * slots, stream=31)
+    reader = Reader("-i", link_ifs.rx, "-m", mode, "-n", str(len(frames)), "-I", "3000")
+    # paced (half a ring, then 20 ms) so that the reader wraps the ring even when the
+    # lab's host is busy; a reader that falls behind still has to count every frame
+    for start in range(0, len(frames), slots // 2):
+        send(link_ifs.tx, frames[start:start + slots // 2])
+        time.sleep(0.02)
+    row = reader.results()[link_ifs.rx]
+    assert_accounted(row, frames, slots)
+
+
+@pytest.mark.parametrize("mode", ["zc", "burst"])
+def test_four_threads_on_one_reentrant_ring(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None], mode: str,
+) -> None:
+    """PF_RING_REENTRANT, 4 threads reading one ring of 64 slots, each working 200 us on
+    what it received before it checks it: no packet is overwritten while a thread still
+    reads it (its CRC), none is read twice, and read + dropped == sent."""
+    slots = 64
+    pf_ring_module(min_num_slots=slots)
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 2000, stream=32)
+    reader = Reader("-i", link_ifs.rx, "-m", mode, "-R", "-T", "4", "-D", "200",
+                    "-n", str(len(frames)), "-I", "3000")
+    send(link_ifs.tx, frames)
+    row = reader.results()[link_ifs.rx]
+    assert_accounted(row, frames, slots)
+
+
+def read_line(reader: Reader) -> str:
+    assert reader.proc.stdout is not None
+    return reader.proc.stdout.readline().strip()
+
+
+@pytest.mark.parametrize("mode", ["zc", "burst"])
+def test_poll_waits_for_a_new_packet_while_one_is_held(
+    pf_ring_module: LoadPfRing, link_ifs: LinkEnds, quiet: Callable[..., None], mode: str,
+) -> None:
+    """pfring_poll(2000) while the last receive's slot is still held: with nothing new
+    it sleeps the whole 2 s and returns 0; a new frame wakes it with 1."""
+    pf_ring_module()
+    quiet(link_ifs.tx, link_ifs.rx)
+    frames = lab_frames(link_ifs.tx, link_ifs.rx, 2, stream=33)
+    reader = Reader("-i", link_ifs.rx, "-m", mode, "-P", "2000")
+    try:
+        send(link_ifs.tx, frames[:1])
+        assert read_line(reader) == "HELD"
+        idle = json.loads(read_line(reader))
+        assert idle["poll_rc"] == 0, idle
+        assert 1990 <= idle["poll_ms"] <= 3500, idle
+        assert read_line(reader) == "POLLING"
+        time.sleep(0.3)
+        send(link_ifs.tx, frames[1:])
+        woken = json.loads(read_line(reader))
+        assert woken["poll_rc"] == 1 and woken["next_seq"] == 1, woken
+        assert woken["poll_ms"] < 10_000, woken
+        assert reader.proc.wait(timeout=30) == 0
+    finally:
+        if reader.proc.poll() is None:
+            reader.proc.kill()
+            reader.proc.wait()
+
+
+def test_a_default_ring_wraps_ten_times(
+    pf_ring_module: LoadPfRing, lab: Lab, quiet: Callable[..., None],
+) -> None:
+    """The default ring (4096 slots: cons shown to the kernel once per 64 slots given
+    back) wraps ten times under zero-copy reads, on the lab's first link."""
+    slots = 4096
+    pf_ring_module()
+    link = lab.links[0]
+    tx, rx = link.tx.interface(), link.rx.interface()
+    wait_for_carrier([tx, rx])
+    quiet(tx, rx)
+    frames = traffic.lab_frames(tx, rx, 10 * slots, (60, 61, 512), 34)
+    reader = Reader("-i", rx, "-m", "zc", "-n", str(len(frames)), "-I", "3000")
+    send(tx, frames)
+    row = reader.results(timeout=600)[rx]
+    assert_accounted(row, frames, slots)

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 from pyroute2 import IPRoute
 from ringprobe import (
     PROC,
+    TUN,
     LoadPfRing,
     Probe,
     lab_frames,
@@ -29,6 +31,7 @@ from ringprobe import (
     send,
 )
 
+from pfring.testing.frames import ipv4_udp
 from pfring.testing.plugin import LoadedModules, built_module
 
 NO_IPC_LOCK = ("capsh", "--drop=cap_ipc_lock", "--", "-c", 'exec "$0" "$@"')
@@ -357,3 +360,29 @@ def test_a_bind_refused_promiscuous_mode_keeps_the_old_bind(
     finally:
         with IPRoute() as ipr:
             ipr.link("del", index=link_index("pfrroof0"))
+
+
+# ---- devices without a link-layer header ---------------------------------------------
+
+def test_a_raw_ip_device_is_reported_and_parsed_as_such(
+    pfr_module: LoadPfRing, veth: tuple[str, str], tun: int
+) -> None:
+    pfr_module()
+    packets = [ipv4_udp(bytes([198, 18, 0, 5]), bytes([198, 18, 0, 2]), bytes([n]) * (n + 1))
+               for n in range(12)]
+    frames = lab_frames(veth[0], veth[1], 5)
+    alone = Probe("-i", TUN, "-t", "8000", "-I", "2000")
+    anydev = Probe("-i", "any", "-d", "rx", "-t", "8000", "-I", "2000")
+    mixed = Probe("-i", f"{TUN},{veth[1]}", "-t", "100")
+    assert alone.ready and anydev.ready and mixed.ready
+    for packet in packets:
+        os.write(tun, packet)
+    send(veth[0], frames)
+    mine, every = alone.result(), anydev.result()
+    assert mine["link_type"] == 1, mine  # PF_RING_LINK_RAW_IP
+    assert (mine["recv"], mine["raw_ip"], mine["raw_udp9"]) == (12, 12, 12), mine
+    assert mine["raw_bytes"] == sum(len(p) for p in packets)
+    assert mine["raw_crc_sum"] == sum(zlib.crc32(p) for p in packets)
+    assert every["link_type"] == 0, every  # "any": Ethernet, each slot says its own
+    assert (every["raw_ip"], every["raw_udp9"], every["match"]) == (12, 12, 5), every
+    assert mixed.result()["link_type"] == 2  # PF_RING_LINK_OTHER: the devices disagree

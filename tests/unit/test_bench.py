@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""invoke bench's pure parts: statistics, ratios, targets, the results document, the
-README section and the consumers' report parsing. No guest, no kernel."""
+"""invoke bench's pure parts: statistics, ratios, targets, the accounting of every run's
+frames, the results document, the README section and the consumers' report parsing. No
+guest, no kernel."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 
+from pfring.bench import accounting as acc
 from pfring.bench import report, targets
-from pfring.bench.consumers import Totals, parse_json_lines, parse_tcpdump
+from pfring.bench.consumers import OTHER_DEVICE, Totals, parse_json_lines, parse_tcpdump
 from pfring.bench.plan import QUICK
 from pfring.bench.stats import capture_cost, ratio, summarize
-from pfring.bench.summary import schema_problems, summarize_raw
+from pfring.bench.summary import scenario_keys, schema_problems, summarize_raw
 from pfring.paths import repo_root
 
 
@@ -58,6 +60,22 @@ def test_targets(target: targets.Target, value: float | None, expected: bool | N
     assert target.check(value) is expected
 
 
+def _step(ratep: int, pps: float, received: int, drops: int = 0,
+          sent: int = 1000) -> dict[str, Any]:
+    return {"ratep": ratep, "sent": sent, "pps": pps, "delivered": sent,
+            "received": received, "drops": drops, "each": [[received, drops]]}
+
+
+def _search(consumer: str, rep: int, loss_free: float, capped: bool) -> dict[str, Any]:
+    """A search repetition whose steps make loss_free the highest loss-free rate: a
+    loss-free step at half of it, one at it, then (unless capped) a step that drops."""
+    steps = [_step(int(loss_free / 2), loss_free / 2, 1000),
+             _step(int(loss_free), loss_free, 1000)]
+    if not capped:
+        steps.append(_step(int(loss_free * 1.5), loss_free * 1.5, 990, 10))
+    return {"link": "veth", "size": 60, "consumer": consumer, "rep": rep, "steps": steps}
+
+
 def _raw() -> dict[str, Any]:
     """A guest's raw numbers for one link and size: 3 repetitions of each consumer."""
     rate: list[dict[str, Any]] = []
@@ -70,15 +88,16 @@ def _raw() -> dict[str, Any]:
     for consumer, p in pps.items():
         for rep, k in enumerate((0.99, 1.0, 1.01)):
             r: dict[str, Any] = {"link": "veth", "size": 60, "consumer": consumer,
-                                 "rep": rep, "sent": 1000, "pps": p * k}
+                                 "rep": rep, "sent": 1000, "pps": p * k, "delivered": 1000}
             if consumer != "none":
-                r |= {"received": 1000, "drops": 0, "cpu_s": cpu[consumer] * 1e-3}
-                search.append({"link": "veth", "size": 60, "consumer": consumer,
-                               "rep": rep, "steps": [], "capped": consumer == "pfring-c",
-                               "loss_free_pps": loss_free[consumer]})
+                r |= {"received": 1000, "drops": 0, "each": [[1000, 0]],
+                      "cpu_s": cpu[consumer] * 1e-3}
+                search.append(_search(consumer, rep, loss_free[consumer],
+                                      capped=consumer == "pfring-c"))
             rate.append(r)
     scaling = [{"link": "veth", "size": 60, "consumer": "pfring-c", "rep": 0, "sent": 1000,
-                "rings": n, "pps": 1 / (1e-5 + n * 1e-6)} for n in (1, 2, 4, 8)]
+                "rings": n, "pps": 1 / (1e-5 + n * 1e-6), "received": 1000 * n,
+                "drops": 0, "each": [[1000, 0]] * n} for n in (1, 2, 4, 8)]
     return {"kernel": "6.1.0-test", "cpu_model": "test CPU", "cpus": 2,
             "plan": QUICK.as_dict(), "rate": rate, "search": search,
             "scaling": scaling, "errors": [], "seconds": 1.0}
@@ -222,3 +241,196 @@ def test_profile_sums_each_callee_per_depth() -> None:
     table = format_costs(costs).splitlines()
     assert table[1].split() == ["pfr_hook_rcv", "0", "1.00", "74.00"]
     assert table[2].split() == ["pfr_ring_deliver", "1", "1.00", "61.50"]
+
+
+# The accounting of every run's frames (pfring.bench.accounting), on synthetic records.
+
+@pytest.mark.parametrize(("received", "drops", "expected"), [
+    (1000, 0, acc.LOSS_FREE),
+    (990, 10, acc.DROPPED),         # the consumer's own counter explains the missing 10
+    (990, 0, acc.UNACCOUNTED),      # 10 frames missing that no counter explains
+    (1001, 0, acc.UNACCOUNTED),     # a frame more than was sent (a late one of a step)
+    (995, 10, acc.UNACCOUNTED),     # more counted than sent, drops or not
+])
+def test_a_run_is_judged_by_its_frames_against_what_was_sent(
+        received: int, drops: int, expected: str) -> None:
+    assert acc.status(_step(0, 1.0, received, drops)) == expected
+
+
+def test_a_run_without_consumers_has_no_status() -> None:
+    assert acc.status({"sent": 1000, "pps": 1.0, "delivered": 1000}) is None
+    assert acc.counts({"sent": 1000, "pps": 1.0}) == []
+
+
+def test_every_ring_must_account_for_every_frame_not_just_their_sum() -> None:
+    # Two rings: one saw a frame twice, the other missed one. Their sums add up.
+    record = {"sent": 1000, "received": 2000, "drops": 0, "each": [[1001, 0], [999, 0]]}
+    assert acc.status(record) == acc.UNACCOUNTED
+    record["each"] = [[1000, 0], [1000, 0]]
+    assert acc.status(record) == acc.LOSS_FREE
+
+
+def test_old_records_are_read_from_their_sums() -> None:
+    # Written before "each" existed: one consumer, or "rings" consumers summed.
+    assert acc.status({"sent": 20000, "received": 18964, "drops": 0}) == acc.UNACCOUNTED
+    assert acc.status({"sent": 1000, "rings": 4, "received": 3990, "drops": 10}) \
+        == acc.DROPPED
+
+
+def test_a_ring_on_another_device_should_see_none_of_the_frames() -> None:
+    record = {"sent": 1000, "each": [[0, 0]], "expected_each": [0]}
+    assert acc.status(record) == acc.LOSS_FREE
+    assert not acc.saw_nothing(record)
+    record["each"] = [[3, 0]]  # it captured frames of a link it is not bound to
+    assert acc.status(record) == acc.UNACCOUNTED
+
+
+def test_a_consumer_that_counted_nothing_saw_nothing() -> None:
+    assert acc.saw_nothing({"sent": 1000, "each": [[0, 0]]})
+    assert not acc.saw_nothing({"sent": 1000, "each": [[0, 1000]]})  # dropped them all
+    assert acc.saw_nothing({"sent": 1000, "each": [[1000, 0], [0, 0]]})  # one ring of two
+    assert not acc.saw_nothing({"sent": 1000, "pps": 1.0})  # no consumer
+
+
+def test_search_takes_the_highest_loss_free_step_before_the_first_drop() -> None:
+    steps = [_step(250, 250.0, 1000), _step(500, 499.0, 1000), _step(750, 700.0, 900, 100),
+             _step(0, 900.0, 1000)]
+    assert acc.search_outcome(steps) == acc.SearchOutcome(499.0, False)
+
+
+def test_search_without_a_drop_is_capped_by_the_generator() -> None:
+    steps = [_step(250, 250.0, 1000), _step(0, 800.0, 1000)]
+    assert acc.search_outcome(steps) == acc.SearchOutcome(800.0, True)
+
+
+def test_search_step_missing_frames_without_a_drop_voids_the_repetition() -> None:
+    # What 2026-11-26-6.1.json counted as loss-free: tcpdump reported 18964 of 20000
+    # frames with no drop (the rest came late and were counted in the next step).
+    steps = [_step(250, 250.0, 20000, sent=20000), _step(500, 499.0, 18964, sent=20000),
+             _step(750, 700.0, 20688, sent=20000)]
+    outcome = acc.search_outcome(steps)
+    assert outcome.loss_free_pps is None and not outcome.capped
+    assert outcome.void_step == 1
+    assert acc.search_outcome([]).loss_free_pps is None
+
+
+def test_describe_names_each_count_and_the_interface_count() -> None:
+    record = {"sent": 1000, "delivered": 990, "each": [[985, 5]]}
+    assert acc.describe(record) == ("received 985 + dropped 5 = 990 of 1000 (pktgen sent "
+                                    "1000, the rx interface counted 990)")
+
+
+def test_tallies_count_runs_and_steps_that_add_up() -> None:
+    good, short = _step(0, 1.0, 1000), _step(0, 1.0, 999)
+    assert acc.tally_runs([good, short, good]) == acc.Tally(2, 3)
+    # Without consumers: runs in which the rx interface counted what pktgen sent.
+    none = [{"sent": 1000, "delivered": 1000}, {"sent": 1000, "delivered": 998},
+            {"sent": 1000}]
+    assert acc.tally_runs(none) == acc.Tally(1, 2)
+    assert acc.tally_steps([{"steps": [good, short]}, {"steps": [good]}]) == acc.Tally(2, 3)
+    assert acc.Tally(0, 0).label() == "-" and acc.Tally(2, 3).label() == "2/3"
+
+
+def test_summary_leaves_void_repetitions_out_of_the_loss_free_rate() -> None:
+    raw = _raw()
+    tcpdump = [s for s in raw["search"] if s["consumer"] == "tcpdump"]
+    tcpdump[0]["steps"][1] = _step(30_000, 10.0, 999)  # a frame unaccounted for
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    row = next(r for r in doc["scenarios"] if r["consumer"] == "tcpdump")
+    assert row["loss_free_void_reps"] == 1
+    assert row["loss_free_pps"]["n"] == 2 and row["loss_free_pps"]["median"] == 30_000.0
+    assert row["steps_accounted"] == {"good": 8, "total": 9}
+    assert len(doc["accounting"]) == 1
+    assert doc["accounting"][0].startswith("veth 60 B tcpdump loss-free search rep 0, step 2")
+    assert "received 999 + dropped 0 = 999 of 1000" in doc["accounting"][0]
+    text = report.markdown(doc)
+    assert "(1 void)" in text and "8/9" in text
+    assert "Frames unaccounted for" in text
+
+
+def test_summary_reports_unaccounted_runs_and_a_link_that_lost_frames() -> None:
+    raw = _raw()
+    none = next(r for r in raw["rate"] if r["consumer"] == "none")
+    none["delivered"] = 990
+    c = next(r for r in raw["rate"] if r["consumer"] == "pfring-c")
+    c["each"] = [[1000, 3]]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert [line.split(":")[0] for line in doc["accounting"]] == [
+        "veth 60 B none run 0", "veth 60 B pfring-c run 0"]
+    rows = {r["consumer"]: r for r in doc["scenarios"]}
+    assert rows["none"]["runs_accounted"] == {"good": 2, "total": 3}
+    assert rows["pfring-c"]["runs_accounted"] == {"good": 2, "total": 3}
+
+
+def test_table_shows_the_baseline_each_ratio_was_divided_by() -> None:
+    raw = _raw()
+    for r in raw["rate"]:
+        if r["consumer"] == "none":
+            r["baseline_for"] = "pfring-c"
+    raw["rate"] += [{"link": "veth", "size": 60, "consumer": "none", "rep": rep,
+                     "sent": 1000, "pps": 70_000.0, "baseline_for": "tcpdump"}
+                    for rep in range(3)]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    lines = {line.split(" | ")[2]: line.split(" | ")
+             for line in report.scenario_table(doc).splitlines()[2:]}
+    # consumer | generator kpps | baseline kpps | generator ratio: ratio = gen / baseline
+    for label in ("pf_ring, C zero-copy", "tcpdump (libpcap)"):
+        gen = float(lines[label][3].split()[0])
+        base = float(lines[label][4])
+        assert float(lines[label][5]) == pytest.approx(gen / base, abs=1e-3)
+    assert lines["tcpdump (libpcap)"][4] == "70.0"
+    assert lines["pf_ring, C zero-copy"][4] == "100.0"
+    # The scaling block had no baseline of its own here: every no-consumer run counts.
+    scale = report.scaling_table(doc).splitlines()[2].split(" | ")
+    assert scale[2] == "84.5"  # the median of 70, 70, 70, 99, 100, 101
+    assert float(scale[3]) == pytest.approx(float(scale[1].split()[0]) / 84.5, abs=1e-3)
+
+
+def _other_device_and_igb(raw: dict[str, Any], other_ratio: float) -> dict[str, Any]:
+    """raw plus a ring on another device (veth 60 B) and the igb link's rows."""
+    for rep in range(3):
+        base = {"link": "veth", "size": 60, "rep": rep, "sent": 1000, "delivered": 1000}
+        raw["rate"] += [
+            {**base, "consumer": "none", "pps": 100_000.0, "baseline_for": OTHER_DEVICE},
+            {**base, "consumer": OTHER_DEVICE, "pps": 100_000.0 * other_ratio,
+             "received": 0, "drops": 0, "each": [[0, 0]], "expected_each": [0],
+             "cpu_s": 0.0},
+        ]
+        igb = {**base, "link": "igb"}
+        raw["rate"] += [{**igb, "consumer": "none", "pps": 50_000.0},
+                        {**igb, "consumer": "pfring-c", "pps": 40_000.0,
+                         "received": 1000, "drops": 0, "each": [[1000, 0]], "cpu_s": 1e-3}]
+    return raw
+
+
+def test_scenarios_follow_the_run_including_another_device_and_igb() -> None:
+    raw = _other_device_and_igb(_raw(), 0.8)
+    keys = scenario_keys(raw)
+    assert keys[0] == ("veth", 60, "none")
+    assert keys[-3:] == [("veth", 60, OTHER_DEVICE), ("igb", 60, "none"),
+                         ("igb", 60, "pfring-c")]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    rows = {(r["link"], r["consumer"]): r for r in doc["scenarios"]}
+    assert rows[("veth", OTHER_DEVICE)]["generator_ratio"]["median"] == pytest.approx(0.8)
+    assert rows[("veth", OTHER_DEVICE)]["runs_accounted"] == {"good": 3, "total": 3}
+    assert rows[("igb", "pfring-c")]["generator_ratio"]["median"] == pytest.approx(0.8)
+    verdicts = {(t["key"], t["where"]): t["passed"] for t in doc["targets"]}
+    assert verdicts[("e", "veth 60 B")] is False
+    assert verdicts[("a", "igb 60 B")] is False
+    assert "| veth | 60 B | pf_ring, C, ring on another device |" in report.markdown(doc)
+    assert "(e) FAIL" in report.markdown(doc)
+
+
+def test_another_devices_traffic_costing_nothing_passes_target_e() -> None:
+    doc = summarize_raw(_other_device_and_igb(_raw(), 0.99),
+                        {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert {(t["key"], t["passed"]) for t in doc["targets"]} >= {("e", True)}
+
+
+def test_the_quick_plan_includes_both_new_scenarios() -> None:
+    from pfring.bench.plan import FULL
+
+    for plan in (QUICK, FULL):
+        assert plan.other_device == "lo"
+        assert plan.multiqueue == ("pfring-c", "tpacket-v3")
+        assert 60 in plan.search_sizes

@@ -6,6 +6,7 @@ module needed."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,10 +60,17 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> str:
 def test_every_function(installed: Path, linkage: str, tmp_path: Path) -> None:
     p = _prefix(installed)
     exe = tmp_path / f"every_function_{linkage}"
-    libs = ([str(p / "lib/libpfring.a"), "-lpthread", "-lm"] if linkage == "static"
-            else [f"-L{p / 'lib'}", "-lpfring"])
-    subprocess.run(["cc", *CFLAGS, f"-I{p / 'include'}", str(PROGRAM), "-o", str(exe), *libs],
-                   check=True)
+    include = f"-I{p / 'include'}"
+    if linkage == "static":
+        # the user guide's link line, exactly: libpfring.a and -lpthread, nothing else
+        # (no -lm: the library must not need libm)
+        argv = ["cc", include, str(PROGRAM), str(p / "lib/libpfring.a"), "-lpthread",
+                "-o", str(exe)]
+    else:
+        argv = ["cc", *CFLAGS, include, str(PROGRAM), "-o", str(exe), f"-L{p / 'lib'}",
+                "-lpfring"]
+    linked = subprocess.run(argv, capture_output=True, text=True)
+    assert linked.returncode == 0, linked.stderr
     env = {"LD_LIBRARY_PATH": str(p / "lib")} if linkage == "shared" else {}
     if linkage == "shared":
         ldd = subprocess.run(["ldd", str(exe)], capture_output=True, text=True,
@@ -81,6 +89,9 @@ def test_pkg_config(installed: Path, tmp_path: Path) -> None:
                            check=True, capture_output=True, text=True).stdout.split()
     assert f"-I{_prefix(installed) / 'include'}" in flags
     assert "-lpfring" in flags
+    static = subprocess.run(["pkg-config", "--static", "--libs", "libpfring"], env=env,
+                            check=True, capture_output=True, text=True).stdout.split()
+    assert static[-2:] == ["-lpfring", "-lpthread"], static  # no -lm
     exe = tmp_path / "every_function_pc"
     subprocess.run(["cc", *CFLAGS, str(PROGRAM), "-o", str(exe), *flags], check=True)
     _run([str(exe)], {"LD_LIBRARY_PATH": str(_prefix(installed) / "lib")})
@@ -100,6 +111,8 @@ def test_shared_library_exports_only_the_api(installed: Path) -> None:
     soname = subprocess.run(["objdump", "-p", str(so)], check=True, capture_output=True,
                             text=True).stdout
     assert "SONAME               libpfring.so.8" in soname
+    needed = re.findall(r"NEEDED\s+(\S+)", soname)
+    assert "libc.so.6" in needed and not [n for n in needed if n.startswith("libm.")], needed
 
 
 def test_header_builds_as_cplusplus(installed: Path, tmp_path: Path) -> None:

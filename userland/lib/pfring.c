@@ -70,6 +70,100 @@ static inline int ring_ok(pfring *ring)
 
 #define OP(ring, op) ((ring)->priv->ops->op)
 
+/*
+ * ---- PF_RING_REENTRANT: each thread's own copy of what it received ------------------------
+ *
+ * A zero-copy pointer into the ring is valid until the next receive call on the ring,
+ * which gives its slot back: with several threads on one ring that next call may be
+ * another thread's, and the kernel could then overwrite a packet the first thread still
+ * reads. So on a PF_RING_REENTRANT ring, pfring_recv() with buffer_len 0 and
+ * pfring_recv_burst() copy the packets, under the ring's lock, into a buffer of the
+ * calling thread for that ring and give the slots back before the lock is dropped. The
+ * pointers they return are valid until the same thread's next receive call on the same
+ * ring, as without PF_RING_REENTRANT.
+ *
+ * The buffers: a thread-specific key per ring; each buffer is also on the ring's list
+ * (under rx_lock), so that pfring_close() frees those of threads still alive, and a
+ * thread that exits frees its own (the key's destructor, which leaves the list).
+ */
+struct thread_buf {
+	struct thread_buf *next, *prev;
+	struct pfring_private *owner;
+	size_t size;
+	u_char data[];
+};
+
+static void thread_buf_unlink(struct thread_buf *tb)
+{
+	if (tb->prev)
+		tb->prev->next = tb->next;
+	else
+		tb->owner->thread_bufs = tb->next;
+	if (tb->next)
+		tb->next->prev = tb->prev;
+}
+
+/* A thread exits: its buffer of the ring goes. */
+static void thread_buf_exit(void *value)
+{
+	struct thread_buf *tb = value;
+	struct pfring_private *p = tb->owner;
+
+	pthread_mutex_lock(&p->rx_lock);
+	thread_buf_unlink(tb);
+	pthread_mutex_unlock(&p->rx_lock);
+	free(tb);
+}
+
+/* pfring_close(): every buffer still held goes, and the key (no destructor runs after) */
+static void thread_bufs_free(struct pfring_private *p)
+{
+	pthread_key_delete(p->thread_buf_key);
+	while (p->thread_bufs) {
+		struct thread_buf *tb = p->thread_bufs;
+
+		p->thread_bufs = tb->next;
+		free(tb);
+	}
+}
+
+/* The calling thread's buffer of at least size bytes for the ring; under rx_lock. */
+static u_char *thread_buf(struct pfring_private *p, size_t size)
+{
+	struct thread_buf *tb = pthread_getspecific(p->thread_buf_key);
+
+	if (!tb || tb->size < size) {
+		struct thread_buf *bigger = malloc(sizeof(*tb) + size);
+
+		if (!bigger || pthread_setspecific(p->thread_buf_key, bigger) != 0) {
+			free(bigger);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (tb) {
+			thread_buf_unlink(tb);
+			free(tb);
+		}
+		bigger->owner = p;
+		bigger->size = size;
+		bigger->prev = NULL;
+		bigger->next = p->thread_bufs;
+		if (bigger->next)
+			bigger->next->prev = bigger;
+		p->thread_bufs = bigger;
+		tb = bigger;
+	}
+	return tb->data;
+}
+
+/* The most a frame of the ring can take: what a thread's buffer must hold per packet. */
+static size_t ring_frame_room(pfring *ring)
+{
+	int caplen = OP(ring, get_caplen)(ring);
+
+	return caplen > 0 ? (size_t)caplen : 65535;
+}
+
 /* ---- open / close ---------------------------------------------------------------------- */
 
 static const struct pfring_ops *pick_backend(const char *device)
@@ -87,8 +181,10 @@ static void free_ring(pfring *ring)
 	if (p) {
 		if (p->wake_fd >= 0)
 			close(p->wake_fd);
-		if (p->reentrant)
+		if (p->reentrant) {
+			thread_bufs_free(p);
 			pthread_mutex_destroy(&p->rx_lock);
+		}
 		free(p->device_name);
 		free(p);
 	}
@@ -139,8 +235,12 @@ pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags)
 		goto err_free;
 	}
 	if (flags & PF_RING_REENTRANT) {
-		if ((err = pthread_mutex_init(&p->rx_lock, NULL)) != 0)
+		if ((err = pthread_key_create(&p->thread_buf_key, thread_buf_exit)) != 0)
 			goto err_free;
+		if ((err = pthread_mutex_init(&p->rx_lock, NULL)) != 0) {
+			pthread_key_delete(p->thread_buf_key);
+			goto err_free;
+		}
 		p->reentrant = 1;
 	}
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -235,6 +335,28 @@ int pfring_disable_ring(pfring *ring)
 
 /* ---- receiving ----------------------------------------------------------------------------- */
 
+/* PF_RING_REENTRANT, buffer_len 0: a copy in the calling thread's buffer (see above). */
+static int recv_into_thread_buf(pfring *ring, u_char **buffer, struct pfring_pkthdr *hdr,
+				u_int8_t wait)
+{
+	struct pfring_private *p = ring->priv;
+	size_t room = ring_frame_room(ring);
+	u_char *buf;
+	int rc;
+
+	pfring_rx_lock(p);
+	buf = thread_buf(p, room);
+	if (!buf) {
+		pfring_rx_unlock(p);
+		return pfring_err(PF_RING_ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
+	}
+	rc = p->ops->recv(ring, &buf, (u_int)room, hdr, wait);
+	pfring_rx_unlock(p);
+	if (rc > 0)
+		*buffer = buf;
+	return rc;
+}
+
 int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_pkthdr *hdr,
 		u_int8_t wait_for_incoming_packet)
 {
@@ -248,11 +370,11 @@ int pfring_recv(pfring *ring, u_char **buffer, u_int buffer_len, struct pfring_p
 		return pfring_err(PF_RING_ERROR_RING_NOT_ENABLED, EINVAL);
 	p = ring->priv;
 	/* errno: untouched unless rc < 0 (the backend's wait undoes an interrupted poll) */
-	if (p->reentrant)
-		pthread_mutex_lock(&p->rx_lock);
+	if (p->reentrant && buffer_len == 0)
+		return recv_into_thread_buf(ring, buffer, hdr, wait_for_incoming_packet);
+	pfring_rx_lock(p);
 	rc = p->ops->recv(ring, buffer, buffer_len, hdr, wait_for_incoming_packet);
-	if (p->reentrant)
-		pthread_mutex_unlock(&p->rx_lock);
+	pfring_rx_unlock(p);
 	return rc;
 }
 
@@ -267,10 +389,29 @@ int pfring_recv_parsed(pfring *ring, u_char **buffer, u_int buffer_len,
 	return rc;
 }
 
+/*
+ * PF_RING_REENTRANT: the burst's packets into buf (n * room bytes), one after the other;
+ * under the lock.
+ */
+static void copy_burst(pfring_packet_info *packets, int n, u_char *buf, size_t room)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (packets[i].caplen > room)	/* never past the packet's share of buf */
+			packets[i].caplen = (u_int16_t)room;
+		memcpy(buf, packets[i].data, packets[i].caplen);
+		packets[i].data = buf;
+		buf += packets[i].caplen;
+	}
+}
+
 int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_packets,
 		      u_int8_t wait_for_packets)
 {
 	struct pfring_private *p;
+	u_char *buf = NULL;
+	size_t room;
 	int rc;
 
 	CHECK_RING(ring);
@@ -279,13 +420,21 @@ int pfring_recv_burst(pfring *ring, pfring_packet_info *packets, u_int8_t num_pa
 	if (!ring->enabled)
 		return pfring_err(PF_RING_ERROR_RING_NOT_ENABLED, EINVAL);
 	p = ring->priv;
-	if (!p->ops->recv_burst)
+	if (!p->ops->recv_burst || (p->reentrant && !p->ops->give_back))
 		return NOT_SUPPORTED();
-	if (p->reentrant)
-		pthread_mutex_lock(&p->rx_lock);
+	/* sized before anything is taken from the ring, so that no packet is lost to ENOMEM */
+	room = p->reentrant ? ring_frame_room(ring) : 0;
+	pfring_rx_lock(p);
+	if (p->reentrant && !(buf = thread_buf(p, num_packets * room))) {
+		pfring_rx_unlock(p);
+		return pfring_err(PF_RING_ERROR_NOT_ENOUGH_MEMORY, ENOMEM);
+	}
 	rc = p->ops->recv_burst(ring, packets, num_packets, wait_for_packets);
-	if (p->reentrant)
-		pthread_mutex_unlock(&p->rx_lock);
+	if (rc > 0 && p->reentrant) {
+		copy_burst(packets, rc, buf, room);
+		p->ops->give_back(ring);
+	}
+	pfring_rx_unlock(p);
 	return rc;
 }
 
@@ -330,12 +479,21 @@ void pfring_breakloop(pfring *ring)
 	(void)n;
 }
 
+/*
+ * Gives back what the last receive handed out (the caller is done with it), then waits
+ * up to wait_duration ms for a packet not received yet: 1 when there is one, 0 when none
+ * came (or pfring_breakloop() was called), < 0 on an error.
+ */
 int pfring_poll(pfring *ring, u_int wait_duration)
 {
+	struct pfring_private *p;
 	int rc, saved_errno = errno;
 
 	CHECK_RING(ring);
-	rc = OP(ring, poll)(ring, wait_duration);
+	p = ring->priv;
+	pfring_rx_lock(p);
+	rc = p->ops->poll(ring, wait_duration);
+	pfring_rx_unlock(p);
 	if (rc >= 0)
 		errno = saved_errno;
 	return rc;
@@ -343,29 +501,56 @@ int pfring_poll(pfring *ring, u_int wait_duration)
 
 int pfring_is_pkt_available(pfring *ring)
 {
+	struct pfring_private *p;
+	int rc;
+
 	CHECK_RING(ring);
-	return OP(ring, is_pkt_available)(ring);
+	p = ring->priv;
+	pfring_rx_lock(p);
+	rc = p->ops->is_pkt_available(ring);
+	pfring_rx_unlock(p);
+	return rc;
 }
 
 int pfring_next_pkt_time(pfring *ring, struct timespec *ts)
 {
+	struct pfring_private *p;
+	int rc;
+
 	CHECK_RING(ring);
 	if (!ts)
 		return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
-	return OP(ring, next_pkt_time)(ring, ts);
+	p = ring->priv;
+	pfring_rx_lock(p);
+	rc = p->ops->next_pkt_time(ring, ts);
+	pfring_rx_unlock(p);
+	return rc;
 }
 
 u_int32_t pfring_get_num_queued_pkts(pfring *ring)
 {
+	struct pfring_private *p;
+	u_int32_t n;
+
 	if (!ring_ok(ring))
 		return 0;
-	return OP(ring, num_queued)(ring);
+	p = ring->priv;
+	pfring_rx_lock(p);
+	n = p->ops->num_queued(ring);
+	pfring_rx_unlock(p);
+	return n;
 }
 
 void pfring_sync_indexes_with_kernel(pfring *ring)
 {
-	if (ring_ok(ring) && OP(ring, sync_indexes))
-		OP(ring, sync_indexes)(ring);
+	struct pfring_private *p;
+
+	if (!ring_ok(ring) || !OP(ring, sync_indexes))
+		return;
+	p = ring->priv;
+	pfring_rx_lock(p);
+	p->ops->sync_indexes(ring);
+	pfring_rx_unlock(p);
 }
 
 int pfring_get_selectable_fd(pfring *ring)
@@ -563,10 +748,11 @@ int pfring_get_caplen(pfring *ring)
 	return OP(ring, get_caplen)(ring);
 }
 
+/* DLT_EN10MB, or DLT_RAW for devices without a link-layer header (tun, WireGuard, ...) */
 int pfring_get_link_type(pfring *ring)
 {
 	CHECK_RING(ring);
-	return 1;	/* DLT_EN10MB: every device we bind to is Ethernet */
+	return OP(ring, get_link_type)(ring);
 }
 
 u_int32_t pfring_get_ring_id(pfring *ring)

@@ -83,6 +83,18 @@ extern "C" {
 /* ---- pfring_open() flags --------------------------------------------------------- */
 
 #define PF_RING_ZC_SYMMETRIC_RSS	(1 <<  0)
+/*
+ * PF_RING_REENTRANT: several threads may use the ring at once. Every call that reads
+ * the ring (receives, pfring_poll(), pfring_is_pkt_available(), pfring_next_pkt_time(),
+ * pfring_get_num_queued_pkts(), pfring_sync_indexes_with_kernel()) takes the ring's
+ * mutex; a blocked receive or pfring_poll() lets go of it while it sleeps, and
+ * pfring_breakloop() wakes every thread blocked on the ring. Zero copy cannot be shared
+ * safely (the slot one thread reads would be given back by another thread's receive),
+ * so on such a ring pfring_recv() with buffer_len 0 and pfring_recv_burst() copy the
+ * packets into a buffer of the calling thread for that ring: the pointers they return
+ * are valid until the same thread's next receive on the same ring, and the buffer is
+ * freed when the thread exits or the ring is closed.
+ */
 #define PF_RING_REENTRANT		(1 <<  1)
 #define PF_RING_LONG_HEADER		(1 <<  2)
 #define PF_RING_PROMISC			(1 <<  3)
@@ -526,7 +538,10 @@ typedef struct {
 	pfring_chunk_type type;
 } pfring_chunk_info;
 
-/* One packet of pfring_recv_burst(): data points into the ring until the next call. */
+/*
+ * One packet of pfring_recv_burst(): data points into the ring until the next receive or
+ * pfring_poll() on the ring (PF_RING_REENTRANT: into the thread's copy, see there).
+ */
 typedef struct {
 	u_char *data;
 	struct timeval ts;
@@ -644,6 +659,12 @@ int pfring_get_filtering_rule_stats(pfring *ring, u_int16_t rule_id, char *stats
 				    u_int *stats_len);
 int pfring_toggle_filtering_policy(pfring *ring, u_int8_t rules_default_accept_policy);
 int pfring_enable_rss_rehash(pfring *ring);
+/*
+ * Waits up to wait_duration ms for a packet the program has not received yet: 1 when
+ * there is one, 0 when none came (or pfring_breakloop() was called), < 0 on an error.
+ * Like a receive, it first gives back what the last receive handed out (the ring's
+ * indexes are synchronised with the kernel): zero-copy pointers are then no longer valid.
+ */
 int pfring_poll(pfring *ring, u_int wait_duration);
 int pfring_is_pkt_available(pfring *ring);
 int pfring_next_pkt_time(pfring *ring, struct timespec *ts);

@@ -5,8 +5,10 @@
  * The only user-space code that knows the ring layout (<linux/pf_ring.h>, parts 3 and
  * 4). The reader keeps a private copy of the consumer index (cons) and the number of
  * slots it still holds (held): a zero-copy pfring_recv() hands out a pointer into
- * slot cons and keeps the slot until the next call, which gives it back before
- * looking for the next packet.
+ * slot cons and keeps the slot until the next call (a receive or pfring_poll()), which
+ * gives it back before looking for the next packet. Under PF_RING_REENTRANT the façade
+ * holds the ring's lock around every call here, copies what a receive handed out and
+ * gives it back before it lets go; kring_wait() drops the lock while it sleeps.
  *
  * What the reader touches per packet is kept off the lines the kernel writes: it reads
  * the kernel's prod (U1) only when it has used up the packets it last saw there, and it
@@ -16,6 +18,7 @@
  * for rings under 128 slots.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -352,13 +355,16 @@ static void kring_fill_hdr(pfring *ring, const struct pf_ring_slot_hdr *s, u_int
 	hdr->extended_hdr.tx.reserved = NULL;
 	/* Without PF_RING_LONG_HEADER parsed_pkt is not written, as in today's PF_RING */
 	if (ring->long_header)
-		pfring_fill_hdr_from_parse(hdr, (const u_char *)s + kring_of(ring)->slot_hdr_size);
+		pfring_fill_hdr_from_parse(hdr, (const u_char *)s + kring_of(ring)->slot_hdr_size,
+					   s->link_type == PF_RING_LINK_RAW_IP);
 }
 
 /*
  * Sleep until the ring may have a packet: 1 when poll() says so, 2 when timeout_ms
  * passed (or a signal came), 0 when pfring_breakloop() was called, < 0 on an error
- * (POLLERR: the device went away). The caller looks at the ring again in cases 1, 2.
+ * (POLLERR: the device went away). The caller looks at the ring again in cases 1, 2:
+ * under PF_RING_REENTRANT another thread may have read the ring while this one slept
+ * (the ring's lock is dropped across poll()).
  */
 static int kring_wait(pfring *ring, int timeout_ms)
 {
@@ -373,7 +379,9 @@ static int kring_wait(pfring *ring, int timeout_ms)
 	if (pfring_break_requested(p))
 		return 0;
 	kring_store_cons(k);	/* every slot we are done with is free while we sleep */
+	pfring_rx_unlock(p);	/* PF_RING_REENTRANT: other threads read meanwhile */
 	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
+	pfring_rx_lock(p);
 	if (rc < 0) {
 		if (errno == EINTR) {
 			errno = saved_errno;	/* an interrupted poll() is no error */
@@ -485,6 +493,11 @@ static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, 
 	return (int)avail;
 }
 
+static void kring_give_back_held(pfring *ring)
+{
+	kring_give_back(kring_of(ring));
+}
+
 static int kring_is_pkt_available(pfring *ring)
 {
 	struct kring *k = kring_of(ring);
@@ -492,16 +505,42 @@ static int kring_is_pkt_available(pfring *ring)
 	return kring_load_prod(k) - k->cons > k->held;
 }
 
+static u_int64_t kring_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u_int64_t)ts.tv_sec * 1000 + (u_int64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * pfring_poll(): the caller is done with what the last receive handed out, so those
+ * slots go back first (as at a receive; the ring's indexes are synchronised with the
+ * kernel), then it waits up to wait_ms (INT_MAX and above: no limit) for a packet it
+ * has not been given yet. 1: there is one; 0: wait_ms passed without one, or
+ * pfring_breakloop() was called; < 0: an error. A wake-up that brings nothing new (a
+ * signal, a watermark timer, another thread reading it first) sleeps again for what is
+ * left of wait_ms.
+ */
 static int kring_poll(pfring *ring, u_int wait_ms)
 {
+	struct kring *k = kring_of(ring);
+	int forever = wait_ms > INT_MAX;
+	u_int64_t deadline = kring_now_ms() + wait_ms;
 	int rc;
 
-	if (kring_is_pkt_available(ring))
-		return 1;
-	rc = kring_wait(ring, (int)wait_ms);
-	if (rc < 0)
-		return rc;
-	return kring_is_pkt_available(ring);
+	for (;;) {
+		u_int64_t now;
+
+		if (kring_avail(k))	/* gives back what was held */
+			return 1;
+		now = kring_now_ms();
+		if (!forever && now >= deadline)
+			return 0;
+		rc = kring_wait(ring, forever ? -1 : (int)(deadline - now));
+		if (rc <= 0)
+			return rc;
+	}
 }
 
 static int kring_next_pkt_time(pfring *ring, struct timespec *ts)
@@ -631,6 +670,24 @@ static int kring_dev_info(pfring *ring, struct pf_ring_dev_info *info)
 	return 0;
 }
 
+/* The pcap link type of the ring's frames (linux/pf_ring.h, PF_RING_OPT_LINK_TYPE) */
+static int kring_get_link_type(pfring *ring)
+{
+	u_int32_t type;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_LINK_TYPE, &type, &len) < 0)
+		return pfring_err(PF_RING_ERROR_GENERIC, errno);
+	switch (type) {
+	case PF_RING_LINK_ETHERNET:
+		return DLT_EN10MB_;
+	case PF_RING_LINK_RAW_IP:
+		return DLT_RAW_;
+	default:	/* devices of different kinds: no one link type for the ring */
+		return pfring_err(PF_RING_ERROR_NOT_SUPPORTED, ENOTSUP);
+	}
+}
+
 static u_int32_t kring_get_ring_id(pfring *ring)
 {
 	u_int32_t id = 0;
@@ -663,6 +720,7 @@ const struct pfring_ops pfring_kernel_ops = {
 	.enable = kring_enable,
 	.recv = kring_recv,
 	.recv_burst = kring_recv_burst,
+	.give_back = kring_give_back_held,
 	.poll = kring_poll,
 	.is_pkt_available = kring_is_pkt_available,
 	.next_pkt_time = kring_next_pkt_time,
@@ -679,6 +737,7 @@ const struct pfring_ops pfring_kernel_ops = {
 	.get_appl_stats_file_name = kring_get_appl_stats_file_name,
 	.dev_info = kring_dev_info,
 	.get_ring_id = kring_get_ring_id,
+	.get_link_type = kring_get_link_type,
 	.get_caplen = kring_get_caplen,
 	.get_num_slots = kring_get_num_slots,
 	.get_slot_header_len = kring_get_slot_header_len,

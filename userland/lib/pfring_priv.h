@@ -14,6 +14,10 @@
 
 #define PFRING_HIDDEN __attribute__((visibility("hidden")))
 
+/* pcap link types (DLT_ values as Linux's libpcap numbers them; no pcap.h needed) */
+#define DLT_EN10MB_	1
+#define DLT_RAW_	12
+
 struct pfring_ops {
 	const char *name;
 	int (*open)(pfring *ring, const char *device);
@@ -22,6 +26,7 @@ struct pfring_ops {
 	int (*recv)(pfring *ring, u_char **buffer, u_int buffer_len,
 		    struct pfring_pkthdr *hdr, u_int8_t wait);
 	int (*recv_burst)(pfring *ring, pfring_packet_info *pkts, u_int8_t n, u_int8_t wait);
+	void (*give_back)(pfring *ring);	/* the slots the last receive handed out */
 	int (*poll)(pfring *ring, u_int wait_ms);
 	int (*is_pkt_available)(pfring *ring);
 	int (*next_pkt_time)(pfring *ring, struct timespec *ts);
@@ -38,6 +43,7 @@ struct pfring_ops {
 	char *(*get_appl_stats_file_name)(pfring *ring, char *path, u_int path_len);
 	int (*dev_info)(pfring *ring, struct pf_ring_dev_info *info);
 	u_int32_t (*get_ring_id)(pfring *ring);
+	int (*get_link_type)(pfring *ring);	/* a pcap DLT_ value */
 	int (*get_caplen)(pfring *ring);
 	u_int32_t (*get_num_slots)(pfring *ring);
 	u_int16_t (*get_slot_header_len)(pfring *ring);
@@ -53,12 +59,31 @@ struct pfring_private {
 	int break_loop;			/* set by pfring_breakloop(), atomically */
 	int wake_fd;			/* eventfd: pfring_breakloop() wakes a blocked recv */
 	int reentrant;
-	pthread_mutex_t rx_lock;	/* held across recv when reentrant */
+	pthread_mutex_t rx_lock;	/* reentrant: held by every call that reads the ring */
+	pthread_key_t thread_buf_key;	/* reentrant: each thread's copy (pfring.c) */
+	struct thread_buf *thread_bufs;	/* every thread's, under rx_lock */
 };
 
 static inline struct pfring_private *pfring_priv(pfring *ring)
 {
 	return ring->priv;
+}
+
+/*
+ * PF_RING_REENTRANT: the reader's state (the backend's indexes and held slots) is
+ * touched only under rx_lock. A backend drops it only while it sleeps (rx_unlock before
+ * poll(), rx_lock after) and looks at the ring again once it has it back.
+ */
+static inline void pfring_rx_lock(struct pfring_private *p)
+{
+	if (p->reentrant)
+		pthread_mutex_lock(&p->rx_lock);
+}
+
+static inline void pfring_rx_unlock(struct pfring_private *p)
+{
+	if (p->reentrant)
+		pthread_mutex_unlock(&p->rx_lock);
 }
 
 /* Paired with the store-release in pfring_breakloop(). */
@@ -74,7 +99,7 @@ extern const struct pfring_ops pfring_kernel_ops PFRING_HIDDEN;
 int pfring_err(int code, int err) PFRING_HIDDEN;
 void pfring_lib_log(const char *fmt, ...) PFRING_HIDDEN
 	__attribute__((format(printf, 1, 2)));
-void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt)
+void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt, int raw_ip)
 	PFRING_HIDDEN;
 
 #endif /* PFRING_PRIV_H */

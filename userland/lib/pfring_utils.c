@@ -3,7 +3,7 @@
  * pfring_utils.c - packet parsing and printing in user space, number formatting and
  * small helpers that need no ring.
  */
-#include <math.h>
+#include <math.h>	/* isnan(), a macro: no libm */
 #include <stdarg.h>
 
 #include "pfring_priv.h"
@@ -92,6 +92,119 @@ static void parse_l4(const u_char *pkt, u_int caplen, struct pkt_parsing_info *p
 }
 
 /*
+ * The IP header at off (its EtherType already in pi->eth_type) and what follows, up to
+ * level. Returns the highest level parsed: 2 when the IP header is cut.
+ */
+static int parse_l3_l4(const u_char *pkt, u_int caplen, struct pfring_pkthdr *hdr,
+		       u_int off, u_int8_t level)
+{
+	struct pkt_parsing_info *pi = &hdr->extended_hdr.parsed_pkt;
+	u_int16_t type = pi->eth_type;
+	int reached = 2;
+
+	if (type == ETH_P_IP_) {
+		const u_char *ip = pkt + off;
+		u_int ihl;
+		u_int16_t frag;
+
+		if (off + 20 > caplen || (ip[0] >> 4) != 4)
+			return reached;
+		ihl = (ip[0] & 0x0F) * 4u;
+		if (ihl < 20)
+			return reached;
+		pi->ip_version = 4;
+		pi->ip_tos = ip[1];
+		pi->l3_proto = ip[9];
+		pi->ip_src.v4 = rd32(ip + 12);
+		pi->ip_dst.v4 = rd32(ip + 16);
+		reached = 3;
+		frag = rd16(ip + 6);
+		if (frag & 0x2000)
+			hdr->extended_hdr.flags |= PKT_FLAGS_IP_MORE_FRAG;
+		if (frag & 0x1FFF) {
+			hdr->extended_hdr.flags |= PKT_FLAGS_IP_FRAG_OFFSET;
+			return reached;	/* not the first fragment: no L4 header here */
+		}
+		off += ihl;
+	} else if (type == ETH_P_IPV6_) {
+		const u_char *ip6 = pkt + off;
+		u_int8_t next;
+		int more = 1;
+
+		if (off + 40 > caplen || (ip6[0] >> 4) != 6)
+			return reached;
+		pi->ip_version = 6;
+		pi->ip_tos = (u_int8_t)((rd16(ip6) >> 4) & 0xFF);
+		memcpy(pi->ip_src.v6.s6_addr, ip6 + 8, 16);
+		memcpy(pi->ip_dst.v6.s6_addr, ip6 + 24, 16);
+		next = ip6[6];
+		off += 40;
+		reached = 3;
+		while (more) {
+			switch (next) {
+			case 0:		/* hop-by-hop */
+			case 43:	/* routing */
+			case 60:	/* destination options */
+				if (off + 8 > caplen)
+					return reached;
+				next = pkt[off];
+				off += (pkt[off + 1] + 1u) * 8u;
+				break;
+			case 51:	/* authentication header */
+				if (off + 8 > caplen)
+					return reached;
+				next = pkt[off];
+				off += (pkt[off + 1] + 2u) * 4u;
+				break;
+			case 44:	/* fragment */
+				if (off + 8 > caplen)
+					return reached;
+				next = pkt[off];
+				if (pkt[off + 3] & 0x01)
+					hdr->extended_hdr.flags |= PKT_FLAGS_IP_MORE_FRAG;
+				if (rd16(pkt + off + 2) & 0xFFF8) {
+					hdr->extended_hdr.flags |= PKT_FLAGS_IP_FRAG_OFFSET;
+					pi->l3_proto = next;
+					return reached;
+				}
+				off += 8;
+				break;
+			default:
+				more = 0;
+				break;
+			}
+		}
+		pi->l3_proto = next;
+	} else {
+		return reached;
+	}
+	if (level < 4 || off >= caplen)
+		return reached;
+	parse_l4(pkt, caplen, pi, off);
+	return 4;
+}
+
+/* parsed_pkt cleared, the fragment flags too; a timestamp when asked and missing */
+static struct pkt_parsing_info *parse_begin(struct pfring_pkthdr *hdr, u_int8_t add_timestamp)
+{
+	struct pkt_parsing_info *pi = &hdr->extended_hdr.parsed_pkt;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->tunnel.tunnel_id = NO_TUNNEL_ID;
+	hdr->extended_hdr.flags &= ~(u_int32_t)(PKT_FLAGS_IP_MORE_FRAG | PKT_FLAGS_IP_FRAG_OFFSET);
+	if (add_timestamp && hdr->ts.tv_sec == 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		hdr->ts.tv_sec = now.tv_sec;
+		hdr->ts.tv_usec = now.tv_nsec / 1000;
+		hdr->extended_hdr.timestamp_ns =
+			(u_int64_t)now.tv_sec * 1000000000ULL + (u_int64_t)now.tv_nsec;
+	}
+	return pi;
+}
+
+/*
  * Parses the frame's L2-L4 headers into hdr->extended_hdr.parsed_pkt (cleared first),
  * never reading past hdr->caplen. level: 2 stops after Ethernet and VLAN tags, 3 after
  * IP, 4 (and above) after TCP/UDP/SCTP/ICMP. Returns the highest level parsed (0 when
@@ -107,22 +220,8 @@ int pfring_parse_pkt(u_char *pkt, struct pfring_pkthdr *hdr, u_int8_t level,
 
 	if (!pkt || !hdr)
 		return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
-	pi = &hdr->extended_hdr.parsed_pkt;
+	pi = parse_begin(hdr, add_timestamp);
 	caplen = hdr->caplen;
-	memset(pi, 0, sizeof(*pi));
-	pi->tunnel.tunnel_id = NO_TUNNEL_ID;
-	hdr->extended_hdr.flags &= ~(u_int32_t)(PKT_FLAGS_IP_MORE_FRAG | PKT_FLAGS_IP_FRAG_OFFSET);
-
-	if (add_timestamp && hdr->ts.tv_sec == 0) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		hdr->ts.tv_sec = now.tv_sec;
-		hdr->ts.tv_usec = now.tv_nsec / 1000;
-		hdr->extended_hdr.timestamp_ns =
-			(u_int64_t)now.tv_sec * 1000000000ULL + (u_int64_t)now.tv_nsec;
-	}
-
 	if (caplen < ETH_HLEN)
 		goto out;
 	memcpy(pi->dmac, pkt, ETH_ALEN);
@@ -149,86 +248,7 @@ int pfring_parse_pkt(u_char *pkt, struct pfring_pkthdr *hdr, u_int8_t level,
 	if (level < 3)
 		goto out;
 
-	if (type == ETH_P_IP_) {
-		const u_char *ip = pkt + off;
-		u_int ihl;
-		u_int16_t frag;
-
-		if (off + 20 > caplen || (ip[0] >> 4) != 4)
-			goto out;
-		ihl = (ip[0] & 0x0F) * 4u;
-		if (ihl < 20)
-			goto out;
-		pi->ip_version = 4;
-		pi->ip_tos = ip[1];
-		pi->l3_proto = ip[9];
-		pi->ip_src.v4 = rd32(ip + 12);
-		pi->ip_dst.v4 = rd32(ip + 16);
-		reached = 3;
-		frag = rd16(ip + 6);
-		if (frag & 0x2000)
-			hdr->extended_hdr.flags |= PKT_FLAGS_IP_MORE_FRAG;
-		if (frag & 0x1FFF) {
-			hdr->extended_hdr.flags |= PKT_FLAGS_IP_FRAG_OFFSET;
-			goto out;	/* not the first fragment: no L4 header here */
-		}
-		off += ihl;
-	} else if (type == ETH_P_IPV6_) {
-		const u_char *ip6 = pkt + off;
-		u_int8_t next;
-		int more = 1;
-
-		if (off + 40 > caplen || (ip6[0] >> 4) != 6)
-			goto out;
-		pi->ip_version = 6;
-		pi->ip_tos = (u_int8_t)((rd16(ip6) >> 4) & 0xFF);
-		memcpy(pi->ip_src.v6.s6_addr, ip6 + 8, 16);
-		memcpy(pi->ip_dst.v6.s6_addr, ip6 + 24, 16);
-		next = ip6[6];
-		off += 40;
-		reached = 3;
-		while (more) {
-			switch (next) {
-			case 0:		/* hop-by-hop */
-			case 43:	/* routing */
-			case 60:	/* destination options */
-				if (off + 8 > caplen)
-					goto out;
-				next = pkt[off];
-				off += (pkt[off + 1] + 1u) * 8u;
-				break;
-			case 51:	/* authentication header */
-				if (off + 8 > caplen)
-					goto out;
-				next = pkt[off];
-				off += (pkt[off + 1] + 2u) * 4u;
-				break;
-			case 44:	/* fragment */
-				if (off + 8 > caplen)
-					goto out;
-				next = pkt[off];
-				if (pkt[off + 3] & 0x01)
-					hdr->extended_hdr.flags |= PKT_FLAGS_IP_MORE_FRAG;
-				if (rd16(pkt + off + 2) & 0xFFF8) {
-					hdr->extended_hdr.flags |= PKT_FLAGS_IP_FRAG_OFFSET;
-					pi->l3_proto = next;
-					goto out;
-				}
-				off += 8;
-				break;
-			default:
-				more = 0;
-				break;
-			}
-		}
-		pi->l3_proto = next;
-	} else {
-		goto out;
-	}
-	if (level < 4 || off >= caplen)
-		goto out;
-	parse_l4(pkt, caplen, pi, off);
-	reached = 4;
+	reached = parse_l3_l4(pkt, caplen, hdr, off, level);
 
 out:
 	if (add_hash)
@@ -236,10 +256,38 @@ out:
 	return reached;
 }
 
-/* PF_RING_LONG_HEADER: parsed_pkt filled in user space, the kernel's hash kept if any. */
-void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt)
+/*
+ * A packet of a device without a link-layer header (a tun, WireGuard or ipip device):
+ * the IPv4 or IPv6 header at byte 0. No MAC addresses; eth_offset -1, l3_offset 0,
+ * eth_type the IP version's EtherType. Returns the highest level parsed (0: not IP).
+ */
+static int parse_raw_ip(const u_char *pkt, struct pfring_pkthdr *hdr, u_int8_t add_hash)
 {
-	pfring_parse_pkt((u_char *)pkt, hdr, 4, 0, hdr->extended_hdr.pkt_hash == 0);
+	struct pkt_parsing_info *pi = parse_begin(hdr, 0);
+	int reached = 0;
+
+	pi->offset.eth_offset = -1;
+	if (hdr->caplen >= 1 && (pkt[0] >> 4) == 4)
+		pi->eth_type = ETH_P_IP_;
+	else if (hdr->caplen >= 1 && (pkt[0] >> 4) == 6)
+		pi->eth_type = ETH_P_IPV6_;
+	if (pi->eth_type)
+		reached = parse_l3_l4(pkt, hdr->caplen, hdr, 0, 4);
+	if (add_hash)
+		hdr->extended_hdr.pkt_hash = flow_hash(pi);
+	return reached;
+}
+
+/*
+ * PF_RING_LONG_HEADER: parsed_pkt filled in user space, the kernel's hash kept if any;
+ * raw_ip for a frame that starts with its IP header (linux/pf_ring.h, link_type).
+ */
+void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt, int raw_ip)
+{
+	if (raw_ip)
+		parse_raw_ip(pkt, hdr, hdr->extended_hdr.pkt_hash == 0);
+	else
+		pfring_parse_pkt((u_char *)pkt, hdr, 4, 0, hdr->extended_hdr.pkt_hash == 0);
 }
 
 static const char *proto_name(u_int8_t proto)
@@ -358,6 +406,7 @@ int pfring_print_pkt(char *buff, u_int buff_len, const u_char *p, u_int len, u_i
 /*
  * 1234567.891 -> "1'234'567.89" (add_decimals) or "1'234'567": thousands separated
  * by an apostrophe, two decimals rounded half up, or the integer part truncated.
+ * Written without libm (the documented link line is libpfring.a and -lpthread only).
  */
 char *pfring_format_numbers(double val, char *buf, u_int buf_len, u_int8_t add_decimals)
 {
@@ -365,21 +414,22 @@ char *pfring_format_numbers(double val, char *buf, u_int buf_len, u_int8_t add_d
 	unsigned long long ip;
 	unsigned cents = 0;
 	int neg = val < 0, n, i, o = 0;
-	double a = fabs(val);
+	double a = neg ? -val : val;
 
 	if (!buf || buf_len == 0)
 		return buf;
-	if (!isfinite(a) || a >= 1e19) {
+	if (isnan(val) || a >= 1e19) {		/* also infinities; isnan() is no libm call */
 		snprintf(buf, buf_len, "%s", isnan(val) ? "nan" : (neg ? "-inf" : "inf"));
 		return buf;
 	}
+	ip = (unsigned long long)a;
 	if (add_decimals) {
-		unsigned long long total = (unsigned long long)llround(a * 100.0);
-
-		ip = total / 100;
-		cents = (unsigned)(total % 100);
-	} else {
-		ip = (unsigned long long)a;
+		/* the fraction alone: a * 100 would not fit in 64 bits near 1e19 */
+		cents = (unsigned)((a - (double)ip) * 100.0 + 0.5);
+		if (cents == 100) {
+			ip++;
+			cents = 0;
+		}
 	}
 	n = snprintf(digits, sizeof(digits), "%llu", ip);
 	if (neg && (ip || cents))

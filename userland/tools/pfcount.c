@@ -144,15 +144,19 @@ static int list_interfaces(void)
 	return 0;
 }
 
-/* pcap savefile: the classic format, microsecond timestamps, Ethernet. */
-static int pcap_open(const char *path, u_int32_t snaplen)
+/*
+ * pcap savefile: the classic format, microsecond timestamps. The file's link type is
+ * the ring's: LINKTYPE_ETHERNET (1), or LINKTYPE_RAW (101, the file's number for
+ * DLT_RAW) for a device without a link-layer header.
+ */
+static int pcap_open(const char *path, u_int32_t snaplen, int dlt)
 {
 	struct {
 		u_int32_t magic;
 		u_int16_t major, minor;
 		int32_t thiszone;
 		u_int32_t sigfigs, snaplen, linktype;
-	} fh = { 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1 };
+	} fh = { 0xA1B2C3D4, 2, 4, 0, 0, snaplen, dlt == 12 ? 101 : 1 };
 
 	pcap_out = fopen(path, "wb");
 	if (!pcap_out || fwrite(&fh, sizeof(fh), 1, pcap_out) != 1) {
@@ -239,7 +243,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "pfring_set_poll_watermark: %s\n", strerror(errno));
 	if (poll_ms >= 0)
 		pfring_set_poll_duration(ring, (u_int)poll_ms);
-	if (pcap_path && pcap_open(pcap_path, caplen) < 0) {
+	if (pcap_path && pcap_open(pcap_path, caplen, pfring_get_link_type(ring)) < 0) {
 		pfring_close(ring);
 		return 1;
 	}

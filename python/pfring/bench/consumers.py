@@ -22,6 +22,9 @@ from pathlib import Path
 from pfring.build import user_build_dir
 
 CONSUMERS = ("pfring-c", "pfring-py", "tpacket-v3", "tcpdump", "af-xdp")
+# pfr_consumer bound to another device than the link's rx end (the plan's other_device):
+# it should capture none of the link's frames, and cost the link nothing.
+OTHER_DEVICE = "pfring-c-other"
 LABELS = {
     "none": "no consumer",
     "pfring-c": "pf_ring, C zero-copy",
@@ -29,6 +32,7 @@ LABELS = {
     "tpacket-v3": "AF_PACKET TPACKET_V3",
     "tcpdump": "tcpdump (libpcap)",
     "af-xdp": "AF_XDP (copy mode)",
+    OTHER_DEVICE: "pf_ring, C, ring on another device",
 }
 # The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
 # many packets wait (TPACKET_V3 wakes once per block), or 10 ms after a packet came to
@@ -48,7 +52,7 @@ class Totals:
 
 def consumer_argv(name: str, device: str) -> list[str]:
     bench_bin = user_build_dir() / "bench"
-    if name == "pfring-c":
+    if name in ("pfring-c", OTHER_DEVICE):
         return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), device]
     if name == "tpacket-v3":
         return [str(bench_bin / "tpv3_consumer"), device]
@@ -85,6 +89,7 @@ class Consumer:
 
     def __init__(self, name: str, device: str, cpu: int, work: Path, tag: str = "") -> None:
         self.name = name
+        self.device = device
         self.stdout_path = work / f"{name}{tag}.out"
         self.stderr_path = work / f"{name}{tag}.err"
         argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device)]
@@ -122,22 +127,6 @@ class Consumer:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise self._fail("no totals")
             time.sleep(0.02)
-
-    def settled(self, before: Totals, expected: int, timeout: float = 5.0) -> Totals:
-        """Totals once the consumer has caught up: everything expected is accounted for
-        (received or dropped), or its count stood still for 0.3 s."""
-        deadline = time.monotonic() + timeout
-        last = self.totals()
-        while time.monotonic() < deadline:
-            d = last.minus(before)
-            if d.received + d.drops >= expected:
-                break
-            time.sleep(0.3)
-            now = self.totals()
-            if now == last:
-                break
-            last = now
-        return last
 
     def cpu_seconds(self) -> float:
         """CPU time of the process so far: its on-CPU time from /proc/PID/schedstat

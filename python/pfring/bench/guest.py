@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The bench inside the guest: every scenario in one boot, the raw numbers to a JSON file.
 
-    python -m pfring.bench.guest --out RAW.json [--quick] [--veth A:B] [--e1000e A:B]
+    python -m pfring.bench.guest --out RAW.json [--quick] [--e1000e TX:RX] [--igb TX:RX]
 
 pktgen (kernel thread 0, CPU 0) sends on one end of a link; the consumer captures on the
 other end, pinned to the last CPU. On veth the frames are delivered on the generator's
 CPU, so what a consumer's capture path costs there slows the generator down.
+
+Every run is accounted for (pfring.bench.accounting): after pktgen stops, the bench waits
+until each consumer has counted (received or dropped) every frame sent, or until its
+counters and the rx interface's stood still for SETTLE_QUIET_S; the run's frames are the
+difference between that snapshot and the one taken before pktgen started.
 """
 
 from __future__ import annotations
@@ -14,22 +19,39 @@ import argparse
 import json
 import os
 import platform
+import re
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pfring.bench.consumers import Consumer
-from pfring.bench.plan import Plan, plan_for
+from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
+from pfring.bench.consumers import OTHER_DEVICE, Consumer, Totals
+from pfring.bench.plan import MULTIQUEUE_LINK, Plan, plan_for
 from pfring.testing.kmod import ModuleLoader
+from pfring.testing.labfile import load_lab, select_links
 from pfring.testing.plugin import built_module
 from pfring.testing.traffic import Pktgen, interface_mac, wait_for_carrier
 
 VETH = ("bench0", "bench1")
 CONSUMER_CPU = (os.cpu_count() or 2) - 1
+# A run's counters have settled once they stood still this long: longer than the slowest
+# consumer takes to report a frame (tcpdump: libpcap's TPACKET_V3 block is handed over
+# when full or after tcpdump's 1 s timeout).
+SETTLE_QUIET_S = 1.5
+SETTLE_POLL_S = 0.1
+SETTLE_TIMEOUT_S = 30.0
+RX_COUNTERS = ("rx_packets", "rx_dropped", "rx_missed_errors", "rx_fifo_errors")
+TX_COUNTERS = ("tx_packets", "tx_dropped")
+# The lab drivers of the links besides veth, and the RX queues the rx end needs.
+LAB_LINKS = {"e1000e": ("e1000e", 1), "igb": ("igb", 2)}
+LOOPBACK_CONTROL_DATAGRAMS = 20
+STARTED = time.monotonic()  # the log's clock (the CI budget is in minutes)
 
 
 def cpu_model() -> str:
@@ -60,31 +82,180 @@ def mount_bpffs() -> None:
         subprocess.run(["mount", "-t", "bpf", "bpf", "/sys/fs/bpf"], check=True)
 
 
+def quiet(ifname: str) -> None:
+    """No IPv6 on the interface: no router solicitation, MLD or DAD frame of its own
+    that a consumer would count beside pktgen's (the bench's links carry no IPv4)."""
+    knob = Path(f"/proc/sys/net/ipv6/conf/{ifname}/disable_ipv6")
+    if knob.is_file():
+        knob.write_text("1\n")
+
+
 def make_veth() -> tuple[str, str]:
     ip("link", "add", VETH[0], "type", "veth", "peer", "name", VETH[1])
     for name in VETH:
+        quiet(name)
         ip("link", "set", name, "up")
     return VETH
+
+
+def lab_link_ends(link: str, override: str | None) -> tuple[str, str]:
+    """The tx and rx interfaces of a lab link: TX:RX when given, else the first link of
+    the lab file (PFRING_LAB_FILE, which the lab's guest wrapper sets) whose two ends are
+    bound to the link's driver and have the RX queues it needs."""
+    if override:
+        tx, rx = override.split(":")
+        return tx, rx
+    driver, queues = LAB_LINKS[link]
+    path = os.environ.get("PFRING_LAB_FILE")
+    if not path:
+        raise RuntimeError(f"{link}: no lab file (PFRING_LAB_FILE) and no --{link} TX:RX")
+    found = select_links(load_lab(Path(path)), drivers=[driver], min_queues=queues)
+    if not found:
+        raise RuntimeError(f"{link}: the lab file {path} has no {driver} link with "
+                           f"{queues} RX queue(s)")
+    return found[0].tx.interface(), found[0].rx.interface()
+
+
+def pin_queue_irqs(ifname: str) -> dict[str, int]:
+    """Each RX queue's interrupt on its own CPU (queue i on CPU i modulo the CPUs), so
+    that several queues deliver into one ring at the same time; {irq line: cpu}."""
+    cpus = os.cpu_count() or 1
+    pinned = {}
+    for line in Path("/proc/interrupts").read_text().splitlines():
+        found = re.search(rf"\s{re.escape(ifname)}-(?:TxRx|rx)-(\d+)$", line)
+        if not found:
+            continue
+        irq = line.split(":", 1)[0].strip()
+        cpu = int(found.group(1)) % cpus
+        Path(f"/proc/irq/{irq}/smp_affinity_list").write_text(f"{cpu}\n")
+        pinned[line.split()[-1]] = cpu
+    return pinned
+
+
+def rx_queue_packets(ifname: str) -> dict[str, int]:
+    """ethtool's per-queue receive counts (rx_queue_N_packets); empty where the driver
+    has none."""
+    stats = subprocess.run(["ethtool", "-S", ifname], capture_output=True, text=True,
+                           check=False).stdout
+    return {name: int(n) for name, n in re.findall(r"(rx_queue_\d+_packets): (\d+)", stats)}
+
+
+def interface_counters(tx: str, rx: str) -> tuple[tuple[str, int], ...]:
+    """The rx end's receive and the tx end's transmit counters (sysfs statistics)."""
+    out = []
+    for ifname, names, side in ((rx, RX_COUNTERS, "rx"), (tx, TX_COUNTERS, "tx")):
+        for name in names:
+            path = Path(f"/sys/class/net/{ifname}/statistics/{name}")
+            out.append((f"{side}.{name}", int(path.read_text()) if path.is_file() else 0))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every counter a run is accounted with, at one moment."""
+
+    totals: tuple[Totals, ...]                 # each consumer's running totals
+    interfaces: tuple[tuple[str, int], ...]    # interface_counters()
+
+    def delivered_since(self, before: Snapshot) -> int:
+        now, then = dict(self.interfaces), dict(before.interfaces)
+        return now["rx.rx_packets"] - then["rx.rx_packets"]
+
+    def interfaces_since(self, before: Snapshot) -> dict[str, int]:
+        then = dict(before.interfaces)
+        return {name: value - then[name] for name, value in self.interfaces}
 
 
 class Bench:
     """One link: pktgen on tx, consumers on rx; every number appended to self.raw."""
 
     def __init__(self, plan: Plan, link: str, tx: str, rx: str, work: Path,
-                 raw: dict[str, Any]) -> None:
+                 raw: dict[str, Any], many_sources: bool = False) -> None:
         self.plan, self.link, self.tx, self.rx, self.work = plan, link, tx, rx, work
         self.raw = raw
+        self.many_sources = many_sources
+        # frames per timed run and per search step
+        self.count, self.search_count = (
+            (plan.multiqueue_count, plan.multiqueue_search_count) if many_sources
+            else (plan.count, plan.search_count))
         self.gen = Pktgen(tx)
         self.dst = interface_mac(rx)
 
     def log(self, text: str) -> None:
-        print(f"bench[{self.link}]: {text}", flush=True)
+        print(f"bench[{self.link}] {time.monotonic() - STARTED:5.0f} s: {text}", flush=True)
 
     def send(self, count: int, size: int, rate: int = 0) -> tuple[int, float]:
         """count frames at rate pps (0: pktgen's top speed); (sent, achieved pps)."""
-        self.gen.configure(count, size, self.dst, rate_pps=rate)
+        self.gen.configure(count, size, self.dst, rate_pps=rate,
+                           many_sources=self.many_sources)
         r = self.gen.run()
         return r.sent, float(r.pps)
+
+    @staticmethod
+    def expected(consumer: Consumer, sent: int) -> int:
+        """What a consumer should count of a run: every frame, but none for a ring bound
+        to another device."""
+        return 0 if consumer.name == OTHER_DEVICE else sent
+
+    def snapshot(self, consumers: list[Consumer]) -> Snapshot:
+        return Snapshot(tuple(c.totals() for c in consumers),
+                        interface_counters(self.tx, self.rx))
+
+    def complete(self, consumers: list[Consumer], before: Snapshot, now: Snapshot,
+                 sent: int) -> bool:
+        """Has everything of the run been counted: every consumer's received + drops is
+        what it should see, and the rx interface counted what pktgen sent?"""
+        for consumer, was, current in zip(consumers, before.totals, now.totals, strict=True):
+            got = current.minus(was)
+            if got.received + got.drops != self.expected(consumer, sent):
+                return False
+        return now.delivered_since(before) == sent
+
+    def settle(self, consumers: list[Consumer], before: Snapshot, sent: int) -> Snapshot:
+        """The snapshot once the run is complete, or once nothing moved for
+        SETTLE_QUIET_S (frames are missing: the accounting will say so)."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        last = self.snapshot(consumers)
+        changed = time.monotonic()
+        while not self.complete(consumers, before, last, sent):
+            now = time.monotonic()
+            if now - changed >= SETTLE_QUIET_S or now > deadline:
+                break
+            time.sleep(SETTLE_POLL_S)
+            current = self.snapshot(consumers)
+            if current != last:
+                last, changed = current, time.monotonic()
+        return last
+
+    def measure(self, consumers: list[Consumer], count: int, size: int, rate: int = 0,
+                queues: bool = False) -> dict[str, Any]:
+        """One run of pktgen, accounted: what was sent, at what rate, what the rx
+        interface counted and what each consumer received and dropped (and with queues,
+        what each RX queue received: ethtool is slow to start under emulation)."""
+        queues0 = rx_queue_packets(self.rx) if queues else {}
+        before = self.snapshot(consumers)
+        cpu0 = sum(c.cpu_seconds() for c in consumers)
+        ticks0 = sum(c.cpu_ticks_seconds() for c in consumers)
+        sent, pps = self.send(count, size, rate)
+        after = self.settle(consumers, before, sent)
+        record: dict[str, Any] = {
+            "sent": sent, "pps": pps, "delivered": after.delivered_since(before),
+            "interfaces": after.interfaces_since(before),
+        }
+        if queues:
+            record["rx_queues"] = {q: n - queues0.get(q, 0)
+                                   for q, n in rx_queue_packets(self.rx).items()}
+        if consumers:
+            got = [a.minus(b) for a, b in zip(after.totals, before.totals, strict=True)]
+            record |= {
+                "received": sum(g.received for g in got),
+                "drops": sum(g.drops for g in got),
+                "each": [[g.received, g.drops] for g in got],
+                "expected_each": [self.expected(c, sent) for c in consumers],
+                "cpu_s": sum(c.cpu_seconds() for c in consumers) - cpu0,
+                "cpu_ticks_s": sum(c.cpu_ticks_seconds() for c in consumers) - ticks0,
+            }
+        return record
 
     def rate_reps(self, size: int, consumers: list[Consumer], label: str, rings: int = 0,
                   baseline_for: str = "") -> list[float]:
@@ -92,61 +263,55 @@ class Bench:
 
         A run without consumers is the baseline of the block that follows it
         (baseline_for names it): the host is shared, so the nearest baseline is the
-        fairest."""
+        fairest. A consumer that counted none of a run's frames fails the block: it was
+        not capturing what the bench measures."""
         out = []
         for rep in range(self.plan.reps):
-            before = [c.totals() for c in consumers]
-            cpu0 = [c.cpu_seconds() for c in consumers]
-            ticks0 = [c.cpu_ticks_seconds() for c in consumers]
-            sent, pps = self.send(self.plan.count, size)
             record: dict[str, Any] = {"link": self.link, "size": size, "consumer": label,
-                                      "rep": rep, "sent": sent, "pps": pps}
+                                      "rep": rep}
+            record |= self.measure(consumers, self.count, size, queues=self.many_sources)
+            if saw_nothing(record):
+                raise RuntimeError(f"{label} saw none of the frames: {describe(record)}")
             if baseline_for:
                 record["baseline_for"] = baseline_for
-            if consumers:
-                after = [c.settled(b, sent) for c, b in zip(consumers, before, strict=True)]
-                cpu = sum(c.cpu_seconds() for c in consumers) - sum(cpu0)
-                ticks = sum(c.cpu_ticks_seconds() for c in consumers) - sum(ticks0)
-                got = [a.minus(b) for a, b in zip(after, before, strict=True)]
-                record |= {"received": sum(g.received for g in got),
-                           "drops": sum(g.drops for g in got), "cpu_s": cpu,
-                           "cpu_ticks_s": ticks}
             if rings:
                 record["rings"] = rings
                 self.raw["scaling"].append(record)
             else:
                 self.raw["rate"].append(record)
-            out.append(pps)
+            out.append(record["pps"])
         self.log(f"{size} B {label}{f' x{rings}' if rings else ''}: "
                  f"{', '.join(f'{p:.0f}' for p in out)} pps")
         return out
 
     def search(self, size: int, consumer: Consumer, top_pps: float) -> None:
-        """Raise the rate in steps until the consumer drops; one record per repetition."""
+        """Raise the rate in steps until a step is not loss-free; one record per
+        repetition. A step whose frames do not add up voids its repetition."""
         for rep in range(self.plan.reps):
             steps = []
-            clean = 0.0
             for fraction in self.plan.steps:
                 rate = int(fraction * top_pps)
-                before = consumer.totals()
-                sent, pps = self.send(self.plan.search_count, size, rate)
-                got = consumer.settled(before, sent).minus(before)
-                lost = got.drops > 0  # the consumer's own count, as users see it
-                steps.append({"ratep": rate, "sent": sent, "pps": pps,
-                              "received": got.received, "drops": got.drops, "lost": lost})
-                if lost:
+                step = {"ratep": rate,
+                        **self.measure([consumer], self.search_count, size, rate)}
+                step["status"] = status(step)
+                steps.append(step)
+                if step["status"] != LOSS_FREE:
                     break
-                clean = max(clean, pps)
+            outcome = search_outcome(steps)
             self.raw["search"].append({
                 "link": self.link, "size": size, "consumer": consumer.name, "rep": rep,
-                "steps": steps, "loss_free_pps": clean,
-                "capped": not steps[-1]["lost"],
+                "steps": steps, "loss_free_pps": outcome.loss_free_pps,
+                "capped": outcome.capped, "void_step": outcome.void_step,
             })
-            self.log(f"{size} B {consumer.name} loss-free rep {rep}: {clean:.0f} pps"
-                     f"{' (no loss at the top step)' if not steps[-1]['lost'] else ''}")
+            if outcome.loss_free_pps is None:
+                note = f"void: {describe(steps[-1])}"
+            else:
+                note = f"{outcome.loss_free_pps:.0f} pps" + (
+                    " (no loss at the top step)" if outcome.capped else "")
+            self.log(f"{size} B {consumer.name} loss-free rep {rep}: {note}")
 
-    def run_size(self, size: int) -> None:
-        for name in self.plan.consumers:
+    def run_size(self, size: int, consumers: tuple[str, ...]) -> None:
+        for name in consumers:
             try:
                 top = self.rate_reps(size, [], "none", baseline_for=name)
                 self.run_consumer(size, name, sorted(top)[len(top) // 2])
@@ -162,6 +327,45 @@ class Bench:
                 self.search(size, consumer, top_pps)
         finally:
             consumer.stop()
+
+    def run_other_device(self, size: int) -> None:
+        """pktgen on this link while a pf_ring C ring is bound to plan.other_device: what
+        the capture hook costs traffic no ring asked for. The ring must count none of the
+        link's frames, and (lo) must count frames sent over lo after the runs."""
+        device = self.plan.other_device
+        try:
+            self.rate_reps(size, [], "none", baseline_for=OTHER_DEVICE)
+            consumer = Consumer(OTHER_DEVICE, device, CONSUMER_CPU, self.work,
+                                f"-{self.link}-{size}")
+            try:
+                consumer.wait_ready()
+                self.rate_reps(size, [consumer], OTHER_DEVICE)
+                self.raw["other_device"] = {"device": device, **self.control(consumer)}
+            finally:
+                consumer.stop()
+        except Exception as e:
+            self.error(f"{self.link} {size} B {OTHER_DEVICE} ({device})", e)
+
+    @staticmethod
+    def control(consumer: Consumer) -> dict[str, int]:
+        """The positive control of a ring on lo: UDP datagrams to 127.0.0.1 must reach
+        it (each is a frame on lo, and so is the ICMP error it draws)."""
+        if consumer.device != "lo":
+            return {}
+        before = consumer.totals()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for _ in range(LOOPBACK_CONTROL_DATAGRAMS):
+                sock.sendto(b"bench", ("127.0.0.1", 9))
+        deadline = time.monotonic() + 5.0
+        got = consumer.totals().minus(before)
+        while got.received == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            got = consumer.totals().minus(before)
+        if got.received == 0:
+            raise RuntimeError(f"the ring on {consumer.device} captured none of "
+                               f"{LOOPBACK_CONTROL_DATAGRAMS} datagrams sent over it")
+        return {"control_datagrams": LOOPBACK_CONTROL_DATAGRAMS,
+                "control_received": got.received}
 
     def run_scaling(self, size: int) -> None:
         self.rate_reps(size, [], "none", baseline_for="rings")
@@ -187,10 +391,56 @@ class Bench:
         self.gen.close()
 
 
-def run(plan: Plan, links: dict[str, tuple[str, str]], out: Path) -> dict[str, Any]:
+def open_link(link: str, overrides: dict[str, str | None]) -> tuple[str, str]:
+    """The link's two interfaces, up and quiet, with carrier."""
+    if link == "veth":
+        tx, rx = make_veth()
+    else:
+        tx, rx = lab_link_ends(link, overrides.get(link))
+        for name in (tx, rx):
+            quiet(name)
+            ip("link", "set", name, "up")
+    wait_for_carrier([tx, rx])
+    return tx, rx
+
+
+def run_link(plan: Plan, link: str, overrides: dict[str, str | None], work: Path,
+             raw: dict[str, Any]) -> None:
+    """The plan's consumers at every size on one link (and on veth, the other-device
+    and scaling scenarios)."""
+    tx, rx = open_link(link, overrides)
+    raw["links"][link] = [tx, rx]
+    bench = Bench(plan, link, tx, rx, work, raw)
+    try:
+        for size in plan.sizes:
+            bench.run_size(size, plan.consumers)
+        if link == "veth":
+            if plan.other_device:
+                bench.run_other_device(plan.sizes[0])
+            bench.run_scaling(plan.sizes[0])
+    finally:
+        bench.close()
+
+
+def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
+                   raw: dict[str, Any]) -> None:
+    """Flows from many sources over both RX queues of the igb link's rx end (each
+    queue's interrupt on its own CPU), into one ring bound to the whole device."""
+    tx, rx = open_link(MULTIQUEUE_LINK, overrides)
+    raw["links"][MULTIQUEUE_LINK] = [tx, rx]
+    raw["irq_pinning"] = pin_queue_irqs(rx)
+    bench = Bench(plan, MULTIQUEUE_LINK, tx, rx, work, raw, many_sources=True)
+    try:
+        bench.run_size(plan.sizes[0], plan.multiqueue)
+    finally:
+        bench.close()
+
+
+def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
         "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "errors": [],
+        "links": {},
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
@@ -199,19 +449,17 @@ def run(plan: Plan, links: dict[str, tuple[str, str]], out: Path) -> dict[str, A
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=out.parent))
     try:
         for link in plan.links:
-            tx, rx = make_veth() if link == "veth" else links[link]
-            if link != "veth":
-                for name in (tx, rx):
-                    ip("link", "set", name, "up")
-            wait_for_carrier([tx, rx])
-            bench = Bench(plan, link, tx, rx, work, raw)
             try:
-                for size in plan.sizes:
-                    bench.run_size(size)
-                if link == "veth":
-                    bench.run_scaling(plan.sizes[0])
-            finally:
-                bench.close()
+                run_link(plan, link, overrides, work, raw)
+            except Exception as e:
+                raw["errors"].append(f"{link}: {e}")
+                traceback.print_exc()
+        if plan.multiqueue:
+            try:
+                run_multiqueue(plan, overrides, work, raw)
+            except Exception as e:
+                raw["errors"].append(f"{MULTIQUEUE_LINK}: {e}")
+                traceback.print_exc()
     finally:
         raw["pf_ring_proc"] = proc_snapshot()
         loader.unload("pf_ring")
@@ -224,10 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfring.bench.guest")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--e1000e", default="enp0s12:enp0s14", help="TX:RX interfaces")
+    for link in LAB_LINKS:
+        parser.add_argument(f"--{link}", default=None,
+                            help="TX:RX interfaces (default: from the lab file)")
     args = parser.parse_args(argv)
-    tx, rx = args.e1000e.split(":")
-    raw = run(plan_for(args.quick), {"e1000e": (tx, rx)}, args.out)
+    overrides = {link: getattr(args, link) for link in LAB_LINKS}
+    raw = run(plan_for(args.quick), overrides, args.out)
     print(f"bench: {len(raw['errors'])} error(s), {raw['seconds']:.0f} s; raw numbers in "
           f"{args.out}", flush=True)
     return 1 if raw["errors"] else 0

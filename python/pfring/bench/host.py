@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pfring.bench import plot, report
-from pfring.bench.summary import schema_problems, summarize_raw
+from pfring.bench.summary import GUEST_FACTS, schema_problems, summarize_raw
 from pfring.lab.kernels import LabKernel
 from pfring.lab.runner import new_run_dir, run_in_lab
 from pfring.paths import repo_root
@@ -84,16 +84,17 @@ def show_file(path: str | Path) -> None:
     show(json.loads(Path(path).read_text()))
 
 
-def resummarize(path: str | Path) -> dict[str, Any]:
+def resummarize(path: str | Path, out: str | Path | None = None) -> dict[str, Any]:
     """A saved results file summed up again from its raw numbers with this code (after a
-    fix to the summary), then shown; the measurement's own date and commit are kept."""
+    fix to the summary), written to out (default: over itself), then shown; the
+    measurement's own date and commit are kept."""
     path = Path(path)
     old = json.loads(path.read_text())
     raw = {**old["raw"], **{k: old.get(k) for k in (
-        "kernel", "cpu_model", "cpus", "plan", "errors", "seconds", "pf_ring_proc")}}
+        "kernel", "cpu_model", "cpus", "plan", "errors", "seconds", *GUEST_FACTS)}}
     meta = {k: old.get(k) for k in ("date", "commit", "dirty_tree", "quick", "kernel_series")}
     doc = summarize_raw(raw, meta)
-    path.write_text(json.dumps(doc, indent=1) + "\n")
+    Path(out or path).write_text(json.dumps(doc, indent=1) + "\n")
     show(doc)
     return doc
 

@@ -22,15 +22,28 @@ class Plan:
     steps: tuple[float, ...]
     rings: tuple[int, ...] = (1, 2, 4, 8)
     search_sizes: tuple[int, ...] = field(default=(60,))
+    # "Another device's traffic costs nothing": pktgen on veth while a pf_ring C ring is
+    # bound to this device ("" skips it), against a no-consumer block in the same boot.
+    other_device: str = "lo"
+    # "Two igb queues into one ring": pktgen on the igb link with many source addresses
+    # (flows over both RX queues), these consumers bound to the whole rx device, 60 B,
+    # with the loss-free search; () skips it. The emulated igb is several times slower
+    # than veth: its runs send fewer frames.
+    multiqueue: tuple[str, ...] = ("pfring-c", "tpacket-v3")
+    multiqueue_count: int = 12_000
+    multiqueue_search_count: int = 6_000
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+MULTIQUEUE_LINK = "igb"
+
 QUICK = Plan(links=("veth",), sizes=(60,), consumers=CONSUMERS, reps=3, count=40_000,
              search_count=15_000, steps=(0.25, 0.5, 0.75, 0.0))
 FULL = Plan(links=("veth", "e1000e"), sizes=(60, 512, 1500), consumers=CONSUMERS, reps=5,
-            count=50_000, search_count=20_000, steps=(0.25, 0.5, 0.75, 0.9, 0.0))
+            count=50_000, search_count=20_000, steps=(0.25, 0.5, 0.75, 0.9, 0.0),
+            multiqueue_count=30_000, multiqueue_search_count=15_000)
 
 
 def plan_for(quick: bool) -> Plan:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pfring.bench.consumers import CONSUMERS, LABELS
+from pfring.bench.consumers import CONSUMERS, LABELS, OTHER_DEVICE
 
 
 def render(doc: dict[str, Any], path: Path) -> Path:
@@ -19,8 +19,9 @@ def render(doc: dict[str, Any], path: Path) -> Path:
     rows = doc["scenarios"]
     places = list(dict.fromkeys(f"{r['link']} {r['size']} B" for r in rows))
     fig, axes = plt.subplots(1, 3, figsize=(16, 5), width_ratios=(3, 3, 2))
-    width = 0.8 / len(CONSUMERS)
-    for i, consumer in enumerate(CONSUMERS):
+    shown = (*CONSUMERS, OTHER_DEVICE)  # the ring on another device: a generator ratio only
+    width = 0.8 / len(shown)
+    for i, consumer in enumerate(shown):
         ratios, cpus = [], []
         for place in places:
             row = next((r for r in rows if f"{r['link']} {r['size']} B" == place

@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from pfring.bench import targets as tg
-from pfring.bench.consumers import LABELS
+from pfring.bench.consumers import LABELS, OTHER_DEVICE
 
 BEGIN = "<!-- bench:begin (written by invoke bench; do not edit by hand) -->"
 END = "<!-- bench:end -->"
 SECTION = "## Performance"
 
 
-def _num(value: float | None, fmt: str = "{:.2f}") -> str:
-    return "-" if value is None else fmt.format(value)
+def _num(value: float | None, fmt: str = "{:.2f}", scale: float = 1.0) -> str:
+    return "-" if value is None else fmt.format(value * scale)
 
 
 def _spread(s: dict[str, Any] | None, scale: float = 1.0, fmt: str = "{:.1f}") -> str:
@@ -36,9 +36,41 @@ def _verdict(doc: dict[str, Any], key: str, where: str) -> str:
     return ""
 
 
+def _tally(t: dict[str, int] | None) -> str:
+    return f"{t['good']}/{t['total']}" if t and t["total"] else "-"
+
+
+def accounted(row: dict[str, Any]) -> str:
+    """Runs (and search steps) whose frames added up, of all; "-" when not counted."""
+    runs, steps = row.get("runs_accounted"), row.get("steps_accounted")
+    text = _tally(runs)
+    return text + (f"; {_tally(steps)}" if steps and steps["total"] else "")
+
+
+def loss_free_cell(row: dict[str, Any]) -> str:
+    lf = _spread(row["loss_free_pps"], 1e-3)
+    if row["loss_free_pps"] and row["loss_free_capped"]:
+        lf = ">= " + lf
+    void = row.get("loss_free_void_reps", 0)
+    if void:
+        lf = f"{lf} ({void} void)" if row["loss_free_pps"] else f"void x{void}"
+    return lf
+
+
+def generator_verdict(doc: dict[str, Any], consumer: str, where: str) -> str:
+    """The verdict on a generator ratio: target (a) for pf_ring C, (e) for the ring on
+    another device (named, as the column is (a)'s)."""
+    if consumer == "pfring-c":
+        return _verdict(doc, "a", where)
+    if consumer == OTHER_DEVICE:
+        return f"(e) {_verdict(doc, 'e', where)}"
+    return ""
+
+
 def scenario_table(doc: dict[str, Any]) -> str:
-    head = ("| link | frame | consumer | generator kpps (min-max) | generator ratio | (a) "
-            "| loss-free kpps | loss-free ratio | (b) | CPU µs/pkt | CPU vs TPACKET_V3 |")
+    head = ("| link | frame | consumer | generator kpps (min-max) | baseline kpps "
+            "| generator ratio | (a) | loss-free kpps | loss-free ratio | (b) | CPU µs/pkt "
+            "| CPU vs TPACKET_V3 | frames add up (runs; steps) |")
     lines = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
     for row in doc["scenarios"]:
         where = f"{row['link']} {row['size']} B"
@@ -49,17 +81,15 @@ def scenario_table(doc: dict[str, Any]) -> str:
         else:
             lf_ratio, lf_note = row["loss_free_vs_tpv3"], ""
             b = _verdict(doc, "b", where) if consumer == "pfring-c" else ""
-        lf = _spread(row["loss_free_pps"], 1e-3)
-        if row["loss_free_pps"] and row["loss_free_capped"]:
-            lf = ">= " + lf
         lines.append(" | ".join([
             f"| {row['link']}", f"{row['size']} B", LABELS.get(consumer, consumer),
             _spread(row["generator_pps"], 1e-3),
+            _num(_median(row.get("baseline_pps")), "{:.1f}", 1e-3),
             _num(_median(row["generator_ratio"]), "{:.3f}"),
-            _verdict(doc, "a", where) if consumer == "pfring-c" else "",
-            lf, _num(lf_ratio) + (lf_note if lf_ratio is not None else ""), b,
+            generator_verdict(doc, consumer, where),
+            loss_free_cell(row), _num(lf_ratio) + (lf_note if lf_ratio is not None else ""), b,
             _num(_median(row["cpu_us_per_packet"]), "{:.1f}"),
-            _num(row["cpu_ratio_vs_tpv3"]),
+            _num(row["cpu_ratio_vs_tpv3"]), accounted(row),
         ]) + " |")
     return "\n".join(lines)
 
@@ -67,14 +97,17 @@ def scenario_table(doc: dict[str, Any]) -> str:
 def scaling_table(doc: dict[str, Any]) -> str:
     if not doc["scaling"]:
         return ""
-    lines = ["| pf_ring rings (C) | generator kpps (min-max) | generator ratio "
-             "| cost / one ring | (d) |", "| --- | --- | --- | --- | --- |"]
+    lines = ["| pf_ring rings (C) | generator kpps (min-max) | baseline kpps "
+             "| generator ratio | cost / one ring | (d) | frames add up (runs) |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in doc["scaling"]:
         where = f"{row['link']} {row['size']} B"
         lines.append(f"| {row['rings']} | {_spread(row['generator_pps'], 1e-3)} | "
+                     f"{_num(_median(row.get('baseline_pps')), '{:.1f}', 1e-3)} | "
                      f"{_num(row['generator_ratio'], '{:.3f}')} | "
                      f"{_num(row['cost_vs_one'])} | "
-                     f"{_verdict(doc, 'd', where) if row['rings'] == 8 else ''} |")
+                     f"{_verdict(doc, 'd', where) if row['rings'] == 8 else ''} | "
+                     f"{_tally(row.get('runs_accounted'))} |")
     return "\n".join(lines)
 
 
@@ -91,17 +124,38 @@ def heading(doc: dict[str, Any]) -> str:
     kind = "quick run" if doc["quick"] else "full run"
     plan = doc["plan"]
     sizes = "/".join(str(s) for s in plan["sizes"])
+    extra = []
+    if plan.get("other_device"):
+        extra.append(f"on veth, a pf_ring ring bound to {plan['other_device']} instead "
+                     "(\"ring on another device\")")
+    if plan.get("multiqueue"):
+        extra.append(f"igb with flows from many source addresses over both RX queues of "
+                     f"one device, {plan['sizes'][0]}-byte frames")
     return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}"
             f"{' plus uncommitted changes' if doc.get('dirty_tree') else ''}) on kernel "
             f"{doc['kernel']}, {doc['cpus']} vCPUs ({doc['cpu_model']}, TCG); pktgen "
-            f"{sizes}-byte frames on {' and '.join(plan['links'])}; medians of "
+            f"{sizes}-byte frames on {' and '.join(plan['links'])}"
+            f"{''.join('; ' + e for e in extra)}; medians of "
             f"{plan['reps']} repetitions (min-max in brackets). Compare ratios only: "
-            "absolute rates under emulation mean nothing. \">=\": no drop even at "
-            "pktgen's top speed, a lower bound.")
+            "absolute rates under emulation mean nothing. Generator ratio = generator "
+            "kpps / baseline kpps (the no-consumer runs just before). \">=\": no drop "
+            "even at pktgen's top speed, a lower bound; \"void\": a search repetition "
+            "whose frames did not add up (not a result). Frames add up: runs (and search "
+            "steps) in which received + dropped = sent for every consumer (no consumer: "
+            "the rx interface counted what pktgen sent).")
+
+
+def accounting_list(doc: dict[str, Any]) -> str:
+    found = doc.get("accounting") or []
+    if not found:
+        return ""
+    return ("Frames unaccounted for (errors in the results, not results):\n"
+            + "\n".join(f"- {line}" for line in found))
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    parts = [heading(doc), scenario_table(doc), scaling_table(doc), targets_list(doc)]
+    parts = [heading(doc), scenario_table(doc), scaling_table(doc), targets_list(doc),
+             accounting_list(doc)]
     if doc["errors"]:
         parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))
     return "\n\n".join(p for p in parts if p)

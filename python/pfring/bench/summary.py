@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The guest's raw numbers summed up: per scenario (link, frame size, consumer) the
-median, min and max of every metric, the ratios against the same boot's references, and
-the targets.
+median, min and max of every metric, the ratios against the same boot's references, the
+accounting of every run's frames, and the targets.
 
 Ratios:
   generator ratio   pktgen's rate with the consumer running / without (same link, size;
-                    "without" is the block run just before the consumer started)
-  loss-free ratio   highest rate without a consumer drop / TPACKET_V3's (the Python
-                    consumer: / the C pf_ring consumer's)
+                    "without" is the block run just before the consumer started, its
+                    median shown as the baseline)
+  loss-free ratio   highest rate without loss / TPACKET_V3's (the Python consumer: / the C
+                    pf_ring consumer's); a repetition counts only when every frame of
+                    every step was accounted for (pfring.bench.accounting)
   CPU ratio         consumer CPU time per packet / TPACKET_V3's
   scaling           capture cost of n rings / one ring's, where the cost is the time
                     capture adds per packet on the delivering CPU: 1/pps(n) - 1/pps(none)
@@ -18,10 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pfring.bench import accounting as acc
 from pfring.bench import targets as tg
+from pfring.bench.consumers import OTHER_DEVICE
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
 
-SCHEMA = 1
+SCHEMA = 2
 REFERENCE = "tpacket-v3"
 
 
@@ -47,6 +51,12 @@ def baseline(raw: dict[str, Any], link: str, size: int, block: str) -> Spread | 
     return summarize(own or [r["pps"] for r in runs])
 
 
+def loss_free_outcomes(searches: Iterable[dict[str, Any]]) -> list[acc.SearchOutcome]:
+    """Each search repetition's outcome, from its steps (not from what the guest
+    concluded: results written by older code are judged by today's rules)."""
+    return [acc.search_outcome(s["steps"]) for s in searches]
+
+
 def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[str, Any]:
     """Every metric of one consumer on one link and frame size (ratios filled in later)."""
     none = baseline(raw, link, size, consumer)
@@ -56,17 +66,26 @@ def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[s
     cpu = summarize([r["cpu_s"] / r["received"] * 1e6 for r in runs
                      if r.get("received")])
     searches = _select(raw["search"], link, size, consumer)
-    loss_free = summarize([s["loss_free_pps"] for s in searches])
+    outcomes = loss_free_outcomes(searches)
+    valid = [o for o in outcomes if o.loss_free_pps is not None]  # not void
+    loss_free = summarize([o.loss_free_pps or 0.0 for o in valid])
     return {
         "link": link, "size": size, "consumer": consumer,
         "generator_pps": _d(pps), "generator_ratio": _d(gen_ratio),
         "baseline_pps": _d(none),
         "received": sum(r.get("received", 0) for r in runs),
         "drops": sum(r.get("drops", 0) for r in runs),
+        "runs_accounted": _tally(acc.tally_runs(runs)),
+        "steps_accounted": _tally(acc.tally_steps(searches)),
         "cpu_us_per_packet": _d(cpu),
         "loss_free_pps": _d(loss_free),
-        "loss_free_capped": bool(searches) and all(s["capped"] for s in searches),
+        "loss_free_capped": bool(valid) and all(o.capped for o in valid),
+        "loss_free_void_reps": len(outcomes) - len(valid),
     }
+
+
+def _tally(t: acc.Tally) -> dict[str, int]:
+    return {"good": t.good, "total": t.total}
 
 
 def _m(row: dict[str, Any], key: str) -> float | None:
@@ -91,18 +110,64 @@ def scaling(raw: dict[str, Any]) -> list[dict[str, Any]]:
     if not records:
         return []
     link, size = records[0]["link"], records[0]["size"]
-    none = _median(baseline(raw, link, size, "rings"))
+    none_spread = baseline(raw, link, size, "rings")
+    none = _median(none_spread)
     out = []
     for n in sorted({r["rings"] for r in records}):
-        pps = summarize([r["pps"] for r in records if r["rings"] == n])
+        runs = [r for r in records if r["rings"] == n]
+        pps = summarize([r["pps"] for r in runs])
         out.append({
             "link": link, "size": size, "rings": n, "generator_pps": _d(pps),
+            "baseline_pps": _d(none_spread),
             "generator_ratio": ratio(_median(pps), none),
             "cost_s": capture_cost(pps.median, none) if pps and none else None,
+            "runs_accounted": _tally(acc.tally_runs(runs)),
         })
     one = next((r["cost_s"] for r in out if r["rings"] == 1), None)
     for row in out:
         row["cost_vs_one"] = ratio(row["cost_s"], one)
+    return out
+
+
+def _where(record: dict[str, Any]) -> str:
+    rings = f" x{record['rings']}" if record.get("rings") else ""
+    return f"{record['link']} {record['size']} B {record['consumer']}{rings}"
+
+
+def accounting_problems(raw: dict[str, Any]) -> list[str]:
+    """Every run whose frames do not add up, as report lines: timed runs and search
+    steps whose consumers did not account for every frame (the search step voids its
+    repetition), consumers that saw nothing, and no-consumer runs in which the rx
+    interface did not count what pktgen sent (the link itself lost or added frames)."""
+    found = []
+    for r in [*raw["rate"], *raw["scaling"]]:
+        where = f"{_where(r)} run {r['rep']}"
+        if acc.saw_nothing(r):
+            found.append(f"{where}: the consumer saw nothing: {acc.describe(r)}")
+        elif acc.status(r) == acc.UNACCOUNTED:
+            found.append(f"{where}: frames unaccounted for: {acc.describe(r)}")
+        elif not acc.counts(r) and acc.link_delivered_all(r) is False:
+            found.append(f"{where}: the link did not deliver what pktgen sent: "
+                         f"{acc.describe(r)}")
+    for s in raw["search"]:
+        void = acc.search_outcome(s["steps"]).void_step
+        if void is not None:
+            step = s["steps"][void]
+            found.append(f"{_where(s)} loss-free search rep {s['rep']}, step {void + 1} "
+                         f"(ratep {step['ratep']}): frames unaccounted for, the repetition "
+                         f"is void: {acc.describe(step)}")
+    return found
+
+
+def scenario_keys(raw: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """(link, size, consumer) of every scenario measured, in the order of the run, each
+    link and size's no-consumer row first."""
+    keys = list(dict.fromkeys((r["link"], r["size"], r["consumer"]) for r in raw["rate"]))
+    out: list[tuple[str, int, str]] = []
+    for link, size in dict.fromkeys((k[0], k[1]) for k in keys):
+        if (link, size, "none") in keys:
+            out.append((link, size, "none"))
+        out += [k for k in keys if k[:2] == (link, size) and k[2] != "none"]
     return out
 
 
@@ -135,6 +200,8 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[di
             add_loss_free(tg.LOSS_FREE_VS_TPV3, row, REFERENCE, "loss_free_vs_tpv3")
         if row["consumer"] == "pfring-py":
             add_loss_free(tg.PYTHON_VS_C, row, "pfring-c", "loss_free_vs_c")
+        if row["consumer"] == OTHER_DEVICE:
+            add(tg.OTHER_DEVICE, where, _m(row, "generator_ratio"))
     eight = next((r for r in scale if r["rings"] == 8), None)
     if eight:
         add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])
@@ -142,28 +209,30 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[di
 
 
 def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """The results document: meta (date, commit, kernel...), summaries, targets, raw."""
-    plan = raw["plan"]
-    rows = [scenario(raw, link, size, consumer)
-            for link in plan["links"] for size in plan["sizes"]
-            for consumer in ("none", *plan["consumers"])
-            if _select(raw["rate"], link, size, consumer)]
+    """The results document: meta (date, commit, kernel...), summaries, targets, the
+    accounting problems, raw."""
+    rows = [scenario(raw, *key) for key in scenario_keys(raw)]
     add_ratios(rows)
     scale = scaling(raw)
     return {
         "schema": SCHEMA, **meta,
         "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
-        "plan": plan, "seconds": raw.get("seconds"),
+        "plan": raw["plan"], "seconds": raw.get("seconds"),
         "scenarios": rows, "scaling": scale, "targets": evaluate(rows, scale),
+        "accounting": accounting_problems(raw),
         "errors": raw["errors"], "raw": {k: raw[k] for k in ("rate", "search", "scaling")},
-        "pf_ring_proc": raw.get("pf_ring_proc", {}),
+        **{k: raw.get(k) or {} for k in GUEST_FACTS},
     }
+
+
+# What the guest found besides the numbers, kept in the results document as it came.
+GUEST_FACTS = ("pf_ring_proc", "links", "other_device", "irq_pinning")
 
 
 REQUIRED = {
     "schema": int, "date": str, "commit": str, "kernel": str, "cpu_model": str,
     "quick": bool, "plan": dict, "scenarios": list, "scaling": list, "targets": list,
-    "errors": list, "raw": dict,
+    "accounting": list, "errors": list, "raw": dict,
 }
 SPREAD_KEYS = ("median", "min", "max", "n", "spread")
 

@@ -142,3 +142,12 @@ def parse_pktgen_frame(frame: bytes) -> int | None:
     if struct.unpack_from("!H", udp, 6)[0] and _ones_complement_sum(pseudo + udp) != 0xFFFF:
         raise CorruptFrame("UDP checksum mismatch")
     return int(struct.unpack_from("!I", udp, 12)[0])
+
+
+def ipv4_udp(src: bytes, dst: bytes, payload: bytes, dport: int = 9) -> bytes:
+    """An IPv4/UDP packet from port 4000 (header checksum right, UDP checksum 0), as a
+    device without a link-layer header (tun) carries it."""
+    udp = struct.pack("!HHHH", 4000, dport, 8 + len(payload), 0) + payload
+    head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0, src, dst)
+    check = ~_ones_complement_sum(head) & 0xFFFF
+    return head[:10] + struct.pack("!H", check) + head[12:] + udp

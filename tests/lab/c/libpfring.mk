@@ -14,7 +14,7 @@ $(BUILD_DIR)/pfring_reader: $(LIBPFRING_DIR)/pfring_reader.c $(LIBPFRING_A) \
 		$(LIBPFRING_DIR)/lab_crc32.h $(LIBPFRING_TOP)/userland/lib/pfring.h
 	@mkdir -p $(BUILD_DIR)
 	$(CC) -O2 -g -Wall -Wextra -Werror -I$(LIBPFRING_TOP)/userland/lib \
-		-I$(LIBPFRING_TOP)/kernel/include/uapi -o $@ $< $(LIBPFRING_A) -lpthread -lm
+		-I$(LIBPFRING_TOP)/kernel/include/uapi -o $@ $< $(LIBPFRING_A) -lpthread
 
 # The same reader linked with a libpfring built for ring layout 99: a library of another
 # release, which must refuse the module's ring (tests/lab/test_libpfring.py).
@@ -23,7 +23,7 @@ $(BUILD_DIR)/pfring_reader_abi99: $(LIBPFRING_DIR)/pfring_reader.c $(LIBPFRING_S
 	@mkdir -p $(BUILD_DIR)
 	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DPFRING_RING_ABI=99 \
 		-I$(LIBPFRING_TOP)/userland/lib -I$(LIBPFRING_TOP)/kernel/include/uapi \
-		-o $@ $< $(LIBPFRING_SRCS) -lpthread -lm
+		-o $@ $< $(LIBPFRING_SRCS) -lpthread
 
 $(LIBPFRING_A):
 	$(MAKE) -C $(LIBPFRING_TOP)/userland BUILD_DIR=$(BUILD_DIR) lib

@@ -87,7 +87,10 @@ int main(int argc, char **argv)
 	uint64_t cons = 0, t0, last;
 	unsigned long recv = 0, match = 0, other = 0, rx = 0, tx = 0, q[8] = { 0 };
 	unsigned long long bytes = 0, wire_bytes = 0, crc_sum = 0;
-	unsigned long bad_hdr = 0, parsed_udp9 = 0;
+	unsigned long bad_hdr = 0, parsed_udp9 = 0, raw_ip = 0, raw_udp9 = 0;
+	unsigned long long raw_bytes = 0, raw_crc_sum = 0;
+	uint32_t link_type = 0;
+	int link_errno = 0;
 	unsigned int vlan_last = 0, qinq_last = 0, eth_type_last = 0;
 
 	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:B:gmDPUxkS:")) != -1) {
@@ -162,6 +165,9 @@ int main(int argc, char **argv)
 		if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_APPL_STATS_FILE, stats_file, &len))
 			fail("appl_stats_file");
 	}
+	len = sizeof(link_type);
+	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_LINK_TYPE, &link_type, &len))
+		link_errno = errno;
 	len = sizeof(version);
 	if (getsockopt(fd, SOL_PF_RING, PF_RING_OPT_VERSION, &version, &len))
 		fail("version");
@@ -265,6 +271,18 @@ int main(int argc, char **argv)
 			recv++;
 			if (h->caplen > geo.caplen || h->caplen > h->len)
 				bad_hdr++;
+			/* a device without link-layer header: IPv4 UDP to port 9, parsed as such */
+			if (h->link_type == PF_RING_LINK_RAW_IP) {
+				raw_ip++;
+				raw_bytes += h->caplen;
+				raw_crc_sum += crc32_buf(frame, h->caplen);
+				type = 0;
+				if (h->parsed_valid && h->parsed.eth_offset == -1 &&
+				    h->parsed.eth_type == 0x0800 && h->parsed.l3_offset == 0 &&
+				    h->parsed.l3_proto == 17 && h->parsed.l4_offset == 20 &&
+				    h->parsed.l4_dst_port == 9 && h->parsed.payload_offset == 28)
+					raw_udp9++;
+			}
 			if (type == ethertype) {
 				match++;
 				bytes += h->caplen;
@@ -330,13 +348,16 @@ int main(int argc, char **argv)
 	       "\"version\": %u, \"ring_id\": %u, \"stats_file\": \"%s\", \"dev_errno\": %d, "
 	       "\"ifindex\": %d, \"mtu\": %u, \"rx_channels\": %u, \"link_up\": %u, "
 	       "\"vlan_id\": %u, \"qinq_vlan_id\": %u, \"eth_type\": %u, "
-	       "\"rebind_errno\": %d, \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
+	       "\"rebind_errno\": %d, \"link_type\": %d, \"raw_ip\": %lu, "
+	       "\"raw_udp9\": %lu, \"raw_bytes\": %llu, \"raw_crc_sum\": %llu, \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
 	       recv, match, other, bytes, wire_bytes, crc_sum, rx, tx, q[0], q[1], q[2], q[3],
 	       bad_hdr, parsed_udp9, (unsigned long long)st.recv, (unsigned long long)st.drop,
 	       (unsigned long long)__atomic_load_n(&info->drops, __ATOMIC_RELAXED),
 	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len,
 	       version, ring_id, stats_file, di_errno, di.ifindex, di.mtu, di.num_rx_channels,
-	       di.link_up, vlan_last, qinq_last, eth_type_last, rebind_errno, di.mac[0],
+	       di.link_up, vlan_last, qinq_last, eth_type_last, rebind_errno,
+	       link_errno ? -link_errno : (int)link_type, raw_ip, raw_udp9, raw_bytes,
+	       raw_crc_sum, di.mac[0],
 	       di.mac[1], di.mac[2], di.mac[3], di.mac[4], di.mac[5]);
 	munmap(ring, geo.mmap_len);
 	close(fd);

@@ -289,6 +289,11 @@ static void test_format_numbers(void)
 	EXPECT_STR(pfring_format_numbers(64415543, buf, sizeof(buf), 0), "64'415'543");
 	EXPECT_STR(pfring_format_numbers(4293748.94, buf, sizeof(buf), 1), "4'293'748.94");
 	EXPECT_STR(pfring_format_numbers(1e15, buf, sizeof(buf), 0), "1'000'000'000'000'000");
+	/* near the top of the range the decimals must not overflow 64 bits */
+	EXPECT_STR(pfring_format_numbers(1e18, buf, sizeof(buf), 1),
+		   "1'000'000'000'000'000'000.00");
+	EXPECT_STR(pfring_format_numbers(0.125, buf, sizeof(buf), 1), "0.13");
+	EXPECT_STR(pfring_format_numbers(-0.001, buf, sizeof(buf), 1), "0.00");
 	EXPECT_STR(pfring_format_numbers(123456, small, sizeof(small), 0), "123'4");
 }
 

@@ -135,6 +135,7 @@
 #define PF_RING_OPT_DEV_INFO		67	/* struct pf_ring_dev_info (bound device) */
 #define PF_RING_OPT_RING_ID		68	/* __u32 */
 #define PF_RING_OPT_APPL_STATS_FILE	69	/* char[]: the /proc file of the stats */
+#define PF_RING_OPT_LINK_TYPE		70	/* __u32: enum pf_ring_link_type, see there */
 
 enum pf_ring_direction {
 	PF_RING_DIR_RX_AND_TX = 0,
@@ -151,6 +152,20 @@ enum pf_ring_socket_mode {
 enum pf_ring_parse {
 	PF_RING_PARSE_NONE = 0,		/* quick mode: timestamp, lengths, ifindex only */
 	PF_RING_PARSE_L2_L4 = 1,	/* fill struct pf_ring_parsed */
+};
+
+/*
+ * What a frame in a slot starts with (the slot's link_type), by the device it came
+ * from: Ethernet and loopback devices give Ethernet frames; devices without a
+ * link-layer header (tun, WireGuard, ipip, sit, ...) give the IPv4 or IPv6 packet
+ * itself. PF_RING_OPT_LINK_TYPE answers for the ring: the bound devices' type when
+ * they agree, PF_RING_LINK_OTHER when they do not, PF_RING_LINK_ETHERNET for "any"
+ * (whose slots from devices without a header still say PF_RING_LINK_RAW_IP).
+ */
+enum pf_ring_link_type {
+	PF_RING_LINK_ETHERNET = 0,
+	PF_RING_LINK_RAW_IP = 1,
+	PF_RING_LINK_OTHER = 2,		/* another link-layer header: not parsed */
 };
 
 struct pf_ring_geometry {
@@ -200,7 +215,11 @@ struct pf_ring_info {
 	__u8 pad2[PF_RING_CACHELINE - 8];
 };
 
-/* Parsed headers (PF_RING_PARSE_L2_L4); offsets are from the frame's start, -1 absent */
+/*
+ * Parsed headers (PF_RING_PARSE_L2_L4); offsets are from the frame's start, -1 absent.
+ * A PF_RING_LINK_RAW_IP frame has no MAC addresses, eth_offset -1, l3_offset 0, and
+ * eth_type the IP version's EtherType.
+ */
 struct pf_ring_parsed {
 	__u8 dmac[6];
 	__u8 smac[6];
@@ -240,7 +259,8 @@ struct pf_ring_slot_hdr {
 	__u8 rx_direction;	/* PF_RING_PKT_RX or PF_RING_PKT_TX */
 	__u8 parsed_valid;	/* 1 when parsed below is filled; else ignore it */
 	__u16 rx_queue;
-	__u32 pad;
+	__u16 link_type;	/* enum pf_ring_link_type */
+	__u16 pad;
 	struct pf_ring_parsed parsed;
 };
 
