@@ -56,7 +56,8 @@ def apt_options() -> list[str]:
     return ["-o", f"Dir::Etc::sourcelist={root / 'sources.list'}",
             "-o", "Dir::Etc::sourceparts=/nonexistent",
             "-o", f"Dir::State::Lists={root / 'lists'}",
-            "-o", "APT::Get::List-Cleanup=0"]
+            "-o", "APT::Get::List-Cleanup=0",
+            "-o", "APT::Sandbox::User=root"]  # the cache is root's: no _apt user needed
 
 
 def update_lists() -> None:

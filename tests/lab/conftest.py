@@ -16,6 +16,8 @@ import pytest
 from pyroute2 import IPRoute
 from ringprobe import TUN, VETH, LoadPfRing, Probe
 
+from pfring.testing.traffic import wait_for_carrier
+
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
@@ -31,6 +33,7 @@ def veth() -> Iterator[tuple[str, str]]:
         for name in VETH:
             Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
             ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
+        wait_for_carrier(VETH)
         try:
             yield VETH
         finally:

@@ -17,7 +17,13 @@ from pyroute2 import IPRoute
 from pfring.testing.frames import parse_pktgen_frame
 from pfring.testing.labfile import Lab
 from pfring.testing.plugin import LinkEnds, LoadedModules, built_module
-from pfring.testing.traffic import FrameReceiver, Pktgen, deliver, interface_mac
+from pfring.testing.traffic import (
+    FrameReceiver,
+    Pktgen,
+    deliver,
+    interface_mac,
+    wait_for_carrier,
+)
 
 ETH_P_IP = 0x0800
 PACED_PPS = 3000
@@ -101,6 +107,7 @@ def test_veth_pair_carries_frames_exactly() -> None:
         try:
             for name in ("labveth0", "labveth1"):
                 ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
+            wait_for_carrier(["labveth0", "labveth1"])
             delivery = deliver("labveth0", "labveth1", 300)
         finally:
             ipr.link("del", index=ipr.link_lookup(ifname="labveth0")[0])

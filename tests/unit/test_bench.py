@@ -174,16 +174,20 @@ def test_bench_task_is_listed_with_help() -> None:
     assert "--quick" in out and "--kernel" in out
 
 
-def test_generator_ratio_uses_the_baseline_run_just_before_the_consumer() -> None:
+def _doc_with_a_later_tcpdump_baseline() -> dict[str, Any]:
+    """The host slowed down before tcpdump ran: its own baseline was measured then."""
     raw = _raw()
     for r in raw["rate"]:
         if r["consumer"] == "none":
             r["baseline_for"] = "pfring-c"
-    # The host slowed down before tcpdump ran: its own baseline was measured then.
     raw["rate"] += [{"link": "veth", "size": 60, "consumer": "none", "rep": rep,
                      "sent": 1000, "pps": 70_000.0, "baseline_for": "tcpdump"}
                     for rep in range(3)]
-    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    return summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+
+
+def test_generator_ratio_uses_the_baseline_run_just_before_the_consumer() -> None:
+    doc = _doc_with_a_later_tcpdump_baseline()
     rows = {r["consumer"]: r for r in doc["scenarios"]}
     assert rows["tcpdump"]["generator_ratio"]["median"] == pytest.approx(1.0)
     assert rows["tcpdump"]["baseline_pps"]["median"] == pytest.approx(70_000.0)
@@ -363,14 +367,7 @@ def test_summary_reports_unaccounted_runs_and_a_link_that_lost_frames() -> None:
 
 
 def test_table_shows_the_baseline_each_ratio_was_divided_by() -> None:
-    raw = _raw()
-    for r in raw["rate"]:
-        if r["consumer"] == "none":
-            r["baseline_for"] = "pfring-c"
-    raw["rate"] += [{"link": "veth", "size": 60, "consumer": "none", "rep": rep,
-                     "sent": 1000, "pps": 70_000.0, "baseline_for": "tcpdump"}
-                    for rep in range(3)]
-    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    doc = _doc_with_a_later_tcpdump_baseline()
     lines = {line.split(" | ")[2]: line.split(" | ")
              for line in report.scenario_table(doc).splitlines()[2:]}
     # consumer | generator kpps | baseline kpps | generator ratio: ratio = gen / baseline

@@ -38,6 +38,8 @@ def test_a_clean_boot_has_no_reports() -> None:
         ("[ 5.1] INFO: task pfcount:123 blocked for more than 120 seconds.", "hung task"),
         ("[ 5.1] Call Trace:", "Call Trace"),
         ("[ 5.1] DEBUG_LOCKS_WARN_ON(1)", "lockdep"),
+        ("[ 5.1] unregister_netdevice: waiting for eth1 to become free. Usage count = 2",
+         "netdev refcount"),
     ],
 )
 def test_each_kind_of_report_is_found(line: str, kind: str | None) -> None:
@@ -76,3 +78,20 @@ def test_a_kasan_report_ends_at_its_closing_rule() -> None:
     reports = find_reports(log)
     assert [r.kind for r in reports] == ["BUG"]
     assert reports[0].excerpt[-1] == rule
+
+
+def test_a_leaked_device_reference_is_reported_once_with_its_repeats() -> None:
+    # netdev_wait_allrefs repeats its message every 10 s while 'ip link del' hangs
+    waiting = "unregister_netdevice: waiting for veth-lab0 to become free. Usage count = 2"
+    log = CLEAN_BOOT + "\n".join([
+        "[   30.912004] IPv6: ADDRCONF(NETDEV_CHANGE): veth-lab0: link becomes ready",
+        "[   31.400317] pf_ring: ring 3 bound to veth-lab0",
+        f"[   41.636112] {waiting}",
+        f"[   51.876097] {waiting}",
+        f"[   62.116085] {waiting}",
+    ]) + "\n"
+    reports = find_reports(log)
+    assert [r.kind for r in reports] == ["netdev refcount"]
+    assert reports[0].line == len(CLEAN_BOOT.splitlines()) + 3
+    assert sum(waiting in line for line in reports[0].excerpt) == 3
+    assert reports[0].excerpt[0].endswith("link becomes ready")

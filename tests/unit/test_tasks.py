@@ -3,14 +3,25 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from pfring.lab.sanitize import BUILT_MARK, configuration_mark, is_built
 from pfring.paths import repo_root
-from pfring.suite import Outcome, junit_outcome
+from pfring.suite import (
+    Outcome,
+    boot_stage_options,
+    junit_outcome,
+    run_sanitizer_stage,
+    sanitizer_keyword,
+)
+from pfring.tasks import namespace
 
 TASKS = ("deps", "build", "install", "lint", "test", "clean", "bench",
          "lab.run", "lab.shell", "lab.test", "lab.demo", "lab.kernel")
@@ -27,12 +38,55 @@ def test_invoke_list_tells_the_story() -> None:
         assert f"  {name} " in listing, f"{name} missing from invoke --list"
 
 
+TASKS_WITHOUT_OPTIONS = ("lint",)
+OPTION_LINE = re.compile(r"^  (-\S.*?)(?: {2,}(\S.*))?$")
+
+
+def help_options(page: str) -> dict[str, str]:
+    """The Options section of an 'invoke --help TASK' page: long option name -> help text
+    (wrapped lines joined; empty when the option has none)."""
+    section = page.split("\nOptions:\n", 1)[1].splitlines() if "\nOptions:\n" in page else []
+    options: dict[str, str] = {}
+    last = ""
+    for line in section:
+        match = OPTION_LINE.match(line)
+        if match:
+            last = next(n for n in re.split(r"[ ,=]+", match[1]) if n.startswith("--"))
+            options[last] = match[2] or ""
+        elif last and line.startswith("   ") and line.strip():
+            options[last] += " " + line.strip()
+    return options
+
+
+def task_options(name: str) -> set[str]:
+    """The long options a task's parameters give it."""
+    body = namespace[name].body
+    parameters = list(inspect.signature(body).parameters)[1:]  # after the Context
+    return {"--" + p.replace("_", "-") for p in parameters}
+
+
+def test_help_options_parses_a_page_and_sees_missing_help() -> None:
+    page = ("Usage: inv[oke] [--core-opts] x [--options] [other tasks here ...]\n\nOptions:\n"
+            "  -d, --dry-run                        print the commands instead of running\n"
+            "                                       them\n"
+            "  -k STRING, --kernel-release=STRING\n"
+            "  -u, --unit-only   only the host tests\n")
+    assert help_options(page) == {"--dry-run": "print the commands instead of running them",
+                                  "--kernel-release": "", "--unit-only": "only the host tests"}
+    assert help_options("Options:\n  none\n") == {}
+
+
 @pytest.mark.parametrize("name", TASKS)
 def test_every_option_has_help(name: str) -> None:
-    text = invoke("--help", name).stdout
-    options = [line for line in text.splitlines() if line.strip().startswith("-")]
-    for line in options:
-        assert len(line.split(None, 1)) == 2, f"{name}: option without help: {line!r}"
+    done = invoke("--help", name)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Usage: inv[oke] [--core-opts] {name} "), done.stdout
+    options = help_options(done.stdout)
+    assert set(options) == task_options(name)
+    if name not in TASKS_WITHOUT_OPTIONS:
+        assert options, f"{name}: its help page lists no option"
+    for option, text in options.items():
+        assert text.strip(), f"{name}: {option} has no help"
 
 
 def test_lab_run_dry_run_shows_the_boot() -> None:
@@ -67,3 +121,83 @@ def test_the_tally_adds_junit_reports_and_problems(tmp_path: Path) -> None:
     assert not outcome.ok
     assert outcome.closing_line().splitlines()[-1] == "test: 3 passed, 3 failed, 2 skipped"
     assert Outcome(passed=4).closing_line() == "test: 4 passed, 0 failed, 0 skipped"
+
+
+def test_invoke_test_runs_the_sanitizer_kernel_by_default() -> None:
+    options = help_options(invoke("--help", "test").stdout)
+    assert "(default: 6.1, 6.12, sanitize)" in options["--kernel"]
+
+
+def test_a_sanitizer_build_needs_its_mark(tmp_path: Path) -> None:
+    for built in ("arch/x86/boot/bzImage", "include/config/kernel.release", "Module.symvers"):
+        (tmp_path / built).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / built).write_text("x")
+    assert not is_built(tmp_path), "a build that never completed"
+    (tmp_path / BUILT_MARK).write_text("CONFIG_KASAN=y\n")
+    assert not is_built(tmp_path), "a build of other configuration items"
+    (tmp_path / BUILT_MARK).write_text(configuration_mark())
+    assert is_built(tmp_path)
+    (tmp_path / "arch/x86/boot/bzImage").unlink()
+    assert not is_built(tmp_path)
+
+
+def test_a_sanitizer_kernel_that_cannot_be_built_fails_its_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an unpacked tree that is no kernel source: its configuration step fails
+    tree = tmp_path / "kernels/sanitize-6.1"
+    tree.mkdir(parents=True)
+    (tree / "Makefile").write_text("")
+    monkeypatch.setenv("PFRING_CACHE", str(tmp_path))
+    outcome = run_sanitizer_stage()
+    assert not outcome.ok
+    assert len(outcome.problems) == 1
+    assert outcome.problems[0].startswith("lab-sanitize: the sanitizer kernel could not be built")
+
+
+def boot_tests(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """pytest on tests/boot with an empty kernel cache (nothing boots before a failure)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "tests/boot", "-q", "-rA", *options],
+                          cwd=repo_root(), capture_output=True, text=True, timeout=120,
+                          check=False, env={**os.environ, "PFRING_CACHE": str(tmp_path)})
+
+
+def test_the_sanitizer_proof_fails_without_its_kernel(tmp_path: Path) -> None:
+    done = boot_tests(tmp_path, "-m", "sanitize")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed, 3 deselected" in done.stdout
+    assert "no complete sanitizer kernel in" in done.stdout
+    assert "SKIPPED" not in done.stdout
+
+
+def test_the_boot_stage_leaves_the_sanitizer_proof_out_only_with_its_kernel(
+        tmp_path: Path) -> None:
+    without = boot_tests(tmp_path, "--collect-only", *boot_stage_options(["6.1", "6.12"])).stdout
+    assert "test_the_sanitizers_reports_fail_the_run" not in without
+    assert "test_a_kernel_warning_fails_the_run" in without
+    with_it = boot_tests(tmp_path, "--collect-only", *boot_stage_options(["6.1", "sanitize"]))
+    assert "test_the_sanitizers_reports_fail_the_run" in with_it.stdout
+
+
+def lab_files_selected(keyword: str) -> dict[str, int]:
+    """tests/lab files and how many of their tests a -k expression selects (host collection)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/lab", "--collect-only", "-q",
+                           "-k", keyword], cwd=repo_root(), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files: dict[str, int] = {}
+    for line in done.stdout.splitlines():
+        if "::" in line:
+            name = Path(line.split("::")[0]).name
+            files[name] = files.get(name, 0) + 1
+    return files
+
+
+def test_the_sanitizer_run_keeps_the_tests_that_drive_the_module() -> None:
+    files = lab_files_selected(sanitizer_keyword())
+    assert files.get("test_ring_kernel.py", 0) > 10
+    assert files.get("test_ring_hardening.py", 0) > 5
+    for left_out in ("test_lab_selftest.py", "test_libpfring.py", "test_python_ring.py"):
+        assert left_out not in files
+    only_caplen = lab_files_selected(sanitizer_keyword("caplen"))
+    assert set(only_caplen) == {"test_ring_kernel.py"}
+    assert 0 < only_caplen["test_ring_kernel.py"] < files["test_ring_kernel.py"]

@@ -2,9 +2,13 @@
 """The lab's sanitizer kernel: Debian's linux-source-6.1 with KASAN, lockdep and kmemleak.
 
 It is built once (about 18 minutes on two cores) into the cache outside the repository
-and booted with '--kernel sanitize'. The NIC drivers, veth and pktgen are built in, so the
-guest needs no module tree for them; out-of-tree modules (pf_ring.ko, test modules) build
-against the tree itself.
+and booted with '--kernel sanitize'; `invoke test` builds it when it is missing. The NIC
+drivers, veth and pktgen are built in, so the guest needs no module tree for them;
+out-of-tree modules (pf_ring.ko, test modules) build against the tree itself.
+
+A build that completed leaves a mark in the tree naming the configuration items it was
+made with: a tree without it (an interrupted build, other configuration items) is built
+again, incrementally.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pfring.lab.kernels import sanitize_tree
+from pfring.lab.kernels import SANITIZE, LabKernel, resolve_kernel, sanitize_tree
 from pfring.lab.vng import vng_argv, vng_env
 
 SOURCE_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
+BUILT_MARK = ".pfring-sanitize-built"
 
 # Added to virtme-ng's minimal configuration.
 CONFIG_ITEMS = (
@@ -46,6 +51,10 @@ CONFIG_ITEMS = (
     "CONFIG_E1000E=y",
     "CONFIG_IGB=y",
     "CONFIG_VETH=y",
+    "CONFIG_TUN=y",
+    # what pf_ring.ko's tests exercise: memory cgroups, user namespaces
+    "CONFIG_MEMCG=y",
+    "CONFIG_USER_NS=y",
     "CONFIG_NET_PKTGEN=y",
     "CONFIG_PACKET=y",
     "CONFIG_IPV6=y",
@@ -101,6 +110,20 @@ def apply_config_items(tree: Path) -> None:
         raise RuntimeError(f"the sanitizer configuration lost: {', '.join(missing)}")
 
 
+def configuration_mark() -> str:
+    """What a completed build writes into its mark: the configuration items it holds."""
+    return "\n".join(CONFIG_ITEMS) + "\n"
+
+
+def is_built(tree: Path | None = None) -> bool:
+    """A completed build of the current configuration: image, symbols, and the mark."""
+    tree = tree or sanitize_tree()
+    mark = tree / BUILT_MARK
+    needed = (tree / "arch/x86/boot/bzImage", tree / "include/config/kernel.release",
+              tree / "Module.symvers", mark)
+    return all(p.is_file() for p in needed) and mark.read_text() == configuration_mark()
+
+
 def build_sanitizer_kernel(jobs: int, dry_run: bool = False) -> Path:
     """Build (or bring up to date) the sanitizer kernel; returns its tree."""
     tree = sanitize_tree()
@@ -110,6 +133,7 @@ def build_sanitizer_kernel(jobs: int, dry_run: bool = False) -> Path:
         print(f"(cd {tree} && make -j{jobs} && make modules_prepare)")
         return tree
     unpack_source(tree)
+    (tree / BUILT_MARK).unlink(missing_ok=True)
     print(f"==> configuring the sanitizer kernel in {tree}", flush=True)
     subprocess.run(kconfig_argv(), cwd=tree, check=True, env=vng_env())
     apply_config_items(tree)
@@ -117,4 +141,22 @@ def build_sanitizer_kernel(jobs: int, dry_run: bool = False) -> Path:
     subprocess.run(["make", f"-j{jobs}"], cwd=tree, check=True)
     # Out-of-tree modules need the tree's Module.symvers and generated headers.
     subprocess.run(["make", f"-j{jobs}", "modules_prepare"], cwd=tree, check=True)
+    (tree / BUILT_MARK).write_text(configuration_mark())
     return tree
+
+
+class SanitizerBuildError(RuntimeError):
+    """The sanitizer kernel is missing and could not be built."""
+
+
+def ensure_sanitizer_kernel(jobs: int) -> LabKernel:
+    """The sanitizer kernel, built first when it is missing (or its build incomplete)."""
+    if not is_built():
+        print(f"==> no complete sanitizer kernel in {sanitize_tree()}: building it", flush=True)
+        try:
+            build_sanitizer_kernel(jobs)
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+            raise SanitizerBuildError(
+                f"the sanitizer kernel could not be built ({e}); see the output above, "
+                "or run 'invoke lab.kernel --sanitize'") from e
+    return resolve_kernel(SANITIZE)

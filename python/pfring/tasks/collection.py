@@ -17,10 +17,11 @@ from invoke.tasks import task
 from pfring import build as builder
 from pfring import deps as apt
 from pfring import suite
-from pfring.lab.kernels import DEFAULT_KERNEL, SERIES, LabKernel, resolve_kernel
+from pfring.lab.kernels import DEFAULT_KERNEL, SANITIZE, LabKernel, resolve_kernel
 from pfring.lab.runner import run_in_lab, shell_in_lab
 from pfring.lab.sanitize import build_sanitizer_kernel
 from pfring.paths import build_root, repo_root
+from pfring.tasks import pypackage
 
 KERNEL_HELP = "lab kernel: 6.1 (default), 6.12, sanitize, a release, or a built tree"
 
@@ -50,11 +51,19 @@ def deps(c: Context, dry_run: bool = False) -> None:
 @task(help={
     "kernel_release": "build modules for this release (default: every installed lab kernel)",
     "kernel_src": "build modules against this kernel tree instead (e.g. the sanitizer tree)",
+    "newest_kernel": "instead: build pf_ring.ko against Debian unstable's newest kernel "
+                     "source (a build-only check; downloaded and prepared once, cached)",
     "dry_run": "print the commands instead of running them",
 })
 def build(c: Context, kernel_release: str = "", kernel_src: str = "",
-          dry_run: bool = False) -> None:
+          newest_kernel: bool = False, dry_run: bool = False) -> None:
     """Build whatever exists: kernel modules, drivers, userland, Python extension."""
+    if newest_kernel:
+        from pfring.newest_kernel import build_against_newest
+
+        if not dry_run:
+            print(f"==> built {build_against_newest(_jobs())}", flush=True)
+        return
     targets = suite.module_targets(kernel_release, kernel_src)
     for release, kdir in targets:
         for source in builder.module_sources():
@@ -67,13 +76,19 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
 
 
 @task(help={
-    "destdir": "staging root prepended to every path (packaging)",
-    "prefix": "prefix for headers, libraries, tools (default /usr/local)",
+    "destdir": "staging root prepended to every path (packaging); nothing outside it changes",
+    "prefix": "prefix for headers, libraries, tools, the Python package (default /usr/local)",
     "kernel_release": "install the modules built for this release (default: every built one)",
 })
 def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
             kernel_release: str = "") -> None:
-    """Install modules (lib/modules/KR/extra), header, libraries, tools, Python package."""
+    """Install modules (lib/modules/KR/extra), header, libraries, tools, Python package.
+
+    With --destdir the Python package is staged in DESTDIR/PREFIX/lib/python3.X/
+    dist-packages (lib/python3/dist-packages for --prefix /usr), where Debian's python3
+    finds it; without, it goes into the running environment. Neither leaves anything in
+    the checkout.
+    """
     root = Path(destdir or "/")
     releases = [kernel_release] if kernel_release else suite.built_releases()
     for release in releases:
@@ -90,10 +105,13 @@ def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
         shutil.copy2(header, dest / "pf_ring.h")
         print(f"installed {dest / 'pf_ring.h'}")
     if (repo_root() / "userland/Makefile").is_file():
-        c.run(f"make -C {repo_root() / 'userland'} install DESTDIR={shlex.quote(str(root))} "
-              f"PREFIX={shlex.quote(prefix)}")
-    pip_root = f" --root {shlex.quote(destdir)}" if destdir else ""
-    c.run(f"{sys.executable} -m pip install --no-deps --quiet{pip_root} {repo_root() / 'python'}")
+        c.run(f"make -C {repo_root() / 'userland'} install "
+              f"BUILD_DIR={shlex.quote(str(builder.user_build_dir()))} "
+              f"DESTDIR={shlex.quote(str(root))} PREFIX={shlex.quote(prefix)}")
+    if destdir:
+        pypackage.stage_package(root, prefix)
+    else:
+        pypackage.install_into_environment()
 
 
 @task
@@ -106,7 +124,8 @@ def lint(c: Context) -> None:
 
 
 @task(iterable=["kernel"], help={
-    "kernel": f"lab kernels to run the lab suite on, repeatable (default: {', '.join(SERIES)})",
+    "kernel": "lab kernels to run the lab suite on, repeatable "
+              f"(default: {', '.join(suite.DEFAULT_KERNELS)})",
     "unit_only": "only the host tests (no lab boot)",
     "keyword": "pytest -k expression, passed to every stage",
 })
@@ -114,12 +133,18 @@ def test(c: Context, kernel: list[str] | None = None, unit_only: bool = False,
          keyword: str = "") -> None:
     """Run the whole suite: lint, unit tests, the lab suite per kernel, the boot tests.
 
-    The lab suite runs in one guest per kernel; the boot tests prove that the kernel-log
-    check fails a run. Ends with one line: 'test: N passed, N failed, N skipped'.
+    The lab suite runs in one guest per kernel: 6.1, 6.12, then the sanitizer kernel
+    (KASAN, lockdep, kmemleak) on the tests that drive pf_ring.ko (lab.test --kernel
+    sanitize runs them all); that kernel is built first into ~/.cache/pfring when it is
+    missing (about 18 minutes, once). The boot tests prove that the kernel-log check fails
+    a run. Ends with one line: 'test: N passed, N failed, N skipped'.
     """
     lint(c)
-    kernels = [] if unit_only else [_kernel(k) for k in (kernel or list(SERIES))]
-    outcome = suite.run_all(kernels, keyword)
+    names = [] if unit_only else (kernel or list(suite.DEFAULT_KERNELS))
+    for name in names:
+        if name != SANITIZE:
+            _kernel(name)  # a missing kernel is an error before anything runs
+    outcome = suite.run_all(names, keyword)
     print(outcome.closing_line(), flush=True)
     if not outcome.ok:
         raise Exit(code=1)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The kernel-log check: any BUG, Oops, WARNING, KASAN, lockdep, kmemleak or refcount report.
+"""The kernel-log check: any BUG, Oops, WARNING, KASAN, lockdep, kmemleak or refcount report,
+or a device that cannot be unregistered because a reference to it leaked.
 
 Used after every lab run (on the whole log the guest leaves behind) and by the pytest
 fixtures (on what one test added to the log). A report fails the run; nothing is
@@ -21,6 +22,8 @@ _REPORT_STARTS = (
     ("lockdep", re.compile(r"possible (circular|recursive) locking|inconsistent lock state"
                            r"|DEBUG_LOCKS_WARN_ON|lockdep: ")),
     ("refcount", re.compile(r"refcount_t: ")),
+    # netdev_wait_allrefs: a reference to an unregistered device was never dropped
+    ("netdev refcount", re.compile(r"unregister_netdevice: waiting for .+ to become free")),
     ("kmemleak", re.compile(r"unreferenced object 0x|kmemleak: .*new suspected memory leak")),
     ("UBSAN", re.compile(r"\bUBSAN: ")),
     ("hung task", re.compile(r"INFO: task .* blocked for more than")),

@@ -22,15 +22,20 @@ def interface_mac(ifname: str) -> str:
     return Path(f"/sys/class/net/{ifname}/address").read_text().strip()
 
 
+def _link_ready(ifname: str) -> bool:
+    sysfs = Path("/sys/class/net") / ifname
+    carrier = (sysfs / "carrier").read_text(errors="replace").strip()
+    return carrier == "1" and (sysfs / "operstate").read_text().strip() in ("up", "unknown")
+
+
 def wait_for_carrier(ifnames: Iterable[str], timeout: float = 30.0) -> None:
-    """Wait until each interface reports carrier (QEMU links come up a few seconds late)."""
+    """Wait until each interface reports carrier and its operational state is up (QEMU
+    links come up a few seconds late; a veth's queue discipline is attached by the same
+    deferred link-state work that sets operstate, and frames sent before it are lost)."""
     deadline = time.monotonic() + timeout
     pending = set(ifnames)
     while pending:
-        pending = {
-            n for n in pending
-            if Path(f"/sys/class/net/{n}/carrier").read_text(errors="replace").strip() != "1"
-        }
+        pending = {n for n in pending if not _link_ready(n)}
         if pending and time.monotonic() > deadline:
             raise TimeoutError(f"no carrier on {', '.join(sorted(pending))} after {timeout} s")
         if pending:
