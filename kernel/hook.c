@@ -63,7 +63,11 @@ static void pfr_hook_on(struct pfr_hook *h, struct pfr_sock *ps, struct net_devi
 	h->on = true;
 }
 
-/* Off the stack's list; it may run on another CPU until the next grace period */
+/*
+ * Off the stack's list; it may run on another CPU until the next grace period, so
+ * pt.dev is left as it is (the hook reads it; it is never dereferenced once the hold
+ * is given back).
+ */
 static void pfr_hook_off(struct pfr_hook *h)
 {
 	if (!h->on)
@@ -71,7 +75,6 @@ static void pfr_hook_off(struct pfr_hook *h)
 	__dev_remove_pack(&h->pt);
 	if (h->pt.dev)
 		netdev_put(h->pt.dev, &h->tracker);
-	h->pt.dev = NULL;
 	h->on = false;
 }
 
