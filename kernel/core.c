@@ -268,7 +268,9 @@ static int pfr_sock_enable_opt(struct pfr_sock *ps, u32 val)
 		err = -EINVAL;
 	} else {
 		WRITE_ONCE(ps->enabled, val);
-		removed = pfr_hook_update(ps);
+		err = pfr_hook_update(ps, &removed);
+		if (err)
+			WRITE_ONCE(ps->enabled, 0);
 	}
 	mutex_unlock(&ps->lock);
 	/* Before a hook may go back on a list: see hook.c */
@@ -596,6 +598,7 @@ static int pfr_sock_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct pfr_sock *ps;
+	bool removed;
 
 	if (!sk)
 		return 0;
@@ -609,7 +612,7 @@ static int pfr_sock_release(struct socket *sock)
 	rtnl_lock();
 	mutex_lock(&ps->lock);
 	ps->closing = true;
-	pfr_hook_update(ps);
+	pfr_hook_update(ps, &removed);	/* leaving hooks cannot fail */
 	pfr_sock_promisc_put(ps);
 	mutex_unlock(&ps->lock);
 	pfr_proc_ring_del(ps);

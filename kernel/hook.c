@@ -2,17 +2,19 @@
 /*
  * hook.c - standard-mode capture: ETH_P_ALL protocol hooks feed the rings.
  *
- * Each ring has hooks of its own (af_packet's idiom): one packet_type per bound
- * device, or one for every device when it is bound to "any". The stack calls a
- * device's hooks only for that device's packets, so a ring costs nothing to the
- * traffic of devices it is not bound to, and a socket that is not enabled and mapped
- * has no hook at all. With enable_tx_capture=0 the hooks set ignore_outgoing, so the
- * stack does not hand them (clone for them) what it sends.
+ * A hook per device (struct pfr_devhook), shared by the rings bound to that device,
+ * and one per namespace for the rings bound to "any". The stack calls a device's hook
+ * only for that device's packets, so rings cost nothing to the traffic of devices they
+ * are not bound to, and a socket that is not enabled and mapped is on no hook. The hook
+ * walks its own rings, reading the clock (and parsing) once per packet for all of
+ * them. With enable_tx_capture=0 the hooks set ignore_outgoing, so the stack does not
+ * hand them (clone for them) what it sends.
  *
- * Locks: a ring's hooks are registered and removed under rtnl_lock and ps->lock.
- * The stack walks its ptype lists under RCU; a hook taken off a list may still be
- * running on another CPU until a grace period has passed, so a hook's packet_type is
- * put back on a list, and a ring freed, only after synchronize_net().
+ * Locks: hooks and their ring lists are written under rtnl_lock (and the ring's
+ * ps->lock); the stack walks its ptype lists, and the hook its ring list, under RCU. A
+ * hook with no ring left leaves the stack's list and is freed after a grace period; a
+ * ring's place (struct pfr_hook) goes back on a list, and a ring is freed, only after
+ * synchronize_net().
  *
  * pfr_hook_rings is the list of every ring (open socket), for /proc, quick mode and
  * the device notifier: written under pfr_hook_lock (a mutex), walked under it or RCU.
@@ -22,11 +24,15 @@
 #include <linux/if_vlan.h>
 #include <linux/rculist.h>
 #include <linux/rtnetlink.h>
+#include <linux/slab.h>
 #include "pf_ring_int.h"
 
 /* Serialises writers of pfr_hook_rings */
 DEFINE_MUTEX(pfr_hook_lock);
 LIST_HEAD(pfr_hook_rings);
+
+/* Every device hook in the stack's lists; under rtnl_lock */
+static LIST_HEAD(pfr_hook_devhooks);
 
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			struct packet_type *pt, struct net_device *orig_dev);
@@ -46,50 +52,79 @@ void pfr_hook_del(struct pfr_sock *ps)
 	mutex_unlock(&pfr_hook_lock);
 }
 
-static void pfr_hook_on(struct pfr_hook *h, struct pfr_sock *ps, struct net_device *dev)
+/* The hook of dev (of net's "any" when dev is NULL), made and registered if needed */
+static struct pfr_devhook *pfr_hook_devhook_get(struct net *net, struct net_device *dev)
 {
-	memset(&h->pt, 0, sizeof(h->pt));
-	h->pt.type = htons(ETH_P_ALL);
-	h->pt.func = pfr_hook_rcv;
-	h->pt.ignore_outgoing = !pfr_enable_tx_capture;
+	struct pfr_devhook *dh;
+
+	ASSERT_RTNL();
+	list_for_each_entry(dh, &pfr_hook_devhooks, all)
+		if (dh->pt.dev == dev && (dev || net_eq(dh->pt.af_packet_net, net)))
+			return dh;
+	dh = kzalloc(sizeof(*dh), GFP_KERNEL);
+	if (!dh)
+		return NULL;
+	dh->pt.type = htons(ETH_P_ALL);
+	dh->pt.func = pfr_hook_rcv;
+	dh->pt.ignore_outgoing = !pfr_enable_tx_capture;
 	/* /proc/net/ptype shows a hook of no device in its namespace only */
-	h->pt.af_packet_net = sock_net(&ps->sk);
-	h->ps = ps;
+	dh->pt.af_packet_net = net;
+	INIT_LIST_HEAD(&dh->rings);
 	if (dev) {
-		netdev_hold(dev, &h->tracker, GFP_KERNEL);
-		h->pt.dev = dev;
+		netdev_hold(dev, &dh->tracker, GFP_KERNEL);
+		dh->pt.dev = dev;
 	}
-	dev_add_pack(&h->pt);
+	list_add(&dh->all, &pfr_hook_devhooks);
+	dev_add_pack(&dh->pt);
+	return dh;
+}
+
+static int pfr_hook_on(struct pfr_hook *h, struct pfr_sock *ps, struct net_device *dev)
+{
+	struct pfr_devhook *dh = pfr_hook_devhook_get(sock_net(&ps->sk), dev);
+
+	if (!dh)
+		return -ENOMEM;
+	h->ps = ps;
+	h->dh = dh;
+	list_add_tail_rcu(&h->node, &dh->rings);
 	h->on = true;
+	return 0;
 }
 
 /*
- * Off the stack's list; it may run on another CPU until the next grace period, so
- * pt.dev is left as it is (the hook reads it; it is never dereferenced once the hold
- * is given back).
+ * The ring leaves the device's hook, and the hook the stack's list when it was the last
+ * ring: the hook may still run on another CPU until the next grace period (it is freed
+ * after one; it never dereferences pt.dev, whose hold goes now).
  */
 static void pfr_hook_off(struct pfr_hook *h)
 {
+	struct pfr_devhook *dh = h->dh;
+
 	if (!h->on)
 		return;
-	__dev_remove_pack(&h->pt);
-	if (h->pt.dev)
-		netdev_put(h->pt.dev, &h->tracker);
+	list_del_rcu(&h->node);
 	h->on = false;
+	if (!list_empty(&dh->rings))
+		return;
+	__dev_remove_pack(&dh->pt);
+	list_del(&dh->all);
+	if (dh->pt.dev)
+		netdev_put(dh->pt.dev, &dh->tracker);
+	kfree_rcu(dh, rcu);
 }
 
-/* One hook per bound device still present, or one for "any" */
-static void pfr_hook_register(struct pfr_sock *ps)
+/* One place per bound device still present, or one on the "any" hook */
+static int pfr_hook_register(struct pfr_sock *ps)
 {
 	struct net *net = sock_net(&ps->sk);
 	int i, j;
 
-	if (ps->bound_any) {
-		pfr_hook_on(&ps->hooks[ps->nhooks++], ps, NULL);
-		return;
-	}
+	if (ps->bound_any)
+		return pfr_hook_on(&ps->hooks[ps->nhooks++], ps, NULL);
 	for (i = 0; i < ps->nbinds; i++) {
 		struct net_device *dev;
+		int err;
 
 		if (!ps->binds[i].ifindex)
 			continue;	/* unregistered */
@@ -97,44 +132,61 @@ static void pfr_hook_register(struct pfr_sock *ps)
 			if (ps->binds[j].ifindex == ps->binds[i].ifindex)
 				break;
 		if (j < i)
-			continue;	/* dev@0,dev@1: one hook for the device */
+			continue;	/* dev@0,dev@1: one place on the device's hook */
 		dev = __dev_get_by_index(net, ps->binds[i].ifindex);
-		if (dev)
-			pfr_hook_on(&ps->hooks[ps->nhooks++], ps, dev);
+		if (!dev)
+			continue;
+		err = pfr_hook_on(&ps->hooks[ps->nhooks++], ps, dev);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
-/*
- * Hooks wanted while the ring is enabled and mapped (and not closing): register or
- * remove them. Under rtnl_lock and ps->lock. Returns true when hooks were removed:
- * the caller must then let a grace period pass (synchronize_net()) before they go
- * back on a list or the ring is freed.
- */
-bool pfr_hook_update(struct pfr_sock *ps)
+static void pfr_hook_unregister(struct pfr_sock *ps)
 {
-	bool want = READ_ONCE(ps->enabled) && ps->mapped && !ps->closing;
-	bool have = ps->nhooks > 0;
 	int i;
 
-	ASSERT_RTNL();
-	lockdep_assert_held(&ps->lock);
-	if (want == have)
-		return false;
-	if (want) {
-		pfr_hook_register(ps);
-		return false;
-	}
 	for (i = 0; i < ps->nhooks; i++)
 		pfr_hook_off(&ps->hooks[i]);
 	ps->nhooks = 0;
-	return true;
 }
 
 /*
- * The device is being unregistered: its hook goes, and so does the hold on it. No
- * grace period is needed here: unregistering waits for one before the device goes,
- * and the hook's packet_type goes back on a list only after pfr_hook_update() removed
- * every hook and waited. Under rtnl_lock and ps->lock.
+ * On the hooks while the ring is enabled and mapped (and not closing): join or leave
+ * them. Under rtnl_lock and ps->lock. *removed is set when the ring left hooks: the
+ * caller must then let a grace period pass (synchronize_net()) before its places go
+ * back on a list or the ring is freed. A failed join leaves every hook (-ENOMEM).
+ */
+int pfr_hook_update(struct pfr_sock *ps, bool *removed)
+{
+	bool want = READ_ONCE(ps->enabled) && ps->mapped && !ps->closing;
+	bool have = ps->nhooks > 0;
+	int err;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&ps->lock);
+	*removed = false;
+	if (want == have)
+		return 0;
+	if (!want) {
+		pfr_hook_unregister(ps);
+		*removed = true;
+		return 0;
+	}
+	err = pfr_hook_register(ps);
+	if (err) {
+		pfr_hook_unregister(ps);
+		*removed = true;
+	}
+	return err;
+}
+
+/*
+ * The device is being unregistered: the ring leaves its hook (which goes with its
+ * hold when it was the last). No grace period is needed here: unregistering waits for
+ * one before the device goes, and the ring's place goes back on a list only after
+ * pfr_hook_update() removed them all and waited. Under rtnl_lock and ps->lock.
  */
 void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev)
 {
@@ -143,7 +195,7 @@ void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev)
 	ASSERT_RTNL();
 	lockdep_assert_held(&ps->lock);
 	for (i = 0; i < ps->nhooks; i++)
-		if (ps->hooks[i].on && ps->hooks[i].pt.dev == dev)
+		if (ps->hooks[i].on && ps->hooks[i].dh->pt.dev == dev)
 			pfr_hook_off(&ps->hooks[i]);
 }
 
@@ -189,6 +241,7 @@ static void pfr_hook_parse(struct pfr_pkt *pkt)
 	u32 len = min_t(u32, pkt->len, sizeof(buf));
 	const u8 *data = buf;
 
+	pkt->parsed_done = true;
 	/* In place when the headers are linear and no stripped tag must go back in */
 	if (!pkt->has_tag && pkt->mac_off + (int)len <= (int)skb_headlen(skb))
 		data = skb->data + pkt->mac_off;
@@ -200,18 +253,13 @@ static void pfr_hook_parse(struct pfr_pkt *pkt)
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			struct packet_type *pt, struct net_device *orig_dev)
 {
-	struct pfr_sock *ps = container_of(pt, struct pfr_hook, pt)->ps;
+	struct pfr_devhook *dh = container_of(pt, struct pfr_devhook, pt);
 	struct pfr_pkt pkt;
+	struct pfr_hook *h;
 
-	/* Paired with smp_store_release() in pfr_ring_alloc(); a hook implies a ring */
-	if (!smp_load_acquire(&ps->ring))
-		goto out;
 	pkt.tx = skb->pkt_type == PACKET_OUTGOING;
 	pkt.skb = skb;
 	pkt.dev = dev;
-	if (!pfr_hook_match(ps, pt, &pkt))
-		goto out;
-
 	/*
 	 * The frame starts at the MAC header, or (as af_packet's SOCK_RAW sees it) at the
 	 * network header on a device that has no link-layer header.
@@ -236,12 +284,26 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 		pkt.tag[3] = tci & 0xff;
 		pkt.len += VLAN_HLEN;
 	}
+	pkt.ts_ns = 0;
+	pkt.parsed_done = false;
 	pkt.parsed_ok = false;
 	pkt.hash = 0;
-	if (!pfr_quick_mode && READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
-		pfr_hook_parse(&pkt);
-	pfr_ring_deliver(ps, &pkt);
-out:
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(h, &dh->rings, node) {
+		struct pfr_sock *ps = h->ps;
+
+		/* Paired with smp_store_release() in pfr_ring_alloc(); a place implies a ring */
+		if (!smp_load_acquire(&ps->ring))
+			continue;
+		if (!pfr_hook_match(ps, pt, &pkt))
+			continue;
+		if (!pkt.parsed_done && !pfr_quick_mode &&
+		    READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
+			pfr_hook_parse(&pkt);
+		pfr_ring_deliver(ps, &pkt);
+	}
+	rcu_read_unlock();
 	consume_skb(skb);
 	return 0;
 }
@@ -250,4 +312,5 @@ out:
 void pfr_hook_exit(void)
 {
 	WARN_ON_ONCE(!list_empty(&pfr_hook_rings));
+	WARN_ON_ONCE(!list_empty(&pfr_hook_devhooks));
 }

@@ -68,14 +68,24 @@ struct pfr_bind {
 };
 
 /*
- * A protocol hook of a ring (hook.c): one per bound device, or one for "any" (dev
- * NULL). Registered while the ring is enabled and mapped; under rtnl_lock.
+ * A device's protocol hook (hook.c), shared by the rings bound to the device, or the
+ * "any" hook of a namespace (dev NULL). In the stack's ptype lists while it has a ring;
+ * under rtnl_lock, freed after a grace period.
  */
-struct pfr_hook {
+struct pfr_devhook {
 	struct packet_type pt;
+	struct list_head rings;		/* struct pfr_hook.node: written under rtnl, RCU */
+	struct list_head all;		/* pfr_hook_devhooks, under rtnl_lock */
+	netdevice_tracker tracker;	/* the hold on pt.dev */
+	struct rcu_head rcu;
+};
+
+/* A ring's place on one device's hook: one per bound device, or one for "any" */
+struct pfr_hook {
+	struct list_head node;		/* in dh->rings */
 	struct pfr_sock *ps;
-	netdevice_tracker tracker;	/* the hold on pt.dev while registered */
-	bool on;			/* in the stack's ptype lists */
+	struct pfr_devhook *dh;
+	bool on;			/* on dh->rings */
 };
 
 /* Ring flags (ps->flags), set and tested with the bitops below. */
@@ -173,6 +183,8 @@ struct pfr_pkt {
 	u32 len;			/* bytes of the frame, tag included */
 	bool tx;
 	u16 link_type;			/* enum pf_ring_link_type */
+	u64 ts_ns;			/* read once for every ring; 0 until then */
+	bool parsed_done;
 	bool has_tag;			/* a hardware-stripped VLAN tag to put back */
 	u8 tag[4];			/* TPID and TCI, network order */
 	bool parsed_ok;
@@ -204,7 +216,7 @@ extern struct mutex pfr_hook_lock;
 extern struct list_head pfr_hook_rings;
 void pfr_hook_add(struct pfr_sock *ps);
 void pfr_hook_del(struct pfr_sock *ps);
-bool pfr_hook_update(struct pfr_sock *ps);
+int pfr_hook_update(struct pfr_sock *ps, bool *removed);
 void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 void pfr_hook_exit(void);
 

@@ -242,13 +242,16 @@ void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 }
 
 /* The slot's header (step K3); under prod_lock, which owns the slot until K4 */
-static void pfr_ring_fill_hdr(struct pfr_sock *ps, const struct pfr_pkt *pkt,
+static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
 			      struct pf_ring_slot_hdr *hdr, u32 caplen)
 {
 	struct sk_buff *skb = pkt->skb;
 
 	lockdep_assert_held(&ps->prod_lock);
-	hdr->ts_ns = ktime_get_real_ns();
+	/* One clock read per packet, whatever the number of rings it goes to */
+	if (!pkt->ts_ns)
+		pkt->ts_ns = ktime_get_real_ns();
+	hdr->ts_ns = pkt->ts_ns;
 	hdr->caplen = caplen;
 	hdr->len = pkt->len;
 	hdr->ifindex = pkt->dev->ifindex;
