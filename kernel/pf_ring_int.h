@@ -5,7 +5,7 @@
  * Files and their prefixes:
  *   core.c    pfr_sock_   socket family, create/release, options, poll, module init
  *   ring.c    pfr_ring_   ring allocation, mmap, slot write (the producer), wake-ups
- *   hook.c    pfr_hook_   the ETH_P_ALL protocol hook and the RCU list of rings
+ *   hook.c    pfr_hook_   the per-device ETH_P_ALL hooks, their rings, the list of rings
  *   parse.c   pfr_parse_  L2-L4 parsing into struct pf_ring_parsed
  *   proc.c    pfr_proc_   /proc/net/pf_ring
  *   netdev.c  pfr_netdev_ device notifier: rings lose their device, /proc/net/pf_ring/dev

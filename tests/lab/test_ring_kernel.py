@@ -358,7 +358,7 @@ def test_rings_see_only_their_namespace(pfr_module: LoadPfRing, veth: tuple[str,
                  "socket.SOCK_DGRAM); time.sleep(1); "
                  "[s.sendto(b'x', ('127.0.0.1', 9)) for _ in range(3)]; time.sleep(3)")
     own_traffic = f'ip link set lo up; ({sys.executable} -c "{datagrams}" &); exec "$0" "$@"'
-    elsewhere = Probe("-i", "any", "-d", "rx", "-t", "8000", "-I", "3000",
+    elsewhere = Probe("-i", "any", "-d", "rx", "-t", "30000", "-I", "3000",
                       prefix=(*netns, "sh", "-c", own_traffic))
     here = Probe("-i", "any", "-d", "rx", "-n", str(len(frames)))
     assert elsewhere.ready and here.ready
