@@ -140,8 +140,7 @@ struct pfr_sock {
 	size_t ring_alloc_len;
 	u32 num_slots;
 	u32 slot_size;
-	struct user_struct *user;	/* charged locked_vm pages (RLIMIT_MEMLOCK) */
-	unsigned long locked_pages;
+	struct mmpin pinned;		/* the ring's pages in its user's locked_vm */
 
 	/* Producer state, under prod_lock; read elsewhere with READ_ONCE */
 	spinlock_t prod_lock ____cacheline_aligned_in_smp;

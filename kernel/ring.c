@@ -25,8 +25,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/user.h>
+#include <linux/skbuff.h>
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
 #include <linux/if_vlan.h>
@@ -56,33 +55,20 @@ void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo)
 	geo->mmap_len = pfr_ring_size(geo->num_slots, geo->slot_size);
 }
 
-/* Count the ring in the user's locked memory, unless it may lock any (AF_XDP's rule) */
-static int pfr_ring_charge_memlock(struct pfr_sock *ps, unsigned long pages)
+/*
+ * The ring in its user's locked memory (RLIMIT_MEMLOCK) unless the caller has
+ * CAP_IPC_LOCK: the kernel's own accounting of pinned socket memory (MSG_ZEROCOPY),
+ * the rule AF_XDP applies to its UMEM. Over the limit: EPERM (the helper says ENOBUFS).
+ */
+static int pfr_ring_charge_memlock(struct pfr_sock *ps, size_t len)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	struct user_struct *user;
-
-	if (capable(CAP_IPC_LOCK))
-		return 0;
-	user = get_uid(current_user());
-	if (atomic_long_add_return(pages, &user->locked_vm) > limit) {
-		atomic_long_sub(pages, &user->locked_vm);
-		free_uid(user);
-		return -EPERM;
-	}
-	ps->user = user;
-	ps->locked_pages = pages;
-	return 0;
+	return mm_account_pinned_pages(&ps->pinned, len) ? -EPERM : 0;
 }
 
 static void pfr_ring_uncharge_memlock(struct pfr_sock *ps)
 {
-	if (!ps->user)
-		return;
-	atomic_long_sub(ps->locked_pages, &ps->user->locked_vm);
-	free_uid(ps->user);
-	ps->user = NULL;
-	ps->locked_pages = 0;
+	mm_unaccount_pinned_pages(&ps->pinned);
+	memset(&ps->pinned, 0, sizeof(ps->pinned));	/* a later charge starts afresh */
 }
 
 /* Allocate the ring once, zeroed; under ps->lock, never under mmap_lock (see above). */
@@ -108,7 +94,7 @@ int pfr_ring_alloc(struct pfr_sock *ps)
 	if (geo.mmap_len > ((u64)totalram_pages() << PAGE_SHIFT) / 2)
 		return -ENOMEM;
 	len = PAGE_ALIGN(geo.mmap_len);
-	err = pfr_ring_charge_memlock(ps, len >> PAGE_SHIFT);
+	err = pfr_ring_charge_memlock(ps, len);
 	if (err)
 		return err;
 	ring = __vmalloc(len, gfp);
