@@ -14,7 +14,9 @@ import pytest
 
 from pfring.bench import accounting as acc
 from pfring.bench import report, targets
-from pfring.bench.consumers import OTHER_DEVICE, Totals, parse_json_lines, parse_tcpdump
+from pfring.bench.consumers import (
+    OTHER_DEVICE, TX_CAPTURE_OFF, Totals, parse_json_lines, parse_tcpdump,
+)
 from pfring.bench.plan import QUICK
 from pfring.bench.stats import capture_cost, ratio, summarize
 from pfring.bench.summary import scenario_keys, schema_problems, summarize_raw
@@ -431,3 +433,28 @@ def test_the_quick_plan_includes_both_new_scenarios() -> None:
         assert plan.other_device == "lo"
         assert plan.multiqueue == ("pfring-c", "tpacket-v3")
         assert 60 in plan.search_sizes
+
+
+def _tx_capture_off(raw: dict[str, Any], ratio: float) -> dict[str, Any]:
+    """raw plus the ring on the sending end of veth with TX capture off (60 B)."""
+    for rep in range(3):
+        base = {"link": "veth", "size": 60, "rep": rep, "sent": 1000, "delivered": 1000}
+        raw["rate"] += [
+            {**base, "consumer": "none", "pps": 100_000.0, "baseline_for": TX_CAPTURE_OFF},
+            {**base, "consumer": TX_CAPTURE_OFF, "pps": 100_000.0 * ratio,
+             "received": 0, "drops": 0, "each": [[0, 0]], "expected_each": [0],
+             "cpu_s": 0.0},
+        ]
+    return raw
+
+
+@pytest.mark.parametrize(("ratio", "passed"), [(0.99, True), (0.8, False)])
+def test_tx_with_capture_off_is_target_f(ratio: float, passed: bool) -> None:
+    doc = summarize_raw(_tx_capture_off(_raw(), ratio),
+                        {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    rows = {(r["link"], r["consumer"]): r for r in doc["scenarios"]}
+    assert rows[("veth", TX_CAPTURE_OFF)]["generator_ratio"]["median"] == pytest.approx(ratio)
+    assert ("f", "veth 60 B", passed) in {(t["key"], t["where"], t["passed"])
+                                          for t in doc["targets"]}
+    assert f"(f) {'pass' if passed else 'FAIL'}" in report.markdown(doc)
+    assert "ring on the sending device, TX capture off" in report.markdown(doc)

@@ -25,6 +25,11 @@ CONSUMERS = ("pfring-c", "pfring-py", "tpacket-v3", "tcpdump", "af-xdp")
 # pfr_consumer bound to another device than the link's rx end (the plan's other_device):
 # it should capture none of the link's frames, and cost the link nothing.
 OTHER_DEVICE = "pfring-c-other"
+# pfr_consumer bound to the sending end of veth, the module loaded with
+# enable_tx_capture=0: frames the device sends are not its business and must cost nothing.
+TX_CAPTURE_OFF = "pfring-c-txoff"
+# Consumers that must count none of the generator's frames
+NOT_ADDRESSED = (OTHER_DEVICE, TX_CAPTURE_OFF)
 LABELS = {
     "none": "no consumer",
     "pfring-c": "pf_ring, C zero-copy",
@@ -33,6 +38,7 @@ LABELS = {
     "tcpdump": "tcpdump (libpcap)",
     "af-xdp": "AF_XDP (copy mode)",
     OTHER_DEVICE: "pf_ring, C, ring on another device",
+    TX_CAPTURE_OFF: "pf_ring, C, ring on the sending device, TX capture off",
 }
 # The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
 # many packets wait (TPACKET_V3 wakes once per block), or 10 ms after a packet came to
@@ -52,7 +58,7 @@ class Totals:
 
 def consumer_argv(name: str, device: str) -> list[str]:
     bench_bin = user_build_dir() / "bench"
-    if name in ("pfring-c", OTHER_DEVICE):
+    if name in ("pfring-c", *NOT_ADDRESSED):
         return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), device]
     if name == "tpacket-v3":
         return [str(bench_bin / "tpv3_consumer"), device]

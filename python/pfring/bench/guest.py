@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
-from pfring.bench.consumers import OTHER_DEVICE, Consumer, Totals
+from pfring.bench.consumers import (
+    NOT_ADDRESSED,
+    OTHER_DEVICE,
+    TX_CAPTURE_OFF,
+    Consumer,
+    Totals,
+)
 from pfring.bench.plan import MULTIQUEUE_LINK, Plan, plan_for
 from pfring.testing.kmod import ModuleLoader
 from pfring.testing.labfile import load_lab, select_links
@@ -170,10 +176,12 @@ class Bench:
     """One link: pktgen on tx, consumers on rx; every number appended to self.raw."""
 
     def __init__(self, plan: Plan, link: str, tx: str, rx: str, work: Path,
-                 raw: dict[str, Any], many_sources: bool = False) -> None:
+                 raw: dict[str, Any], many_sources: bool = False,
+                 queue_xmit: bool = False) -> None:
         self.plan, self.link, self.tx, self.rx, self.work = plan, link, tx, rx, work
         self.raw = raw
         self.many_sources = many_sources
+        self.queue_xmit = queue_xmit
         # frames per timed run and per search step
         self.count, self.search_count = (
             (plan.multiqueue_count, plan.multiqueue_search_count) if many_sources
@@ -187,15 +195,15 @@ class Bench:
     def send(self, count: int, size: int, rate: int = 0) -> tuple[int, float]:
         """count frames at rate pps (0: pktgen's top speed); (sent, achieved pps)."""
         self.gen.configure(count, size, self.dst, rate_pps=rate,
-                           many_sources=self.many_sources)
+                           many_sources=self.many_sources, queue_xmit=self.queue_xmit)
         r = self.gen.run()
         return r.sent, float(r.pps)
 
     @staticmethod
     def expected(consumer: Consumer, sent: int) -> int:
         """What a consumer should count of a run: every frame, but none for a ring bound
-        to another device."""
-        return 0 if consumer.name == OTHER_DEVICE else sent
+        to another device or to the sending one with TX capture off."""
+        return 0 if consumer.name in NOT_ADDRESSED else sent
 
     def snapshot(self, consumers: list[Consumer]) -> Snapshot:
         return Snapshot(tuple(c.totals() for c in consumers),
@@ -346,6 +354,46 @@ class Bench:
         except Exception as e:
             self.error(f"{self.link} {size} B {OTHER_DEVICE} ({device})", e)
 
+    def run_tx_capture_off(self, size: int) -> None:
+        """pktgen through dev_queue_xmit (the taps see its frames) on tx, with and
+        without a ring bound to tx, the module loaded with enable_tx_capture=0: the ring
+        must count none of what tx sends, and cost it nothing; it must count the frames
+        tx receives after the runs (its positive control)."""
+        try:
+            self.rate_reps(size, [], "none", baseline_for=TX_CAPTURE_OFF)
+            consumer = Consumer(TX_CAPTURE_OFF, self.tx, CONSUMER_CPU, self.work,
+                                f"-{self.link}-{size}")
+            try:
+                consumer.wait_ready()
+                self.rate_reps(size, [consumer], TX_CAPTURE_OFF)
+                self.raw["tx_capture_off"] = {"device": self.tx,
+                                              **self.receive_control(consumer)}
+            finally:
+                consumer.stop()
+        except Exception as e:
+            self.error(f"{self.link} {size} B {TX_CAPTURE_OFF} ({self.tx})", e)
+
+    def receive_control(self, consumer: Consumer) -> dict[str, int]:
+        """The positive control of a ring on the sending end: frames sent from rx to tx
+        (which tx receives) must reach it."""
+        before = consumer.totals()
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as sock:
+            sock.bind((self.rx, 0))
+            macs = [bytes.fromhex(interface_mac(i).replace(":", "")) for i in (self.tx, self.rx)]
+            frame = macs[0] + macs[1] + b"\x88\xb5" + bytes(46)
+            for _ in range(LOOPBACK_CONTROL_DATAGRAMS):
+                sock.send(frame)
+        deadline = time.monotonic() + 5.0
+        got = consumer.totals().minus(before)
+        while got.received < LOOPBACK_CONTROL_DATAGRAMS and time.monotonic() < deadline:
+            time.sleep(0.1)
+            got = consumer.totals().minus(before)
+        if got.received != LOOPBACK_CONTROL_DATAGRAMS:
+            raise RuntimeError(f"the ring on {consumer.device} captured {got.received} of "
+                               f"{LOOPBACK_CONTROL_DATAGRAMS} frames it received")
+        return {"control_frames": LOOPBACK_CONTROL_DATAGRAMS,
+                "control_received": got.received}
+
     @staticmethod
     def control(consumer: Consumer) -> dict[str, int]:
         """The positive control of a ring on lo: UDP datagrams to 127.0.0.1 must reach
@@ -422,6 +470,25 @@ def run_link(plan: Plan, link: str, overrides: dict[str, str | None], work: Path
         bench.close()
 
 
+def run_tx_capture_off(plan: Plan, loader: ModuleLoader, work: Path,
+                       raw: dict[str, Any]) -> None:
+    """The module reloaded with enable_tx_capture=0 for the scenario, then as it was."""
+    loader.unload("pf_ring")
+    loader.load(built_module("pf_ring"), {"enable_tx_capture": 0})
+    try:
+        if not Path(f"/sys/class/net/{VETH[0]}").exists():
+            make_veth()
+        wait_for_carrier(list(VETH))
+        bench = Bench(plan, "veth", VETH[0], VETH[1], work, raw, queue_xmit=True)
+        try:
+            bench.run_tx_capture_off(plan.sizes[0])
+        finally:
+            bench.close()
+    finally:
+        loader.unload("pf_ring")
+        loader.load(built_module("pf_ring"))
+
+
 def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
                    raw: dict[str, Any]) -> None:
     """Flows from many sources over both RX queues of the igb link's rx end (each
@@ -453,6 +520,12 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
                 run_link(plan, link, overrides, work, raw)
             except Exception as e:
                 raw["errors"].append(f"{link}: {e}")
+                traceback.print_exc()
+        if plan.tx_capture_off:
+            try:
+                run_tx_capture_off(plan, loader, work, raw)
+            except Exception as e:
+                raw["errors"].append(f"tx capture off: {e}")
                 traceback.print_exc()
         if plan.multiqueue:
             try:

@@ -25,6 +25,10 @@ class Plan:
     # "Another device's traffic costs nothing": pktgen on veth while a pf_ring C ring is
     # bound to this device ("" skips it), against a no-consumer block in the same boot.
     other_device: str = "lo"
+    # "TX with capture off costs nothing": pktgen through dev_queue_xmit on veth's
+    # sending end, with and without a ring bound to that end, the module loaded with
+    # enable_tx_capture=0.
+    tx_capture_off: bool = True
     # "Two igb queues into one ring": pktgen on the igb link with many source addresses
     # (flows over both RX queues), these consumers bound to the whole rx device, 60 B,
     # with the loss-free search; () skips it. The emulated igb is several times slower

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pfring.bench.consumers import CONSUMERS, LABELS, OTHER_DEVICE
+from pfring.bench.consumers import CONSUMERS, LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
 
 
 def render(doc: dict[str, Any], path: Path) -> Path:
@@ -19,7 +19,8 @@ def render(doc: dict[str, Any], path: Path) -> Path:
     rows = doc["scenarios"]
     places = list(dict.fromkeys(f"{r['link']} {r['size']} B" for r in rows))
     fig, axes = plt.subplots(1, 3, figsize=(16, 5), width_ratios=(3, 3, 2))
-    shown = (*CONSUMERS, OTHER_DEVICE)  # the ring on another device: a generator ratio only
+    # the rings that must cost nothing: a generator ratio only
+    shown = (*CONSUMERS, OTHER_DEVICE, TX_CAPTURE_OFF)
     width = 0.8 / len(shown)
     for i, consumer in enumerate(shown):
         ratios, cpus = [], []

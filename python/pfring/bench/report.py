@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pfring.bench import targets as tg
-from pfring.bench.consumers import LABELS, OTHER_DEVICE
+from pfring.bench.consumers import LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
 
 BEGIN = "<!-- bench:begin (written by invoke bench; do not edit by hand) -->"
 END = "<!-- bench:end -->"
@@ -64,6 +64,8 @@ def generator_verdict(doc: dict[str, Any], consumer: str, where: str) -> str:
         return _verdict(doc, "a", where)
     if consumer == OTHER_DEVICE:
         return f"(e) {_verdict(doc, 'e', where)}"
+    if consumer == TX_CAPTURE_OFF:
+        return f"(f) {_verdict(doc, 'f', where)}"
     return ""
 
 
@@ -128,6 +130,9 @@ def heading(doc: dict[str, Any]) -> str:
     if plan.get("other_device"):
         extra.append(f"on veth, a pf_ring ring bound to {plan['other_device']} instead "
                      "(\"ring on another device\")")
+    if plan.get("tx_capture_off"):
+        extra.append("on veth, pktgen through dev_queue_xmit with a ring bound to the "
+                     "sending end, TX capture off (\"ring on the sending device\")")
     if plan.get("multiqueue"):
         extra.append(f"igb with flows from many source addresses over both RX queues of "
                      f"one device, {plan['sizes'][0]}-byte frames")

@@ -22,7 +22,7 @@ from typing import Any
 
 from pfring.bench import accounting as acc
 from pfring.bench import targets as tg
-from pfring.bench.consumers import OTHER_DEVICE
+from pfring.bench.consumers import OTHER_DEVICE, TX_CAPTURE_OFF
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
 
 SCHEMA = 2
@@ -202,6 +202,8 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[di
             add_loss_free(tg.PYTHON_VS_C, row, "pfring-c", "loss_free_vs_c")
         if row["consumer"] == OTHER_DEVICE:
             add(tg.OTHER_DEVICE, where, _m(row, "generator_ratio"))
+        if row["consumer"] == TX_CAPTURE_OFF:
+            add(tg.TX_CAPTURE_OFF, where, _m(row, "generator_ratio"))
     eight = next((r for r in scale if r["rings"] == 8), None)
     if eight:
         add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])
@@ -226,7 +228,7 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
 
 
 # What the guest found besides the numbers, kept in the results document as it came.
-GUEST_FACTS = ("pf_ring_proc", "links", "other_device", "irq_pinning")
+GUEST_FACTS = ("pf_ring_proc", "links", "other_device", "tx_capture_off", "irq_pinning")
 
 
 REQUIRED = {

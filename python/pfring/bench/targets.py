@@ -49,7 +49,12 @@ SCALING_8 = Target("d", "8 rings: capture cost / one ring's", 8.5, False)
 OTHER_DEVICE = Target("e", "pf_ring (C) on another device: generator rate with the ring / "
                       "without", 0.95, True)
 
-ALL = (GENERATOR_RATIO, LOSS_FREE_VS_TPV3, PYTHON_VS_C, SCALING_8, OTHER_DEVICE)
+# Issue 8: frames a device sends must not pay for a ring on it when TX capture is off.
+TX_CAPTURE_OFF = Target("f", "pf_ring (C) on the sending device, TX capture off: generator "
+                        "rate with the ring / without", 0.95, True)
+
+ALL = (GENERATOR_RATIO, LOSS_FREE_VS_TPV3, PYTHON_VS_C, SCALING_8, OTHER_DEVICE,
+       TX_CAPTURE_OFF)
 
 
 def verdict(passed: bool | None) -> str:

@@ -116,6 +116,32 @@ def send_frames(tx_if: str, frames: Iterable[bytes]) -> None:
         sender.close()
 
 
+def rx_packets(ifname: str) -> int:
+    """The packets ifname has received, as its driver counts them."""
+    return int(Path(f"/sys/class/net/{ifname}/statistics/rx_packets").read_text())
+
+
+def send_frames_paced(tx_if: str, rx_if: str, frames: Sequence[bytes], chunk: int = 512,
+                      timeout: float = 60.0) -> None:
+    """Send frames on tx_if in chunks, each once rx_if's driver has counted the one
+    before (or after timeout), so that no more than two chunks wait between the NICs.
+
+    Between two emulated NICs QEMU queues what the receiving NIC cannot take yet and
+    drops, without counting it anywhere, beyond 10000 queued frames: a long burst from a
+    sender faster than the receiving guest would lose frames that no counter shows."""
+    base = rx_packets(rx_if)
+    sender = FrameSender(tx_if)
+    try:
+        for start in range(0, len(frames), chunk):
+            deadline = time.monotonic() + timeout
+            while rx_packets(rx_if) - base < start - chunk and time.monotonic() < deadline:
+                time.sleep(0.005)
+            for frame in frames[start:start + chunk]:
+                sender.send(frame)
+    finally:
+        sender.close()
+
+
 def send_stream(
     tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514), stream: int = 1
 ) -> Delivery:
@@ -173,15 +199,20 @@ class Pktgen:
             os.close(fd)
 
     def configure(self, count: int, size: int, dst_mac: str, rate_pps: int = 0,
-                  many_sources: bool = False) -> None:
+                  many_sources: bool = False, queue_xmit: bool = False) -> None:
         """count frames of size bytes (without FCS) to dst_mac, at most rate_pps (0: as
         fast as it can), from 198.18.0.1, or with many_sources each from a random address
         of 198.18.0.0/15 (flows for RSS, which hashes on the IPv4 addresses).
 
         Random over 17 address bits, not a run of consecutive addresses: with the random
         RSS key a driver draws at boot, consecutive addresses (which differ in their low
-        8 bits only) all land on one queue about once in 256 boots."""
+        8 bits only) all land on one queue about once in 256 boots.
+
+        queue_xmit: through dev_queue_xmit() as a socket's frames go, so that the
+        device's taps (the ETH_P_ALL hooks that see outgoing frames) see them too; by
+        default pktgen hands frames to the driver directly, past the taps."""
         for command in (
+            f"xmit_mode {'queue_xmit' if queue_xmit else 'start_xmit'}",
             f"count {count}",
             f"pkt_size {size}",
             f"dst_mac {dst_mac}",
