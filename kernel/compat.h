@@ -32,4 +32,11 @@ static inline void pfr_vm_flags_set(struct vm_area_struct *vma, unsigned long fl
 #endif
 }
 
+/* asm/unaligned.h became linux/unaligned.h in 6.12 */
+#ifdef PFR_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #endif /* _PF_RING_COMPAT_H */

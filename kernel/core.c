@@ -363,6 +363,29 @@ static int pfr_sock_u32_opt(struct pfr_sock *ps, int optname, u32 val)
 	return err;
 }
 
+static int pfr_sock_cluster_opt(struct pfr_sock *ps, sockptr_t optval, unsigned int optlen)
+{
+	struct pf_ring_cluster req;
+
+	if (optlen < sizeof(req))
+		return -EINVAL;
+	if (copy_from_sockptr(&req, optval, sizeof(req)))
+		return -EFAULT;
+	return pfr_cluster_join(ps, &req);
+}
+
+static int pfr_sock_reflector_opt(struct pfr_sock *ps, sockptr_t optval,
+				  unsigned int optlen)
+{
+	struct pf_ring_reflector req;
+
+	if (optlen < sizeof(req))
+		return -EINVAL;
+	if (copy_from_sockptr(&req, optval, sizeof(req)))
+		return -EFAULT;
+	return pfr_reflect_set(ps, &req);
+}
+
 static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 			       sockptr_t optval, unsigned int optlen)
 {
@@ -374,9 +397,19 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 	switch (optname) {
 	case PF_RING_OPT_BIND:
 		return pfr_sock_bind_opt(ps, optval, optlen);
+	case PF_RING_OPT_CLUSTER:
+		return pfr_sock_cluster_opt(ps, optval, optlen);
+	case PF_RING_OPT_CLUSTER_LEAVE:
+		pfr_cluster_leave(ps);
+		return 0;
+	case PF_RING_OPT_REFLECTOR:
+		return pfr_sock_reflector_opt(ps, optval, optlen);
 	case PF_RING_OPT_APPL_NAME:
 	case PF_RING_OPT_APPL_STATS:
 		return pfr_sock_string_opt(ps, optname, optval, optlen);
+	case PF_RING_OPT_TX_QDISC:
+	case PF_RING_OPT_TX_STACK:
+		return pfr_tx_setsockopt(ps, optname, optval, optlen);
 	case PF_RING_OPT_CAPLEN:
 	case PF_RING_OPT_SLOTS:
 	case PF_RING_OPT_ENABLE:
@@ -469,6 +502,8 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 		struct pf_ring_geometry geo;
 		struct pf_ring_stats st;
 		struct pf_ring_dev_info di;
+		struct pf_ring_cluster cl;
+		struct pf_ring_reflector refl;
 		char path[PFR_PROC_NAME_MAX + 32];
 	} v;
 	int len, size, err;
@@ -511,6 +546,16 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 		if (err)
 			return err;
 		size = sizeof(v.di);
+		break;
+	case PF_RING_OPT_REFLECTOR:
+		pfr_reflect_get(ps, &v.refl);
+		size = sizeof(v.refl);
+		break;
+	case PF_RING_OPT_CLUSTER:
+		err = pfr_cluster_get(ps, &v.cl);
+		if (err)
+			return err;
+		size = sizeof(v.cl);
 		break;
 	case PF_RING_OPT_LINK_TYPE:
 		err = pfr_sock_link_type(ps, &v.u);
@@ -614,6 +659,7 @@ static int pfr_sock_release(struct socket *sock)
 	ps->closing = true;
 	pfr_hook_update(ps, &removed);	/* leaving hooks cannot fail */
 	pfr_sock_promisc_put(ps);
+	pfr_reflect_clear(ps);
 	mutex_unlock(&ps->lock);
 	pfr_proc_ring_del(ps);
 	pfr_hook_del(ps);
@@ -685,7 +731,7 @@ static const struct proto_ops pfr_sock_ops = {
 	.shutdown = sock_no_shutdown,
 	.setsockopt = pfr_sock_setsockopt,
 	.getsockopt = pfr_sock_getsockopt,
-	.sendmsg = sock_no_sendmsg,
+	.sendmsg = pfr_tx_sendmsg,
 	.recvmsg = sock_no_recvmsg,
 	.mmap = pfr_sock_mmap,
 };
@@ -725,6 +771,8 @@ static void __init pfr_check_abi(void)
 {
 	BUILD_BUG_ON(sizeof(struct pf_ring_geometry) != 24);
 	BUILD_BUG_ON(sizeof(struct pf_ring_stats) != 16);
+	BUILD_BUG_ON(sizeof(struct pf_ring_cluster) != 16);
+	BUILD_BUG_ON(sizeof(struct pf_ring_reflector) != 12);
 	BUILD_BUG_ON(sizeof(struct pf_ring_dev_info) != 24);
 	BUILD_BUG_ON(sizeof(struct pf_ring_info) != 3 * PF_RING_CACHELINE);
 	BUILD_BUG_ON(offsetof(struct pf_ring_info, prod) != PF_RING_CACHELINE);
@@ -744,6 +792,7 @@ static int __init pfr_init(void)
 	err = pfr_check_params();
 	if (err)
 		return err;
+	pfr_cluster_init();
 	err = proto_register(&pfr_sock_proto, 0);
 	if (err)
 		return err;
@@ -773,6 +822,7 @@ err_proto:
 static void __exit pfr_exit(void)
 {
 	pfr_hook_exit();
+	pfr_cluster_exit();
 	sock_unregister(PF_RING_AF_DEFAULT);
 	pfr_netdev_exit();
 	pfr_proc_exit();

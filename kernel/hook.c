@@ -154,9 +154,10 @@ static void pfr_hook_unregister(struct pfr_sock *ps)
 
 /*
  * On the hooks while the ring is enabled and mapped (and not closing): join or leave
- * them. Under rtnl_lock and ps->lock. *removed is set when the ring left hooks: the
- * caller must then let a grace period pass (synchronize_net()) before its places go
- * back on a list or the ring is freed. A failed join leaves every hook (-ENOMEM).
+ * them, and take or give up the ring's share of its cluster. Under rtnl_lock and
+ * ps->lock. *removed is set when the ring left hooks: the caller must then let a grace
+ * period pass (synchronize_net()) before its places go back on a list or the ring is
+ * freed. A failed join leaves every hook (-ENOMEM).
  */
 int pfr_hook_update(struct pfr_sock *ps, bool *removed)
 {
@@ -167,9 +168,13 @@ int pfr_hook_update(struct pfr_sock *ps, bool *removed)
 	ASSERT_RTNL();
 	lockdep_assert_held(&ps->lock);
 	*removed = false;
-	if (want == have)
-		return 0;
+	if (want == have) {
+		err = 0;
+		goto out;
+	}
 	if (!want) {
+		/* its cluster buckets go before it leaves the hooks that would feed them */
+		pfr_cluster_refresh(ps, false);
 		pfr_hook_unregister(ps);
 		*removed = true;
 		return 0;
@@ -179,6 +184,8 @@ int pfr_hook_update(struct pfr_sock *ps, bool *removed)
 		pfr_hook_unregister(ps);
 		*removed = true;
 	}
+out:
+	pfr_cluster_refresh(ps, ps->nhooks > 0);
 	return err;
 }
 
@@ -288,6 +295,8 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 	pkt.parsed_done = false;
 	pkt.parsed_ok = false;
 	pkt.hash = 0;
+	pkt.cl_seen = NULL;
+	pkt.cl_keys_done = 0;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(h, &dh->rings, node) {
@@ -298,6 +307,11 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			continue;
 		if (!pfr_hook_match(ps, pt, &pkt))
 			continue;
+		/* a ring in no cluster and with no reflector pays a load for each */
+		if (rcu_access_pointer(ps->cluster) && !pfr_cluster_wants(ps, &pkt))
+			continue;
+		if (rcu_access_pointer(ps->reflector) && pfr_reflect(ps, &pkt))
+			continue;	/* sent out, not queued */
 		if (!pkt.parsed_done && !pfr_quick_mode &&
 		    READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
 			pfr_hook_parse(&pkt);

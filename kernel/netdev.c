@@ -67,6 +67,7 @@ static void pfr_netdev_gone(struct net_device *dev)
 		mutex_lock(&ps->lock);
 		pfr_netdev_promisc_drop(ps, dev);
 		pfr_hook_dev_gone(ps, dev);
+		pfr_reflect_dev_gone(ps, dev);
 		bound = pfr_netdev_unbind(ps, dev);
 		mutex_unlock(&ps->lock);
 		if (!bound)

@@ -9,6 +9,9 @@
  *   parse.c   pfr_parse_  L2-L4 parsing into struct pf_ring_parsed
  *   proc.c    pfr_proc_   /proc/net/pf_ring
  *   netdev.c  pfr_netdev_ device notifier: rings lose their device, /proc/net/pf_ring/dev
+ *   tx.c      pfr_tx_     sendmsg: batches of frames out of a device (no ring lock)
+ *   cluster.c pfr_cluster_ clusters: which member ring gets a packet
+ *   reflect.c pfr_reflect_ reflection and bounce: packets out of a device, not queued
  *
  * Locks, outermost first:
  *   rtnl_lock          bind list, promiscuous state and protocol hooks of every ring:
@@ -16,6 +19,7 @@
  *                      notifier takes ps->lock too), so either lock makes them stable
  *   pfr_hook_lock      (hook.c) the list of rings, written under it, read under RCU
  *   ps->lock           (mutex) the ring's configuration, the ring's allocation
+ *   pfr_cluster_lock   (cluster.c) clusters and their members
  *   ps->prod_lock      (spinlock, softirq) one producer at a time in the ring
  *
  * mmap() runs under mmap_lock, which ranks below rtnl_lock elsewhere in the kernel
@@ -34,6 +38,10 @@
 #include <net/sock.h>
 #include <linux/pf_ring.h>
 #include "compat.h"
+
+struct seq_file;
+struct pfr_cluster;
+struct pfr_reflector;
 
 #define PFR_VERSION_STR		"8.8.0"
 #define PFR_MAX_BINDS		16
@@ -125,6 +133,17 @@ struct pfr_sock {
 	bool mapped;			/* mmap() succeeded once */
 	bool closing;			/* release has begun: no hook goes back */
 
+	/* Cluster (cluster.c): written under ps->lock and pfr_cluster_lock, hook: RCU */
+	struct pfr_cluster __rcu *cluster;
+	int cl_slot;			/* place in the cluster's members */
+	bool cl_active;			/* owns buckets: on its hooks */
+	u32 cl_consumer;
+
+	/* Reflector (reflect.c): written under rtnl_lock and ps->lock, hook: RCU */
+	struct pfr_reflector __rcu *reflector;
+	atomic64_t reflected;
+	atomic64_t reflect_errors;
+
 	/* Read by the hook without lock: READ_ONCE/WRITE_ONCE */
 	u32 enabled;
 	u32 direction;
@@ -133,6 +152,8 @@ struct pfr_sock {
 	u32 watermark;
 	u32 watermark_timeout_ms;
 	unsigned long flags;
+	u32 tx_qdisc;			/* PF_RING_OPT_TX_QDISC (tx.c) */
+	u32 tx_stack;			/* PF_RING_OPT_TX_STACK (tx.c) */
 
 	/* The ring: published with smp_store_release once complete */
 	void *ring;
@@ -189,7 +210,24 @@ struct pfr_pkt {
 	bool parsed_ok;
 	u32 hash;
 	struct pf_ring_parsed parsed;
+	/* Cluster choice, made once per packet and cluster (cluster.c) */
+	const struct pfr_cluster *cl_seen;
+	const struct pfr_sock *cl_pick[2];
+	u8 cl_keys_done;		/* bit i: cl_key[i] (0 outer, 1 inner) is filled */
+	struct pfr_flow_key {
+		u8 ip_version;		/* 0: not IP */
+		u8 proto;
+		u8 frag;		/* PFR_FRAG_* */
+		bool ports;		/* sport and dport were read */
+		u16 vlan;
+		__be16 sport, dport;
+		u32 frag_id;
+		u8 src[16], dst[16];	/* IP addresses, IPv4 in the first 4 bytes */
+		u8 smac[6], dmac[6];
+	} cl_key[2];
 };
+
+enum { PFR_FRAG_NONE, PFR_FRAG_FIRST, PFR_FRAG_LATER };
 
 /* ring.c */
 u64 pfr_ring_size(u32 num_slots, u32 slot_size);
@@ -231,6 +269,29 @@ void pfr_proc_ring_del(struct pfr_sock *ps);
 void pfr_proc_dev_add(struct net_device *dev);
 void pfr_proc_dev_del(struct net_device *dev);
 int pfr_proc_stats_path(struct pfr_sock *ps, char *buf, size_t len);
+
+/* reflect.c */
+int pfr_reflect_set(struct pfr_sock *ps, const struct pf_ring_reflector *req);
+void pfr_reflect_get(struct pfr_sock *ps, struct pf_ring_reflector *out);
+void pfr_reflect_clear(struct pfr_sock *ps);
+void pfr_reflect_dev_gone(struct pfr_sock *ps, struct net_device *dev);
+bool pfr_reflect(struct pfr_sock *ps, const struct pfr_pkt *pkt);
+
+/* cluster.c */
+int pfr_cluster_join(struct pfr_sock *ps, const struct pf_ring_cluster *req);
+void pfr_cluster_leave(struct pfr_sock *ps);
+void pfr_cluster_refresh(struct pfr_sock *ps, bool active);
+int pfr_cluster_get(struct pfr_sock *ps, struct pf_ring_cluster *out);
+bool pfr_cluster_wants(const struct pfr_sock *ps, struct pfr_pkt *pkt);
+void pfr_cluster_proc_show(struct seq_file *m, struct net *net);
+long pfr_cluster_id(struct pfr_sock *ps);
+void pfr_cluster_init(void);
+void pfr_cluster_exit(void);
+
+/* tx.c */
+int pfr_tx_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int pfr_tx_setsockopt(struct pfr_sock *ps, int optname, sockptr_t optval,
+		      unsigned int optlen);
 
 /* netdev.c */
 int pfr_netdev_init(void);

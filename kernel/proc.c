@@ -3,6 +3,7 @@
  * proc.c - /proc/net/pf_ring, in every network namespace:
  *
  *   info                 the module's settings and the namespace's number of rings
+ *   clusters             the namespace's clusters and their members (cluster.c)
  *   dev/<ifname>/info    one folder per device of the namespace
  *   <pid>-<dev>.<id>     one file per bound ring
  *   stats/<pid>-<dev>.<id>  the application's own stats line (PF_RING_OPT_APPL_STATS)
@@ -85,6 +86,7 @@ static int pfr_proc_info_show(struct seq_file *m, void *v)
 static int pfr_proc_ring_show(struct seq_file *m, void *v)
 {
 	struct pfr_sock *ps = m->private;
+	long cluster;
 	u64 unread;
 	int i;
 
@@ -114,7 +116,20 @@ static int pfr_proc_ring_show(struct seq_file *m, void *v)
 		   ps->ring ? ps->num_slots - unread : 0);
 	seq_printf(m, "Tot Packets        : %llu\n", READ_ONCE(ps->prod));
 	seq_printf(m, "Tot Pkt Lost       : %llu\n", READ_ONCE(ps->drops));
+	seq_printf(m, "Reflected          : %lld\n", atomic64_read(&ps->reflected));
+	seq_printf(m, "Reflection Errors  : %lld\n", atomic64_read(&ps->reflect_errors));
+	cluster = pfr_cluster_id(ps);
+	if (cluster >= 0)
+		seq_printf(m, "Cluster Id         : %ld\n", cluster);
+	else
+		seq_puts(m, "Cluster Id         : none\n");
 	mutex_unlock(&ps->lock);
+	return 0;
+}
+
+static int pfr_proc_clusters_show(struct seq_file *m, void *v)
+{
+	pfr_cluster_proc_show(m, seq_file_single_net(m));
 	return 0;
 }
 
@@ -235,7 +250,9 @@ static int __net_init pfr_proc_net_init(struct net *net)
 	pn->dev = proc_mkdir("dev", pn->root);
 	pn->stats = proc_mkdir("stats", pn->root);
 	if (!pn->dev || !pn->stats ||
-	    !proc_create_net_single("info", 0444, pn->root, pfr_proc_info_show, NULL)) {
+	    !proc_create_net_single("info", 0444, pn->root, pfr_proc_info_show, NULL) ||
+	    !proc_create_net_single("clusters", 0444, pn->root, pfr_proc_clusters_show,
+				    NULL)) {
 		remove_proc_subtree("pf_ring", net->proc_net);
 		pn->root = NULL;
 		pn->dev = NULL;

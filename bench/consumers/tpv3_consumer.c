@@ -5,10 +5,15 @@
  * bytes; drops are the socket's PACKET_STATISTICS tp_drops. See consumer.h for the
  * signals and the lines it prints.
  *
- *   tpv3_consumer DEVICE
+ *   tpv3_consumer [-F GROUP] DEVICE
+ *
+ * -F joins the socket to fanout group GROUP with PACKET_FANOUT_HASH once it is bound:
+ * the sockets of one group share the device's packets by their flow hash (the
+ * AF_PACKET counterpart of a pf_ring cluster, per flow).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -34,7 +39,13 @@ struct rx_ring {
 	unsigned long long drops;	/* PACKET_STATISTICS resets on read: summed here */
 };
 
-static int ring_open(struct rx_ring *r, const char *dev)
+#define NO_FANOUT (-1L)
+
+/*
+ * fanout: a PACKET_FANOUT group id to join after bind (it wants a bound socket), or
+ * NO_FANOUT.
+ */
+static int ring_open(struct rx_ring *r, const char *dev, long fanout)
 {
 	struct tpacket_req3 req = {
 		.tp_block_size = BLOCK_SIZE,
@@ -64,6 +75,12 @@ static int ring_open(struct rx_ring *r, const char *dev)
 		goto fail;
 	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto fail_unmap;
+	if (fanout != NO_FANOUT) {
+		int arg = (int)fanout | (PACKET_FANOUT_HASH << 16);
+
+		if (setsockopt(r->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)))
+			goto fail_unmap;
+	}
 	return 0;
 
 fail_unmap:
@@ -117,17 +134,26 @@ int main(int argc, char **argv)
 {
 	unsigned long long pkts = 0, bytes = 0;
 	struct rx_ring r = { 0 };
+	long fanout = NO_FANOUT;
 	struct pollfd pfd;
-	int err;
+	const char *dev;
+	int err, opt;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: tpv3_consumer DEVICE\n");
-		return 2;
+	while ((opt = getopt(argc, argv, "F:")) != -1) {
+		if (opt != 'F')
+			goto usage;
+		fanout = strtol(optarg, NULL, 10);
+		if (fanout < 0 || fanout > 65535)
+			goto usage;
 	}
+	if (optind != argc - 1)
+		goto usage;
+	dev = argv[optind];
 	consumer_install_signals();
-	err = ring_open(&r, argv[1]);
+	err = ring_open(&r, dev, fanout);
 	if (err) {
-		fprintf(stderr, "TPACKET_V3 ring on %s: %s\n", argv[1], strerror(-err));
+		fprintf(stderr, "TPACKET_V3 ring on %s%s: %s\n", dev,
+			fanout == NO_FANOUT ? "" : " (fanout hash)", strerror(-err));
 		return 1;
 	}
 	consumer_ready();
@@ -147,4 +173,8 @@ int main(int argc, char **argv)
 	munmap(r.map, r.map_len);
 	close(r.fd);
 	return 0;
+
+usage:
+	fprintf(stderr, "usage: tpv3_consumer [-F GROUP (0-65535)] DEVICE\n");
+	return 2;
 }

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -32,6 +33,9 @@ except ImportError as e:  # pragma: no cover - depends on the build
 
 DEFAULT_CAPLEN = 1536
 
+# What send() takes: a frame's bytes, from the destination MAC address on
+Frame = bytes | bytearray | memoryview | npt.NDArray[np.uint8]
+
 
 class Direction(IntEnum):
     RX_AND_TX = 0
@@ -43,6 +47,29 @@ class SocketMode(IntEnum):
     SEND_AND_RECV = 0
     SEND_ONLY = 1
     RECV_ONLY = 2
+
+
+class ClusterType(IntEnum):
+    """How a cluster spreads packets over its members (libpfring's cluster_type; the
+    values are the ones programs pass). The per-flow types send both directions of a
+    flow to one member; the INNER types hash what a GRE, VXLAN or GTP-U tunnel carries;
+    PER_FLOW_IP_WITH_DUP_TUPLE sends a packet to its source address's member and its
+    destination address's."""
+
+    PER_FLOW = 0  # VLAN, protocol, addresses, ports
+    ROUND_ROBIN = 1
+    PER_FLOW_2_TUPLE = 2
+    PER_FLOW_4_TUPLE = 3
+    PER_FLOW_5_TUPLE = 4
+    PER_FLOW_TCP_5_TUPLE = 5
+    PER_INNER_FLOW = 6
+    PER_INNER_FLOW_2_TUPLE = 7
+    PER_INNER_FLOW_4_TUPLE = 8
+    PER_INNER_FLOW_5_TUPLE = 9
+    PER_INNER_FLOW_TCP_5_TUPLE = 10
+    PER_FLOW_IP_5_TUPLE = 11
+    PER_INNER_FLOW_IP_5_TUPLE = 12
+    PER_FLOW_IP_WITH_DUP_TUPLE = 13
 
 
 def _raise(what: str) -> None:
@@ -73,6 +100,7 @@ class Ring:
         reentrant: bool = False,
         parse: bool = True,
         enable: bool = True,
+        mode: SocketMode | None = None,
     ) -> None:
         self._ring: Any = None
         flags = 0
@@ -96,6 +124,8 @@ class Ring:
         self._bytes: npt.NDArray[np.uint8] = np.empty(0, dtype=np.uint8)
         self._rows_ptr: Any = ffi.NULL
         self._bytes_ptr: Any = ffi.NULL
+        if mode is not None:
+            self.set_socket_mode(mode)
         if enable:
             self.enable()
 
@@ -180,6 +210,78 @@ class Ring:
         used = int(rows["offset"][got - 1] + rows["caplen"][got - 1]) if got else 0
         return Batch(rows.copy(), self._bytes[:used].copy())
 
+    # -- sending -------------------------------------------------------------------------
+
+    def send(self, frame: Frame, *, flush: bool = True, ifindex: int = 0) -> int:
+        """Send one frame (its bytes from the destination MAC on, no FCS) out of the
+        ring's device, or out of ifindex; returns its length. flush=False leaves it to
+        go with the next frames (at the tx watermark, flush(), or close())."""
+        data = ffi.from_buffer("char[]", frame)
+        handle = self._handle()
+        while True:
+            ffi.errno = 0
+            rc = int(lib.pfring_send_ifindex(handle, data, len(data), int(flush), ifindex))
+            if rc != lib.PF_RING_ERROR_NO_TX_SLOT_AVAILABLE:
+                break
+            time.sleep(0.0001)  # the device's queue stays full: not taken, try again
+        if rc < 0:
+            _raise(f"pfring_send ({len(data)} bytes)")
+        return rc
+
+    def send_batch(self, frames: npt.NDArray[np.uint8] | Sequence[Frame],
+                   lengths: npt.ArrayLike | None = None, *, ifindex: int = 0) -> int:
+        """Send frames in order, in as few system calls as the tx watermark allows,
+        then flush; returns how many were sent. frames is a 2-D uint8 array, a frame per
+        row, whose lengths (one per row, each at most the row's width) say how many of
+        its bytes are the frame (default: all of them); or a sequence of bytes-like
+        frames. A failure raises OSError naming how many frames went before it."""
+        if isinstance(frames, np.ndarray):
+            if frames.ndim != 2 or frames.dtype != np.uint8:
+                raise ValueError("frames must be a 2-D uint8 array (one frame per row)")
+            rows = np.ascontiguousarray(frames)
+            n, width = rows.shape
+            lens = (np.full(n, width, dtype=np.uint32) if lengths is None
+                    else np.ascontiguousarray(lengths, dtype=np.uint32))
+            if lens.shape != (n,):
+                raise ValueError(f"lengths must hold {n} values, one per row")
+            if n and (int(lens.max()) > width or int(lens.min()) == 0):
+                raise ValueError(f"each length must be 1 to {width} (the rows' width)")
+            buf = ffi.from_buffer("unsigned char[]", rows)
+            offsets = ffi.NULL
+            stride = width
+        else:
+            if lengths is not None:
+                raise ValueError("lengths go with a 2-D array of frames")
+            views = [f.tobytes() if isinstance(f, np.ndarray) else memoryview(f).cast("B")
+                     for f in frames]
+            n = len(views)
+            lens = np.array([len(v) for v in views], dtype=np.uint32)
+            starts = np.zeros(n, dtype=np.uint64)
+            if n:
+                np.cumsum(lens[:-1], out=starts[1:])
+            joined = b"".join(views)
+            buf = ffi.from_buffer("unsigned char[]", joined)
+            offsets = ffi.cast("unsigned long long *", ffi.from_buffer(starts))
+            stride = 0
+        if n == 0:
+            return 0
+        rc = ffi.new("int *")
+        ffi.errno = 0
+        sent = int(lib.pfpy_send_batch(self._handle(), buf, stride, offsets,
+                                       ffi.cast("unsigned int *", ffi.from_buffer(lens)),
+                                       n, ifindex, rc))
+        if rc[0] < 0:
+            _raise(f"send_batch: {sent} of {n} frames sent, then")
+        return sent
+
+    def flush(self) -> None:
+        """Send the frames that wait (send(flush=False)) now."""
+        _check(lib.pfring_flush_tx_packets(self._handle()), "pfring_flush_tx_packets")
+
+    def set_tx_watermark(self, frames: int) -> None:
+        """How many frames send(flush=False) gathers before they go (default 64)."""
+        _check(lib.pfring_set_tx_watermark(self._handle(), frames), "set tx watermark")
+
     def poll(self, timeout: float) -> bool:
         """Wait up to timeout seconds for the poll watermark; True when there is data."""
         rc = _check(lib.pfring_poll(self._handle(), int(timeout * 1000)), "pfring_poll")
@@ -249,6 +351,34 @@ class Ring:
         return int(lib.pfring_get_ring_id(self._handle()))
 
     # -- options ---------------------------------------------------------------------------
+
+    def set_cluster(self, cluster_id: int, cluster_type: ClusterType,
+                    consumer: int | None = None) -> None:
+        """Join a cluster (before or after enable()): rings of any process on the same id
+        share its packets. consumer asks for a place (0-63) in the cluster."""
+        handle = self._handle()
+        if consumer is None:
+            rc = lib.pfring_set_cluster(handle, cluster_id, int(cluster_type))
+        else:
+            rc = lib.pfring_set_cluster_consumer(handle, cluster_id, consumer,
+                                                 int(cluster_type), 0)
+        _check(rc, f"set cluster {cluster_id} ({cluster_type.name.lower()})")
+
+    def remove_from_cluster(self) -> None:
+        """Leave the cluster: the ring gets every packet again."""
+        _check(lib.pfring_remove_from_cluster(self._handle()), "remove from cluster")
+
+    def set_reflector(self, device: str | None) -> None:
+        """Every received frame the ring takes goes out of device, as it is, instead of
+        into the ring (in the kernel); None stops it."""
+        name = ffi.new("char[]", (device or "").encode())
+        _check(lib.pfring_set_reflector_device(self._handle(), name),
+               f"set reflector device {device!r}")
+
+    def set_bounce(self, on: bool = True) -> None:
+        """Every received frame the ring takes goes back out of the device it came from,
+        its MAC addresses swapped, instead of into the ring."""
+        _check(lib.pfring_set_bounce(self._handle(), int(on)), "set bounce")
 
     def set_direction(self, direction: Direction) -> None:
         _check(lib.pfring_set_direction(self._handle(), int(direction)), "set direction")

@@ -13,10 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pyroute2 import IPRoute
-from ringprobe import TUN, VETH, LoadPfRing, Probe
-
-from pfring.testing.traffic import wait_for_carrier
+from ringprobe import TUN, VETH, LoadPfRing, Probe, quiet_veth
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
@@ -25,20 +22,8 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 @pytest.fixture
 def veth() -> Iterator[tuple[str, str]]:
     """A quiet veth pair (no IPv6, so nothing but what a test sends crosses it)."""
-    with IPRoute() as ipr:
-        for name in VETH:
-            if ipr.link_lookup(ifname=name):
-                ipr.link("del", index=ipr.link_lookup(ifname=name)[0])
-        ipr.link("add", ifname=VETH[0], kind="veth", peer=VETH[1])
-        for name in VETH:
-            Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
-            ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
-        wait_for_carrier(VETH)
-        try:
-            yield VETH
-        finally:
-            if ipr.link_lookup(ifname=VETH[0]):
-                ipr.link("del", index=ipr.link_lookup(ifname=VETH[0])[0])
+    with quiet_veth(VETH) as ends:
+        yield ends
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ import json
 import struct
 import subprocess
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from pyroute2 import IPRoute
 
 from pfring.paths import build_root
 from pfring.testing import traffic
@@ -27,6 +29,25 @@ TUN = "pfrtun0"
 LoadPfRing = Callable[..., str]  # the pfr_module fixture: load pf_ring.ko with parameters
 # capsh runs bash with what follows "--": exec the program given as $0 with its args
 CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
+
+
+@contextmanager
+def quiet_veth(names: tuple[str, str]) -> Iterator[tuple[str, str]]:
+    """A veth pair made anew, up, with no IPv6 (nothing but what a test sends crosses
+    it), deleted after."""
+    with IPRoute() as ipr:
+        if ipr.link_lookup(ifname=names[0]):
+            ipr.link("del", index=ipr.link_lookup(ifname=names[0])[0])
+        ipr.link("add", ifname=names[0], kind="veth", peer=names[1])
+        for name in names:
+            Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
+            ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")
+        traffic.wait_for_carrier(names)
+        try:
+            yield names
+        finally:
+            if ipr.link_lookup(ifname=names[0]):
+                ipr.link("del", index=ipr.link_lookup(ifname=names[0])[0])
 
 
 class Probe:

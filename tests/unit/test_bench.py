@@ -15,7 +15,14 @@ import pytest
 from pfring.bench import accounting as acc
 from pfring.bench import report, targets
 from pfring.bench.consumers import (
-    OTHER_DEVICE, TX_CAPTURE_OFF, Totals, parse_json_lines, parse_tcpdump,
+    CLUSTER,
+    FANOUT,
+    OTHER_DEVICE,
+    TX_CAPTURE_OFF,
+    Totals,
+    consumer_argv,
+    parse_json_lines,
+    parse_tcpdump,
 )
 from pfring.bench.plan import QUICK
 from pfring.bench.stats import capture_cost, ratio, summarize
@@ -458,3 +465,156 @@ def test_tx_with_capture_off_is_target_f(ratio: float, passed: bool) -> None:
                                           for t in doc["targets"]}
     assert f"(f) {'pass' if passed else 'FAIL'}" in report.markdown(doc)
     assert "ring on the sending device, TX capture off" in report.markdown(doc)
+
+
+# Flows shared by a group (issue 9): a pf_ring cluster against a PACKET_FANOUT_HASH group.
+
+def test_a_groups_totals_are_its_members_sums_and_subtract_member_by_member() -> None:
+    before = Totals.of_members([Totals(10, 0), Totals(5, 1)])
+    after = Totals.of_members([Totals(610, 0), Totals(402, 4)])
+    assert before == Totals(15, 1, (Totals(10, 0), Totals(5, 1)))
+    got = after.minus(before)
+    assert (got.received, got.drops) == (997, 3)
+    assert got.parts == (Totals(600, 0), Totals(397, 3))
+    assert Totals(7, 0).minus(Totals(2, 0)) == Totals(5, 0)  # a single consumer: no parts
+
+
+def _group_run(shares: list[list[int]], sent: int = 1000) -> dict[str, Any]:
+    """A run record of one group, as Bench.measure writes it: the group is one consumer
+    whose counts are its members' sums, their own counts kept as its shares."""
+    return {"sent": sent, "delivered": sent,
+            "received": sum(r for r, _ in shares), "drops": sum(d for _, d in shares),
+            "each": [[sum(r for r, _ in shares), sum(d for _, d in shares)]],
+            "expected_each": [sent], "shares": [shares]}
+
+
+@pytest.mark.parametrize(("shares", "expected"), [
+    ([[500, 0], [500, 0]], acc.LOSS_FREE),        # any split, as long as it adds up
+    ([[1000, 0], [0, 0]], acc.LOSS_FREE),         # one member took every flow
+    ([[700, 0], [290, 10]], acc.DROPPED),         # a member's drops explain the rest
+    ([[500, 0], [499, 0]], acc.UNACCOUNTED),      # a frame no member counted
+    ([[501, 0], [500, 0]], acc.UNACCOUNTED),      # a frame two members counted
+])
+def test_a_group_is_accounted_as_one_consumer(shares: list[list[int]], expected: str) -> None:
+    assert acc.status(_group_run(shares)) == expected
+
+
+def test_a_group_that_counted_nothing_saw_nothing() -> None:
+    assert acc.saw_nothing(_group_run([[0, 0], [0, 0], [0, 0], [0, 0]]))
+    assert not acc.saw_nothing(_group_run([[0, 0], [0, 0], [0, 0], [1000, 0]]))
+
+
+def test_group_consumers_need_their_group_id() -> None:
+    argv = consumer_argv(CLUSTER, "bench1", 102)
+    assert argv[0].endswith("/pfr_consumer")
+    assert argv[-5:] == ["-c", "102", "-H", "4", "bench1"]
+    assert consumer_argv(FANOUT, "bench1", 104)[-3:] == ["-F", "104", "bench1"]
+    assert consumer_argv("tpacket-v3", "bench1")[-1:] == ["bench1"]
+    with pytest.raises(ValueError):
+        consumer_argv(CLUSTER, "bench1")
+    with pytest.raises(ValueError):
+        consumer_argv("pfring-c", "bench1", 3)
+
+
+# generator pps of each (consumer, members) of the flow-sharing block; baseline 100 kpps
+FLOWS = {("pfring-c", 0): 90_000.0, ("tpacket-v3", 0): 85_000.0,
+         (CLUSTER, 1): 88_000.0, (FANOUT, 1): 80_000.0,
+         (CLUSTER, 2): 84_000.0, (FANOUT, 2): 80_000.0,
+         (CLUSTER, 4): 70_000.0, (FANOUT, 4): 80_000.0}
+
+
+def _with_cluster(raw: dict[str, Any]) -> dict[str, Any]:
+    """raw plus the flow-sharing scenario as Bench.run_cluster records it: a no-consumer
+    block before each N, the plain ring and socket in the first block."""
+    cluster: list[dict[str, Any]] = []
+    for n in (1, 2, 4):
+        block = f"x{n}"
+        base = {"link": "veth", "size": 60, "sent": 1000, "delivered": 1000, "block": block}
+        cluster += [{**base, "consumer": "none", "rep": rep, "baseline_for": block,
+                     "pps": 100_000.0} for rep in range(3)]
+        for (consumer, members), pps in FLOWS.items():
+            if max(members, 1) != n:
+                continue
+            for rep, k in enumerate((0.99, 1.0, 1.01)):
+                r = {**base, "consumer": consumer, "rep": rep, "pps": pps * k,
+                     "received": 1000, "drops": 0, "each": [[1000, 0]],
+                     "expected_each": [1000], "cpu_s": 1e-3}
+                if members:
+                    # the busiest member takes 400 of 1000 frames in every group of 4
+                    split = {1: [1000], 2: [550, 450], 4: [400, 200, 200, 200]}[members]
+                    r |= {"members": members, "shares": [[[x, 0] for x in split]]}
+                cluster.append(r)
+    raw["cluster"] = cluster
+    return raw
+
+
+def _cluster_doc() -> dict[str, Any]:
+    return summarize_raw(_with_cluster(_raw()),
+                         {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+
+
+def test_cluster_rows_compare_each_group_with_fanout_and_one_with_no_group() -> None:
+    doc = _cluster_doc()
+    assert schema_problems(doc) == []
+    rows = {(r["consumer"], r["members"]): r for r in doc["cluster"]}
+    assert list(rows) == list(FLOWS)  # in the order of the run
+    for n, expected in ((1, 1.1), (2, 1.05), (4, 0.875)):
+        assert rows[(CLUSTER, n)]["vs_fanout"] == pytest.approx(expected)
+        assert rows[(FANOUT, n)]["vs_fanout"] is None
+    assert rows[(CLUSTER, 1)]["vs_plain"] == pytest.approx(88 / 90)
+    assert rows[(FANOUT, 1)]["vs_plain"] == pytest.approx(80 / 85)
+    assert rows[(CLUSTER, 2)]["vs_plain"] is None
+    assert rows[(CLUSTER, 4)]["generator_ratio"]["median"] == pytest.approx(0.7)
+    assert rows[(CLUSTER, 4)]["baseline_pps"]["median"] == pytest.approx(100_000.0)
+    assert rows[(CLUSTER, 4)]["busiest_share"]["median"] == pytest.approx(0.4)
+    assert rows[("pfring-c", 0)]["busiest_share"] is None
+    assert rows[(CLUSTER, 2)]["runs_accounted"] == {"good": 3, "total": 3}
+    verdicts = {(t["key"], t["where"]): t["passed"] for t in doc["targets"]}
+    assert verdicts[("g", "veth 60 B, 1 member")] is True
+    assert verdicts[("g", "veth 60 B, 2 members")] is True
+    assert verdicts[("g", "veth 60 B, 4 members")] is False  # 0.875 < 0.9
+    assert doc["raw"]["cluster"] == _with_cluster(_raw())["cluster"]
+    # the rows of the other tables do not take the flow block's runs
+    plain = next(r for r in doc["scenarios"] if r["consumer"] == "pfring-c")
+    assert plain["generator_pps"]["median"] == pytest.approx(95_000.0)
+
+
+def test_cluster_table_and_note_give_the_ratios() -> None:
+    text = report.markdown(_cluster_doc())
+    lines = {tuple(line.split(" | ")[:2]): line.split(" | ")
+             for line in report.cluster_table(_cluster_doc()).splitlines()[2:]}
+    cluster4 = lines[("| pf_ring, C, cluster per flow 5-tuple", "4")]
+    assert cluster4[4] == "0.700" and cluster4[5] == "0.875" and cluster4[6] == "FAIL"
+    assert cluster4[8] == "40 % (even 25 %)"
+    assert lines[("| pf_ring, C zero-copy", "1, no cluster")][7] == "-"
+    assert lines[("| pf_ring, C, cluster per flow 5-tuple", "1")][7] == "0.978"
+    assert ("pf_ring cluster / PACKET_FANOUT_HASH group of the same size: 1 member 1.100, "
+            "2 members 1.050, 4 members 0.875; a cluster of one / one ring in no cluster: "
+            "0.978 (a fanout group of one / one plain socket: 0.941).") in text
+    assert "(g) pf_ring cluster of N rings (C)" in text
+
+
+def test_a_group_run_that_does_not_add_up_is_listed() -> None:
+    raw = _with_cluster(_raw())
+    run = next(r for r in raw["cluster"] if r.get("members") == 2)
+    run["each"] = [[999, 0]]
+    run["shares"] = [[[550, 0], [449, 0]]]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert doc["accounting"] == [
+        "veth 60 B (flows) pfring-c-cluster of 2 run 0: frames unaccounted for: "
+        "received 999 + dropped 0 = 999 of 1000 (pktgen sent 1000, the rx interface "
+        "counted 1000)"]
+    row = next(r for r in doc["cluster"] if (r["consumer"], r["members"]) == (CLUSTER, 2))
+    assert row["runs_accounted"] == {"good": 2, "total": 3}
+
+
+def test_results_without_a_cluster_block_still_sum_up() -> None:
+    doc = _doc()  # raw numbers written before the scenario existed: no "cluster"
+    assert doc["cluster"] == [] and report.cluster_table(doc) == ""
+    assert report.cluster_note(doc) == ""
+
+
+def test_the_plans_run_the_cluster_block() -> None:
+    from pfring.bench.plan import FULL
+
+    assert QUICK.cluster == FULL.cluster == (1, 2, 4)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 from __future__ import annotations
 
+import time
 import tomllib
 from pathlib import Path
 
@@ -82,3 +83,18 @@ def test_guest_kernel_parameters_can_be_added(
     assert appended() == "panic=-1"
     monkeypatch.setenv("PFRING_LAB_APPEND", " clocksource=tsc  tsc=reliable ")
     assert appended() == "panic=-1 clocksource=tsc tsc=reliable"
+
+
+def test_a_guest_silent_past_the_boot_timeout_is_stopped(tmp_path: Path) -> None:
+    """relay_output's boot watchdog, on real processes: one that never prints the
+    guest's first line is killed at the boot timeout; one that does runs to its end."""
+    from pfring.lab.runner import LabBootTimeout, relay_output
+
+    log = tmp_path / "console.log"
+    start = time.monotonic()
+    with pytest.raises(LabBootTimeout):
+        relay_output(["sh", "-c", "echo qemu warning; sleep 30"], log, 60.0, boot_timeout=1.0)
+    assert time.monotonic() - start < 10
+    relay_output(["sh", "-c", "echo 'lab: igb-a'; sleep 2; echo done"], log, 60.0,
+                 boot_timeout=1.0)
+    assert log.read_text() == "lab: igb-a\ndone\n"

@@ -3,9 +3,10 @@
  * pfring.c - the façade: pfring_open() picks a backend from the device name, every
  * other call checks its arguments and goes through the ring's ops table.
  *
- * Device names: "ethX", "ethX@Q", "ethX,ethY", "any" -> the kernel ring backend.
- * "zc:", "stack:", "multi:" and other module prefixes are not implemented yet:
- * pfring_open() fails with errno EOPNOTSUPP.
+ * Device names: "ethX", "ethX@Q", "ethX,ethY", "any", and "stack:ethX" (a ring that
+ * sends into the stack as if ethX had received) -> the kernel ring backend. "zc:",
+ * "multi:" and other module prefixes are not implemented yet: pfring_open() fails
+ * with errno EOPNOTSUPP.
  */
 #include <stdarg.h>
 #include <sched.h>
@@ -56,19 +57,6 @@ void pfring_lib_log(const char *fmt, ...)
 }
 
 #define NOT_SUPPORTED() pfring_err(PF_RING_ERROR_NOT_SUPPORTED, ENOTSUP)
-
-static inline int ring_ok(pfring *ring)
-{
-	return ring && ring->priv && ring->priv->ops;
-}
-
-#define CHECK_RING(ring)                                                           \
-	do {                                                                       \
-		if (!ring_ok(ring))                                                \
-			return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL); \
-	} while (0)
-
-#define OP(ring, op) ((ring)->priv->ops->op)
 
 /*
  * ---- PF_RING_REENTRANT: each thread's own copy of what it received ------------------------
@@ -168,7 +156,9 @@ static size_t ring_frame_room(pfring *ring)
 
 static const struct pfring_ops *pick_backend(const char *device)
 {
-	/* "zc:eth1", "stack:eth1", "multi:...": a module prefix, none of which exists yet */
+	if (!strncmp(device, "stack:", 6))
+		return &pfring_kernel_ops;
+	/* "zc:eth1", "multi:...": a module prefix, none of which exists yet */
 	if (strchr(device, ':'))
 		return NULL;
 	return &pfring_kernel_ops;
@@ -297,6 +287,7 @@ void pfring_close(pfring *ring)
 {
 	if (!ring_ok(ring))
 		return;
+	pfring_tx_close(ring);	/* frames still waiting are sent first */
 	if (ring->priv->ops->close)
 		ring->priv->ops->close(ring);
 	if (ring->fd >= 0)
@@ -798,7 +789,6 @@ void pfring_config(u_short cpu_percentage)
 
 UNSUPPORTED(int pfring_recv_flow(pfring *r, pfring_flow_update *f, u_int8_t w))
 UNSUPPORTED(int pfring_get_metadata(pfring *r, u_char **m, u_int32_t *l))
-UNSUPPORTED(int pfring_set_tx_watermark(pfring *r, u_int16_t w))
 UNSUPPORTED(int pfring_set_default_hw_action(pfring *r, generic_default_action_type a))
 UNSUPPORTED(int pfring_add_hw_rule(pfring *r, hw_filtering_rule *rule))
 UNSUPPORTED(int pfring_remove_hw_rule(pfring *r, u_int16_t id))
@@ -806,17 +796,9 @@ UNSUPPORTED(int pfring_set_channel_id(pfring *r, u_int32_t c))
 UNSUPPORTED(int pfring_set_channel_mask(pfring *r, u_int64_t m))
 UNSUPPORTED(int pfring_set_vlan_id(pfring *r, u_int16_t v))
 UNSUPPORTED(int pfring_bind(pfring *r, char *d))
-UNSUPPORTED(int pfring_send(pfring *r, char *p, u_int l, u_int8_t f))
-UNSUPPORTED(int pfring_send_get_time(pfring *r, char *p, u_int l, struct timespec *t))
 UNSUPPORTED(int pfring_set_sampling_rate(pfring *r, u_int32_t rate))
 UNSUPPORTED(int pfring_set_filtering_sampling_rate(pfring *r, u_int32_t rate))
 UNSUPPORTED(int pfring_set_packet_slicing(pfring *r, packet_slicing_level l, u_int32_t b))
-UNSUPPORTED(int pfring_set_cluster_consumer(pfring *r, u_int16_t c, u_int16_t q,
-					    cluster_type t, u_int32_t o))
-UNSUPPORTED(int pfring_set_cluster(pfring *r, u_int c, cluster_type t))
-UNSUPPORTED(int pfring_remove_from_cluster(pfring *r))
-UNSUPPORTED(int pfring_set_master_id(pfring *r, u_int32_t m))
-UNSUPPORTED(int pfring_set_master(pfring *r, pfring *m))
 UNSUPPORTED(int pfring_handle_hash_filtering_rule(pfring *r, hash_filtering_rule *h, u_char a))
 UNSUPPORTED(int pfring_add_filtering_rule(pfring *r, filtering_rule *f))
 UNSUPPORTED(int pfring_remove_filtering_rule(pfring *r, u_int16_t id))
@@ -827,7 +809,6 @@ UNSUPPORTED(int pfring_get_hash_filtering_rule_stats(pfring *r, hash_filtering_r
 UNSUPPORTED(int pfring_get_filtering_rule_stats(pfring *r, u_int16_t id, char *s, u_int *l))
 UNSUPPORTED(int pfring_toggle_filtering_policy(pfring *r, u_int8_t p))
 UNSUPPORTED(int pfring_next_pkt_raw_timestamp(pfring *r, u_int64_t *t))
-UNSUPPORTED(int pfring_set_reflector_device(pfring *r, char *d))
 UNSUPPORTED(int pfring_set_virtual_device(pfring *r, virtual_filtering_device_info *i))
 UNSUPPORTED(int pfring_loopback_test(pfring *r, char *b, u_int l, u_int t))
 UNSUPPORTED(int pfring_set_bpf_filter(pfring *r, const char *f))
@@ -836,8 +817,6 @@ UNSUPPORTED(int pfring_set_filtering_mode(pfring *r, filtering_mode m))
 UNSUPPORTED(int pfring_get_device_clock(pfring *r, struct timespec *t))
 UNSUPPORTED(int pfring_set_device_clock(pfring *r, struct timespec *t))
 UNSUPPORTED(int pfring_adjust_device_clock(pfring *r, struct timespec *o, int8_t s))
-UNSUPPORTED(int pfring_send_last_rx_packet(pfring *r, int i))
-UNSUPPORTED(int pfring_flush_tx_packets(pfring *r))
 UNSUPPORTED(int pfring_search_payload(pfring *r, char *s))
 UNSUPPORTED(int pfring_set_if_promisc(const char *d, int s))
 UNSUPPORTED(int pfring_set_promisc(pfring *r, int s))

@@ -629,7 +629,16 @@ int pfring_set_application_stats(pfring *ring, char *stats);
 char *pfring_get_appl_stats_file_name(pfring *ring, char *path, u_int path_len);
 int pfring_set_vlan_id(pfring *ring, u_int16_t vlan_id);
 int pfring_bind(pfring *ring, char *device_name);
+/*
+ * Sending: frames wait in the ring's buffer until the tx watermark (64 frames by
+ * default, pfring_set_tx_watermark()) or a flush (flush_packet 1,
+ * pfring_flush_tx_packets(), a receive about to sleep, pfring_close()), then go in one
+ * system call. PF_RING_ERROR_NO_TX_SLOT_AVAILABLE: the frame was not taken, send it
+ * again; any other error: it was taken (or refused), do not (pfring_send.c says more).
+ */
 int pfring_send(pfring *ring, char *pkt, u_int pkt_len, u_int8_t flush_packet);
+int pfring_send_ifindex(pfring *ring, char *pkt, u_int pkt_len, u_int8_t flush_packet,
+			int if_index);
 int pfring_send_get_time(pfring *ring, char *pkt, u_int pkt_len, struct timespec *ts);
 u_int8_t pfring_get_num_rx_channels(pfring *ring);
 int pfring_set_sampling_rate(pfring *ring, u_int32_t rate);
@@ -672,6 +681,12 @@ int pfring_next_pkt_raw_timestamp(pfring *ring, u_int64_t *timestamp_ns);
 void pfring_version_noring(u_int32_t *version);
 int pfring_version(pfring *ring, u_int32_t *version);
 int pfring_set_reflector_device(pfring *ring, char *device_name);
+/*
+ * This library's own (not in ntop's PF_RING): every received frame the ring takes goes
+ * back out of the device it came from, its MAC addresses swapped, instead of into the
+ * ring (on 1); 0 stops it. See PF_RING_OPT_REFLECTOR in linux/pf_ring.h.
+ */
+int pfring_set_bounce(pfring *ring, u_int8_t on);
 int pfring_get_bound_device_address(pfring *ring, u_char mac_address[6]);
 u_int16_t pfring_get_slot_header_len(pfring *ring);
 int pfring_get_bound_device_ifindex(pfring *ring, int *if_index);

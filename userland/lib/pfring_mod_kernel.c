@@ -16,6 +16,12 @@
  * the ring empty (so always before it sleeps). The kernel may so see up to
  * give_back_batch - 1 slots as still held: 1/64 of a ring of 4096 slots or more, none
  * for rings under 128 slots.
+ *
+ * Sending: pfring_send.c hands over batches of records, which go to the kernel in one
+ * send() (kring_send_batch). A ring opened on "none" is bound to no device and has no
+ * ring mapped: it can only send, to the devices its records name. A ring in
+ * send_only_mode is never put on the kernel's capture hooks: pfring_enable_ring() only
+ * lets it send (the hooks would have the stack copy every frame sent for nothing).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -49,7 +55,16 @@ struct kring {
 	u_int32_t cons_idx;		/* cons % num_slots */
 	u_int32_t held;			/* slots handed out, given back at the next recv */
 	u_int32_t give_back_batch;	/* store cons once this many slots are back */
+	const u_char *last_frame;	/* of the last zero-copy receive, while held */
+	u_int last_caplen, last_len;
+	u_int32_t mode;			/* PF_RING_MODE_*, as last set */
 };
+
+/* Opened on "none": no bind, no ring to read */
+static inline int kring_unmapped(const struct kring *k)
+{
+	return k->info == NULL;
+}
 
 static inline struct kring *kring_of(pfring *ring)
 {
@@ -209,6 +224,26 @@ static int kring_setopt_u32(pfring *ring, int opt, u_int32_t val)
 	return 0;
 }
 
+#define STACK_PREFIX "stack:"
+
+/*
+ * "stack:ethX": a send-only socket bound to ethX whose frames enter the stack as if
+ * ethX had received them (PF_RING_OPT_TX_STACK). 0, or an errno.
+ */
+static int kring_open_stack(int fd, const char *dev)
+{
+	u_int32_t one = 1, send_only = PF_RING_MODE_SEND_ONLY;
+
+	if (!*dev || strpbrk(dev, ",@:"))
+		return EINVAL;	/* one whole device */
+	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, dev, strlen(dev)) < 0 ||
+	    setsockopt(fd, SOL_PF_RING, PF_RING_OPT_SOCKET_MODE, &send_only,
+		       sizeof(send_only)) < 0 ||
+	    setsockopt(fd, SOL_PF_RING, PF_RING_OPT_TX_STACK, &one, sizeof(one)) < 0)
+		return errno;
+	return 0;
+}
+
 static int kring_open(pfring *ring, const char *device)
 {
 	struct pfring_private *p = ring->priv;
@@ -235,6 +270,18 @@ static int kring_open(pfring *ring, const char *device)
 		goto err_free;
 	}
 	ring->fd = fd;
+	if (!strcmp(device, "none")) {
+		p->backend = k;		/* bound to nothing, nothing mapped: sending only */
+		return 0;
+	}
+	if (!strncmp(device, STACK_PREFIX, strlen(STACK_PREFIX))) {
+		err = kring_open_stack(fd, device + strlen(STACK_PREFIX));
+		if (err)
+			goto err_close;
+		k->mode = PF_RING_MODE_SEND_ONLY;
+		p->backend = k;		/* bound, nothing mapped: what it sends is received */
+		return 0;
+	}
 
 	if (setsockopt(fd, SOL_PF_RING, PF_RING_OPT_CAPLEN, &p->caplen, sizeof(p->caplen)) < 0)
 		goto err_errno;
@@ -327,13 +374,16 @@ static void kring_close(pfring *ring)
 
 	if (!k)
 		return;
-	munmap(k->info, k->mmap_len);
+	if (!kring_unmapped(k))
+		munmap(k->info, k->mmap_len);
 	free(k);
 	ring->priv->backend = NULL;
 }
 
 static int kring_enable(pfring *ring, int on)
 {
+	if (kring_of(ring)->mode == PF_RING_MODE_SEND_ONLY)
+		return 0;	/* sending needs no enabling; capture is off (see the top) */
 	return kring_setopt_u32(ring, PF_RING_OPT_ENABLE, on ? 1 : 0);
 }
 
@@ -378,6 +428,7 @@ static int kring_wait(pfring *ring, int timeout_ms)
 
 	if (pfring_break_requested(p))
 		return 0;
+	pfring_tx_flush_before_wait(ring);	/* frames sent must not wait with us */
 	kring_store_cons(k);	/* every slot we are done with is free while we sleep */
 	pfring_rx_unlock(p);	/* PF_RING_REENTRANT: other threads read meanwhile */
 	rc = poll(fds, p->wake_fd >= 0 ? 2 : 1, timeout_ms);
@@ -422,6 +473,8 @@ static int64_t kring_wait_avail(pfring *ring, u_int8_t wait)
 	u_int64_t avail;
 	int rc;
 
+	if (kring_unmapped(k))
+		return pfring_err(PF_RING_ERROR_WRONG_CONFIGURATION, EBADF);
 	while ((avail = kring_avail(k)) == 0) {
 		if (!wait)
 			return 0;
@@ -456,6 +509,9 @@ static int kring_recv(pfring *ring, u_char **buffer, u_int buffer_len,
 	}
 	kring_fill_hdr(ring, s, caplen, hdr);
 	k->held = 1;
+	k->last_frame = frame;
+	k->last_caplen = caplen;
+	k->last_len = s->len;
 	if (buffer_len)
 		kring_give_back(k);	/* copied out: the slot goes back at once */
 	return 1;
@@ -488,6 +544,9 @@ static int kring_recv_burst(pfring *ring, pfring_packet_info *pkts, u_int8_t n, 
 		pkts[i].len = s->len > 0xFFFF ? 0xFFFF : (u_int16_t)s->len;
 		pkts[i].flags = 0;
 		pkts[i].hash = s->hash;
+		k->last_frame = pkts[i].data;
+		k->last_caplen = caplen;
+		k->last_len = s->len;
 	}
 	k->held = (u_int32_t)avail;
 	return (int)avail;
@@ -502,6 +561,8 @@ static int kring_is_pkt_available(pfring *ring)
 {
 	struct kring *k = kring_of(ring);
 
+	if (kring_unmapped(k))
+		return 0;
 	return kring_load_prod(k) - k->cons > k->held;
 }
 
@@ -529,6 +590,8 @@ static int kring_poll(pfring *ring, u_int wait_ms)
 	u_int64_t deadline = kring_now_ms() + wait_ms;
 	int rc;
 
+	if (kring_unmapped(k))
+		return pfring_err(PF_RING_ERROR_WRONG_CONFIGURATION, EBADF);
 	for (;;) {
 		u_int64_t now;
 
@@ -560,6 +623,8 @@ static u_int32_t kring_num_queued(pfring *ring)
 {
 	struct kring *k = kring_of(ring);
 
+	if (kring_unmapped(k))
+		return 0;
 	return (u_int32_t)(kring_load_prod(k) - k->cons - k->held);
 }
 
@@ -609,6 +674,7 @@ static int kring_set_direction(pfring *ring, packet_direction dir)
 
 static int kring_set_socket_mode(pfring *ring, socket_mode mode)
 {
+	struct kring *k = kring_of(ring);
 	u_int32_t m;
 
 	switch (mode) {
@@ -617,7 +683,14 @@ static int kring_set_socket_mode(pfring *ring, socket_mode mode)
 	case recv_only_mode: m = PF_RING_MODE_RECV_ONLY; break;
 	default: return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
 	}
-	return kring_setopt_u32(ring, PF_RING_OPT_SOCKET_MODE, m);
+	if (kring_setopt_u32(ring, PF_RING_OPT_SOCKET_MODE, m) < 0)
+		return PF_RING_ERROR_GENERIC;
+	/* An enabled ring leaves the capture hooks in send-only mode, and comes back after */
+	if (ring->enabled && (m == PF_RING_MODE_SEND_ONLY) != (k->mode == PF_RING_MODE_SEND_ONLY) &&
+	    kring_setopt_u32(ring, PF_RING_OPT_ENABLE, m != PF_RING_MODE_SEND_ONLY) < 0)
+		return PF_RING_ERROR_GENERIC;
+	k->mode = m;
+	return 0;
 }
 
 static int kring_set_poll_watermark(pfring *ring, u_int16_t watermark)
@@ -698,9 +771,65 @@ static u_int32_t kring_get_ring_id(pfring *ring)
 	return id;
 }
 
+/* Kernel errnos as PF_RING error codes: a request the kernel found wrong, or refused */
+static int kring_option_err(int err)
+{
+	return pfring_err(err == EINVAL ? PF_RING_ERROR_INVALID_ARGUMENT :
+			  err == ENOMEM ? PF_RING_ERROR_NOT_ENOUGH_MEMORY : PF_RING_ERROR_GENERIC,
+			  err);
+}
+
+static int kring_set_cluster(pfring *ring, u_int32_t id, u_int32_t type, u_int32_t consumer)
+{
+	struct pf_ring_cluster req = { .id = id, .type = type, .consumer = consumer };
+
+	if (setsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_CLUSTER, &req, sizeof(req)) < 0)
+		return kring_option_err(errno);
+	return 0;
+}
+
+static int kring_remove_from_cluster(pfring *ring)
+{
+	if (setsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_CLUSTER_LEAVE, NULL, 0) < 0)
+		return kring_option_err(errno);
+	return 0;
+}
+
+static int kring_set_reflector(pfring *ring, int ifindex, u_int32_t mode)
+{
+	struct pf_ring_reflector req = { .ifindex = ifindex, .mode = mode };
+
+	if (setsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_REFLECTOR, &req, sizeof(req)) < 0)
+		return kring_option_err(errno);
+	return 0;
+}
+
 static int kring_get_caplen(pfring *ring)
 {
+	if (kring_unmapped(kring_of(ring)))
+		return (int)ring->priv->caplen;
 	return (int)kring_of(ring)->caplen;
+}
+
+/* ---- sending (pfring_send.c) ------------------------------------------------------ */
+
+static ssize_t kring_send_batch(pfring *ring, const void *records, size_t len)
+{
+	return send(ring->fd, records, len, 0);
+}
+
+static int kring_last_rx(pfring *ring, const u_char **frame, u_int *caplen, u_int *len)
+{
+	struct kring *k = kring_of(ring);
+
+	if (!k->held || !k->last_frame) {
+		errno = ENOENT;		/* nothing received, or given back since */
+		return -1;
+	}
+	*frame = k->last_frame;
+	*caplen = k->last_caplen;
+	*len = k->last_len;
+	return 0;
 }
 
 static u_int32_t kring_get_num_slots(pfring *ring)
@@ -739,6 +868,11 @@ const struct pfring_ops pfring_kernel_ops = {
 	.get_ring_id = kring_get_ring_id,
 	.get_link_type = kring_get_link_type,
 	.get_caplen = kring_get_caplen,
+	.set_cluster = kring_set_cluster,
+	.remove_from_cluster = kring_remove_from_cluster,
+	.set_reflector = kring_set_reflector,
 	.get_num_slots = kring_get_num_slots,
 	.get_slot_header_len = kring_get_slot_header_len,
+	.send_batch = kring_send_batch,
+	.last_rx = kring_last_rx,
 };

@@ -47,6 +47,16 @@ struct pfring_ops {
 	int (*get_caplen)(pfring *ring);
 	u_int32_t (*get_num_slots)(pfring *ring);
 	u_int16_t (*get_slot_header_len)(pfring *ring);
+	/*
+	 * Sending (pfring_send.c buffers the frames): records as linux/pf_ring.h's
+	 * "Sending" describes them; returns the bytes of the records sent, or -1 + errno.
+	 */
+	ssize_t (*send_batch)(pfring *ring, const void *records, size_t len);
+	/* The frame of the last receive while the ring still holds it: 0, or -1 + errno */
+	int (*last_rx)(pfring *ring, const u_char **frame, u_int *caplen, u_int *len);
+	int (*set_cluster)(pfring *ring, u_int32_t id, u_int32_t type, u_int32_t consumer);
+	int (*remove_from_cluster)(pfring *ring);
+	int (*set_reflector)(pfring *ring, int ifindex, u_int32_t mode);
 };
 
 struct pfring_private {
@@ -62,6 +72,7 @@ struct pfring_private {
 	pthread_mutex_t rx_lock;	/* reentrant: held by every call that reads the ring */
 	pthread_key_t thread_buf_key;	/* reentrant: each thread's copy (pfring.c) */
 	struct thread_buf *thread_bufs;	/* every thread's, under rx_lock */
+	struct pfring_tx *tx;		/* pfring_send.c: frames waiting to be sent */
 };
 
 static inline struct pfring_private *pfring_priv(pfring *ring)
@@ -86,6 +97,20 @@ static inline void pfring_rx_unlock(struct pfring_private *p)
 		pthread_mutex_unlock(&p->rx_lock);
 }
 
+/* The façade's checks, shared by its modules (pfring.c, pfring_cluster.c, ...) */
+static inline int ring_ok(pfring *ring)
+{
+	return ring && ring->priv && ring->priv->ops;
+}
+
+#define CHECK_RING(ring)                                                           \
+	do {                                                                       \
+		if (!ring_ok(ring))                                                \
+			return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL); \
+	} while (0)
+
+#define OP(ring, op) ((ring)->priv->ops->op)
+
 /* Paired with the store-release in pfring_breakloop(). */
 static inline int pfring_break_requested(struct pfring_private *p)
 {
@@ -101,5 +126,8 @@ void pfring_lib_log(const char *fmt, ...) PFRING_HIDDEN
 	__attribute__((format(printf, 1, 2)));
 void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt, int raw_ip)
 	PFRING_HIDDEN;
+/* pfring_send.c: what waits is sent before a receive sleeps, and at pfring_close() */
+void pfring_tx_flush_before_wait(pfring *ring) PFRING_HIDDEN;
+void pfring_tx_close(pfring *ring) PFRING_HIDDEN;
 
 #endif /* PFRING_PRIV_H */

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "pfring.h"
+#include "pcap_file.h"
 
 #define DEFAULT_DEVICE	"eth0"
 #define DEFAULT_CAPLEN	1536
@@ -17,7 +18,7 @@ static pfring *ring;
 static volatile sig_atomic_t do_shutdown;
 static _Atomic unsigned long long num_pkts, num_bytes;
 static struct timeval start_time;
-static FILE *pcap_out;
+static struct pcap_file pcap_out;
 
 static void usage(void)
 {
@@ -35,7 +36,13 @@ static void usage(void)
 	       "  -v <1|2>         print each packet: 1 parsed headers, 2 also its bytes\n"
 	       "  -J               do not set the device in promiscuous mode\n"
 	       "  -L               list the interfaces and exit\n"
-	       "  -o <file>        write the packets to a pcap file\n",
+	       "  -o <file>        write the packets to a pcap file\n"
+	       "  -c <id>          join cluster <id>: processes on one id share the traffic\n"
+	       "  -H <type>        the cluster's type (a cluster_type number) [4: per flow\n"
+	       "                   5-tuple]; 0 per flow, 1 round robin, 2/3/4 per flow 2-,\n"
+	       "                   4-, 5-tuple, 5 TCP 5-tuple, 6-10 the same of the packet\n"
+	       "                   inside a GRE/VXLAN/GTP-U tunnel, 11/12 IP 5-tuple (outer,\n"
+	       "                   inner), 13 source and destination address (duplicates)\n",
 	       DEFAULT_DEVICE, DEFAULT_CAPLEN, DEFAULT_POLL_DURATION);
 }
 
@@ -144,36 +151,6 @@ static int list_interfaces(void)
 	return 0;
 }
 
-/*
- * pcap savefile: the classic format, microsecond timestamps. The file's link type is
- * the ring's: LINKTYPE_ETHERNET (1), or LINKTYPE_RAW (101, the file's number for
- * DLT_RAW) for a device without a link-layer header.
- */
-static int pcap_open(const char *path, u_int32_t snaplen, int dlt)
-{
-	struct {
-		u_int32_t magic;
-		u_int16_t major, minor;
-		int32_t thiszone;
-		u_int32_t sigfigs, snaplen, linktype;
-	} fh = { 0xA1B2C3D4, 2, 4, 0, 0, snaplen, dlt == 12 ? 101 : 1 };
-
-	pcap_out = fopen(path, "wb");
-	if (!pcap_out || fwrite(&fh, sizeof(fh), 1, pcap_out) != 1) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void pcap_write(const struct pfring_pkthdr *h, const u_char *p)
-{
-	u_int32_t rec[4] = { (u_int32_t)h->ts.tv_sec, (u_int32_t)h->ts.tv_usec, h->caplen, h->len };
-
-	fwrite(rec, sizeof(rec), 1, pcap_out);
-	fwrite(p, h->caplen, 1, pcap_out);
-}
-
 static void dump_packet(const struct pfring_pkthdr *h, const u_char *p, int mode,
 			int long_header)
 {
@@ -198,11 +175,12 @@ int main(int argc, char *argv[])
 	int c, direction = 0, watermark = 0, poll_ms = -1, active = 0, long_header = 0;
 	int verbose = 0, promisc = 1, rc, exit_code = 0;
 	unsigned long long max_pkts = 0;
+	int cluster_id = -1, cluster_hash = cluster_per_flow_5_tuple;
 	struct pfring_pkthdr hdr;
 	pthread_t stats_tid;
 	u_char *pkt;
 
-	while ((c = getopt(argc, argv, "hi:l:e:w:p:aN:mv:JLo:")) != -1) {
+	while ((c = getopt(argc, argv, "hi:l:e:w:p:aN:mv:JLo:c:H:")) != -1) {
 		switch (c) {
 		case 'h': usage(); return 0;
 		case 'i': device = optarg; break;
@@ -217,10 +195,13 @@ int main(int argc, char *argv[])
 		case 'J': promisc = 0; break;
 		case 'L': return list_interfaces();
 		case 'o': pcap_path = optarg; break;
+		case 'c': cluster_id = atoi(optarg); break;
+		case 'H': cluster_hash = atoi(optarg); break;
 		default: usage(); return 2;
 		}
 	}
-	if (direction < 0 || direction > 2 || caplen == 0) {
+	if (direction < 0 || direction > 2 || caplen == 0 || cluster_hash < 0 ||
+	    cluster_hash > MAX_CLUSTER_TYPE_ID) {
 		usage();
 		return 2;
 	}
@@ -243,7 +224,17 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "pfring_set_poll_watermark: %s\n", strerror(errno));
 	if (poll_ms >= 0)
 		pfring_set_poll_duration(ring, (u_int)poll_ms);
-	if (pcap_path && pcap_open(pcap_path, caplen, pfring_get_link_type(ring)) < 0) {
+	if (cluster_id >= 0 &&
+	    pfring_set_cluster(ring, (u_int)cluster_id, (cluster_type)cluster_hash) < 0) {
+		fprintf(stderr, "pfring_set_cluster(%d, type %d): %s\n", cluster_id, cluster_hash,
+			strerror(errno));
+		pfring_close(ring);
+		return 1;
+	}
+	/* the file's link type is the ring's: Ethernet, or raw IP (tun, WireGuard, ...) */
+	if (pcap_path &&
+	    pcap_file_create(&pcap_out, pcap_path, caplen, pfring_get_link_type(ring)) < 0) {
+		fprintf(stderr, "cannot write %s: %s\n", pcap_path, strerror(errno));
 		pfring_close(ring);
 		return 1;
 	}
@@ -275,15 +266,18 @@ int main(int argc, char *argv[])
 		atomic_fetch_add(&num_bytes, hdr.len);
 		if (verbose)
 			dump_packet(&hdr, pkt, verbose, long_header);
-		if (pcap_out)
-			pcap_write(&hdr, pkt);
+		if (pcap_out.f && pcap_file_write(&pcap_out, &hdr, pkt) < 0) {
+			fprintf(stderr, "writing %s: %s\n", pcap_path, strerror(errno));
+			exit_code = 1;
+			break;
+		}
 		if (max_pkts && atomic_load(&num_pkts) >= max_pkts)
 			break;
 	}
 	do_shutdown = 1;
 	pthread_join(stats_tid, NULL);
 	print_stats(1);
-	if (pcap_out && fclose(pcap_out) != 0) {
+	if (pcap_out.f && pcap_file_close(&pcap_out) != 0) {
 		fprintf(stderr, "writing %s: %s\n", pcap_path, strerror(errno));
 		exit_code = 1;
 	}

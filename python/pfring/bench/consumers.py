@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,14 @@ OTHER_DEVICE = "pfring-c-other"
 TX_CAPTURE_OFF = "pfring-c-txoff"
 # Consumers that must count none of the generator's frames
 NOT_ADDRESSED = (OTHER_DEVICE, TX_CAPTURE_OFF)
+# The members of a flow-sharing group (a ConsumerGroup), each with its share of the
+# device's flows: pfr_consumer rings in one pf_ring cluster, and tpv3_consumer sockets in
+# one PACKET_FANOUT_HASH group, its AF_PACKET counterpart.
+CLUSTER = "pfring-c-cluster"
+FANOUT = "tpacket-v3-fanout"
+# The cluster type of the bench's pf_ring clusters: per flow 5-tuple
+# (PF_RING_CLUSTER_PER_FLOW_5_TUPLE in linux/pf_ring.h)
+CLUSTER_TYPE = 4
 LABELS = {
     "none": "no consumer",
     "pfring-c": "pf_ring, C zero-copy",
@@ -39,6 +48,8 @@ LABELS = {
     "af-xdp": "AF_XDP (copy mode)",
     OTHER_DEVICE: "pf_ring, C, ring on another device",
     TX_CAPTURE_OFF: "pf_ring, C, ring on the sending device, TX capture off",
+    CLUSTER: "pf_ring, C, cluster per flow 5-tuple",
+    FANOUT: "AF_PACKET TPACKET_V3, PACKET_FANOUT_HASH",
 }
 # The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
 # many packets wait (TPACKET_V3 wakes once per block), or 10 ms after a packet came to
@@ -49,19 +60,40 @@ PFRING_WATERMARK = 128
 
 @dataclass(frozen=True)
 class Totals:
+    """A consumer's running totals; a group's are its members' sums, each member's
+    totals kept in parts (in the members' order)."""
+
     received: int
     drops: int
+    parts: tuple[Totals, ...] = ()
 
     def minus(self, before: Totals) -> Totals:
-        return Totals(self.received - before.received, self.drops - before.drops)
+        return Totals(self.received - before.received, self.drops - before.drops,
+                      tuple(p.minus(b) for p, b in zip(self.parts, before.parts,
+                                                        strict=True)))
+
+    @staticmethod
+    def of_members(parts: Sequence[Totals]) -> Totals:
+        return Totals(sum(p.received for p in parts), sum(p.drops for p in parts),
+                      tuple(parts))
 
 
-def consumer_argv(name: str, device: str) -> list[str]:
+def consumer_argv(name: str, device: str, group: int | None = None) -> list[str]:
+    """The command line of consumer name on device; group: the pf_ring cluster id
+    (CLUSTER) or the PACKET_FANOUT group id (FANOUT) the consumer joins."""
     bench_bin = user_build_dir() / "bench"
+    if (group is None) != (name not in (CLUSTER, FANOUT)):
+        raise ValueError(f"{name}: a group id is for {CLUSTER} and {FANOUT} only, and "
+                         "they need one")
     if name in ("pfring-c", *NOT_ADDRESSED):
         return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), device]
+    if name == CLUSTER:
+        return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK),
+                "-c", str(group), "-H", str(CLUSTER_TYPE), device]
     if name == "tpacket-v3":
         return [str(bench_bin / "tpv3_consumer"), device]
+    if name == FANOUT:
+        return [str(bench_bin / "tpv3_consumer"), "-F", str(group), device]
     if name == "pfring-py":
         return [sys.executable, "-m", "pfring.bench.pyconsumer", device,
                 str(PFRING_WATERMARK)]
@@ -91,14 +123,16 @@ def parse_json_lines(text: str) -> list[Totals]:
 
 
 class Consumer:
-    """One consumer process on device, pinned to cpu; its output goes to files in work."""
+    """One consumer process on device, pinned to cpu; its output goes to files in work.
+    group: the cluster or fanout group id of a ConsumerGroup's member."""
 
-    def __init__(self, name: str, device: str, cpu: int, work: Path, tag: str = "") -> None:
+    def __init__(self, name: str, device: str, cpu: int, work: Path, tag: str = "",
+                 group: int | None = None) -> None:
         self.name = name
         self.device = device
         self.stdout_path = work / f"{name}{tag}.out"
         self.stderr_path = work / f"{name}{tag}.err"
-        argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device)]
+        argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device, group)]
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err)
 
@@ -157,3 +191,55 @@ class Consumer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class ConsumerGroup:
+    """Consumer processes that share one traffic (a pf_ring cluster, a fanout group),
+    counted as one consumer: its totals are the members' sums. Each member gets the
+    flows the group's hash gives it, so what one member should count is unknown; what
+    the members count together must be every frame, once.
+
+    Used wherever a Consumer is (the same methods); the members' own totals are in
+    totals().parts."""
+
+    def __init__(self, name: str, device: str, members: int, cpus: Sequence[int],
+                 work: Path, tag: str, group: int) -> None:
+        """members processes of consumer name, joined to group, member i pinned to
+        cpus[i % len(cpus)]."""
+        if members < 1 or not cpus:
+            raise ValueError(f"{name}: a group needs members and CPUs")
+        self.name = name
+        self.device = device
+        self.group = group
+        self.members: list[Consumer] = []
+        try:
+            for i in range(members):
+                self.members.append(Consumer(name, device, cpus[i % len(cpus)], work,
+                                             f"{tag}-m{i}", group))
+        except BaseException:
+            self.stop()
+            raise
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        for member in self.members:
+            member.wait_ready(timeout)
+
+    def totals(self, timeout: float = 10.0) -> Totals:
+        return Totals.of_members([member.totals(timeout) for member in self.members])
+
+    def cpu_seconds(self) -> float:
+        return sum(member.cpu_seconds() for member in self.members)
+
+    def cpu_ticks_seconds(self) -> float:
+        return sum(member.cpu_ticks_seconds() for member in self.members)
+
+    def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+
+
+# What the bench runs and accounts as one consumer
+AnyConsumer = Consumer | ConsumerGroup

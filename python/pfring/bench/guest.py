@@ -16,6 +16,7 @@ difference between that snapshot and the one taken before pktgen started.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -26,16 +27,21 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
 from pfring.bench.consumers import (
+    CLUSTER,
+    FANOUT,
     NOT_ADDRESSED,
     OTHER_DEVICE,
     TX_CAPTURE_OFF,
+    AnyConsumer,
     Consumer,
+    ConsumerGroup,
     Totals,
 )
 from pfring.bench.plan import MULTIQUEUE_LINK, Plan, plan_for
@@ -57,6 +63,9 @@ TX_COUNTERS = ("tx_packets", "tx_dropped")
 # The lab drivers of the links besides veth, and the RX queues the rx end needs.
 LAB_LINKS = {"e1000e": ("e1000e", 1), "igb": ("igb", 2)}
 LOOPBACK_CONTROL_DATAGRAMS = 20
+# The pf_ring cluster id and the PACKET_FANOUT group id of a group of N members: this
+# plus N (a new group for every N; the last one's members have all exited by then).
+GROUP_ID_BASE = 100
 STARTED = time.monotonic()  # the log's clock (the CI budget is in minutes)
 
 
@@ -160,7 +169,7 @@ def interface_counters(tx: str, rx: str) -> tuple[tuple[str, int], ...]:
 class Snapshot:
     """Every counter a run is accounted with, at one moment."""
 
-    totals: tuple[Totals, ...]                 # each consumer's running totals
+    totals: tuple[Totals, ...]                 # each consumer's (or group's) totals
     interfaces: tuple[tuple[str, int], ...]    # interface_counters()
 
     def delivered_since(self, before: Snapshot) -> int:
@@ -177,15 +186,17 @@ class Bench:
 
     def __init__(self, plan: Plan, link: str, tx: str, rx: str, work: Path,
                  raw: dict[str, Any], many_sources: bool = False,
-                 queue_xmit: bool = False) -> None:
+                 queue_xmit: bool = False, counts: tuple[int, int] | None = None,
+                 queues: bool = False) -> None:
+        """many_sources: pktgen's frames from random source addresses (flows);
+        counts: frames per timed run and per search step (default: the plan's count
+        and search_count); queues: record each RX queue's count of every timed run."""
         self.plan, self.link, self.tx, self.rx, self.work = plan, link, tx, rx, work
         self.raw = raw
         self.many_sources = many_sources
         self.queue_xmit = queue_xmit
-        # frames per timed run and per search step
-        self.count, self.search_count = (
-            (plan.multiqueue_count, plan.multiqueue_search_count) if many_sources
-            else (plan.count, plan.search_count))
+        self.queues = queues
+        self.count, self.search_count = counts or (plan.count, plan.search_count)
         self.gen = Pktgen(tx)
         self.dst = interface_mac(rx)
 
@@ -200,16 +211,17 @@ class Bench:
         return r.sent, float(r.pps)
 
     @staticmethod
-    def expected(consumer: Consumer, sent: int) -> int:
+    def expected(consumer: AnyConsumer, sent: int) -> int:
         """What a consumer should count of a run: every frame, but none for a ring bound
-        to another device or to the sending one with TX capture off."""
+        to another device or to the sending one with TX capture off. A group's members
+        together: every frame (what each should count is their hash's business)."""
         return 0 if consumer.name in NOT_ADDRESSED else sent
 
-    def snapshot(self, consumers: list[Consumer]) -> Snapshot:
+    def snapshot(self, consumers: Sequence[AnyConsumer]) -> Snapshot:
         return Snapshot(tuple(c.totals() for c in consumers),
                         interface_counters(self.tx, self.rx))
 
-    def complete(self, consumers: list[Consumer], before: Snapshot, now: Snapshot,
+    def complete(self, consumers: Sequence[AnyConsumer], before: Snapshot, now: Snapshot,
                  sent: int) -> bool:
         """Has everything of the run been counted: every consumer's received + drops is
         what it should see, and the rx interface counted what pktgen sent?"""
@@ -219,7 +231,8 @@ class Bench:
                 return False
         return now.delivered_since(before) == sent
 
-    def settle(self, consumers: list[Consumer], before: Snapshot, sent: int) -> Snapshot:
+    def settle(self, consumers: Sequence[AnyConsumer], before: Snapshot,
+               sent: int) -> Snapshot:
         """The snapshot once the run is complete, or once nothing moved for
         SETTLE_QUIET_S (frames are missing: the accounting will say so)."""
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
@@ -235,11 +248,12 @@ class Bench:
                 last, changed = current, time.monotonic()
         return last
 
-    def measure(self, consumers: list[Consumer], count: int, size: int, rate: int = 0,
-                queues: bool = False) -> dict[str, Any]:
+    def measure(self, consumers: Sequence[AnyConsumer], count: int, size: int,
+                rate: int = 0, queues: bool = False) -> dict[str, Any]:
         """One run of pktgen, accounted: what was sent, at what rate, what the rx
-        interface counted and what each consumer received and dropped (and with queues,
-        what each RX queue received: ethtool is slow to start under emulation)."""
+        interface counted and what each consumer received and dropped, a group's
+        members' own counts as its shares (and with queues, what each RX queue
+        received: ethtool is slow to start under emulation)."""
         queues0 = rx_queue_packets(self.rx) if queues else {}
         before = self.snapshot(consumers)
         cpu0 = sum(c.cpu_seconds() for c in consumers)
@@ -260,35 +274,40 @@ class Bench:
                 "drops": sum(g.drops for g in got),
                 "each": [[g.received, g.drops] for g in got],
                 "expected_each": [self.expected(c, sent) for c in consumers],
+                **({"shares": [[[p.received, p.drops] for p in g.parts] for g in got]}
+                   if any(g.parts for g in got) else {}),
                 "cpu_s": sum(c.cpu_seconds() for c in consumers) - cpu0,
                 "cpu_ticks_s": sum(c.cpu_ticks_seconds() for c in consumers) - ticks0,
             }
         return record
 
-    def rate_reps(self, size: int, consumers: list[Consumer], label: str, rings: int = 0,
-                  baseline_for: str = "") -> list[float]:
-        """plan.reps generator runs at full speed with consumers running; one record each.
+    def rate_reps(self, size: int, consumers: Sequence[AnyConsumer], label: str,
+                  rings: int = 0, baseline_for: str = "", into: str = "",
+                  extra: dict[str, Any] | None = None) -> list[float]:
+        """plan.reps generator runs at full speed with consumers running; one record each,
+        appended to raw[into] (default: "scaling" with rings, else "rate"), extra's
+        fields added to it.
 
         A run without consumers is the baseline of the block that follows it
         (baseline_for names it): the host is shared, so the nearest baseline is the
-        fairest. A consumer that counted none of a run's frames fails the block: it was
-        not capturing what the bench measures."""
+        fairest. A consumer (or a group's members together) that counted none of a
+        run's frames fails the block: it was not capturing what the bench measures."""
         out = []
         for rep in range(self.plan.reps):
             record: dict[str, Any] = {"link": self.link, "size": size, "consumer": label,
-                                      "rep": rep}
-            record |= self.measure(consumers, self.count, size, queues=self.many_sources)
+                                      "rep": rep, **(extra or {})}
+            record |= self.measure(consumers, self.count, size, queues=self.queues)
             if saw_nothing(record):
                 raise RuntimeError(f"{label} saw none of the frames: {describe(record)}")
             if baseline_for:
                 record["baseline_for"] = baseline_for
             if rings:
                 record["rings"] = rings
-                self.raw["scaling"].append(record)
-            else:
-                self.raw["rate"].append(record)
+            self.raw[into or ("scaling" if rings else "rate")].append(record)
             out.append(record["pps"])
-        self.log(f"{size} B {label}{f' x{rings}' if rings else ''}: "
+        members = (extra or {}).get("members")
+        self.log(f"{size} B {label}{f' x{rings}' if rings else ''}"
+                 f"{f' of {members}' if members else ''}: "
                  f"{', '.join(f'{p:.0f}' for p in out)} pps")
         return out
 
@@ -415,6 +434,46 @@ class Bench:
         return {"control_datagrams": LOOPBACK_CONTROL_DATAGRAMS,
                 "control_received": got.received}
 
+    def run_cluster(self, size: int) -> None:
+        """Flows from many sources shared by a group of N consumers, for N in
+        plan.cluster: a pf_ring cluster (per flow 5-tuple) of N pf_ring C rings against
+        a PACKET_FANOUT_HASH group of N TPACKET_V3 sockets, each N's block after its own
+        no-consumer block; the first block also measures one plain ring and one plain
+        socket (no group): what a cluster of one costs over no cluster. Every member is
+        pinned to CONSUMER_CPU (see bench/README.md)."""
+        for index, n in enumerate(self.plan.cluster):
+            block = f"x{n}"
+            try:
+                self.rate_reps(size, [], "none", baseline_for=block, into="cluster",
+                               extra={"block": block})
+            except Exception as e:
+                self.error(f"{self.link} {size} B flows: no consumer, block {block}", e)
+                continue
+            plain = ("pfring-c", "tpacket-v3") if index == 0 else ()
+            for name, members in [*((p, 0) for p in plain), (CLUSTER, n), (FANOUT, n)]:
+                try:
+                    self.flow_block(size, name, members, block)
+                except Exception as e:
+                    self.error(f"{self.link} {size} B flows: {name}"
+                               f"{f' x{members}' if members else ''}", e)
+
+    def flow_block(self, size: int, name: str, members: int, block: str) -> None:
+        """plan.reps runs of one consumer (members 0) or one group of members, into
+        raw["cluster"]."""
+        tag = f"-{self.link}-{size}-flows"
+        consumer: AnyConsumer = (
+            ConsumerGroup(name, self.rx, members, [CONSUMER_CPU], self.work,
+                          f"{tag}-x{members}", GROUP_ID_BASE + members) if members
+            else Consumer(name, self.rx, CONSUMER_CPU, self.work, tag))
+        try:
+            consumer.wait_ready()
+            extra: dict[str, Any] = {"block": block}
+            if members:
+                extra["members"] = members
+            self.rate_reps(size, [consumer], name, into="cluster", extra=extra)
+        finally:
+            consumer.stop()
+
     def run_scaling(self, size: int) -> None:
         self.rate_reps(size, [], "none", baseline_for="rings")
         for n in self.plan.rings:
@@ -489,6 +548,20 @@ def run_tx_capture_off(plan: Plan, loader: ModuleLoader, work: Path,
         loader.load(built_module("pf_ring"))
 
 
+def run_cluster(plan: Plan, work: Path, raw: dict[str, Any]) -> None:
+    """Flows from many source addresses on veth, shared by the members of a pf_ring
+    cluster or of a PACKET_FANOUT_HASH group."""
+    if not Path(f"/sys/class/net/{VETH[0]}").exists():
+        make_veth()
+    wait_for_carrier(list(VETH))
+    raw["links"].setdefault("veth", list(VETH))
+    bench = Bench(plan, "veth", VETH[0], VETH[1], work, raw, many_sources=True)
+    try:
+        bench.run_cluster(plan.sizes[0])
+    finally:
+        bench.close()
+
+
 def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
                    raw: dict[str, Any]) -> None:
     """Flows from many sources over both RX queues of the igb link's rx end (each
@@ -496,7 +569,9 @@ def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
     tx, rx = open_link(MULTIQUEUE_LINK, overrides)
     raw["links"][MULTIQUEUE_LINK] = [tx, rx]
     raw["irq_pinning"] = pin_queue_irqs(rx)
-    bench = Bench(plan, MULTIQUEUE_LINK, tx, rx, work, raw, many_sources=True)
+    bench = Bench(plan, MULTIQUEUE_LINK, tx, rx, work, raw, many_sources=True,
+                  counts=(plan.multiqueue_count, plan.multiqueue_search_count),
+                  queues=True)
     try:
         bench.run_size(plan.sizes[0], plan.multiqueue)
     finally:
@@ -506,32 +581,33 @@ def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
 def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
-        "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "errors": [],
-        "links": {},
+        "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "cluster": [],
+        "errors": [], "links": {},
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
     mount_bpffs()
     start = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=out.parent))
+    # Each scenario on its own: one that fails is an error in the results, the others run
+    scenarios: list[tuple[str, Callable[[], None]]] = [
+        (link, functools.partial(run_link, plan, link, overrides, work, raw))
+        for link in plan.links
+    ]
+    if plan.cluster:
+        scenarios.append(("cluster", lambda: run_cluster(plan, work, raw)))
+    if plan.tx_capture_off:
+        scenarios.append(("tx capture off",
+                          lambda: run_tx_capture_off(plan, loader, work, raw)))
+    if plan.multiqueue:
+        scenarios.append((MULTIQUEUE_LINK,
+                          lambda: run_multiqueue(plan, overrides, work, raw)))
     try:
-        for link in plan.links:
+        for name, scenario in scenarios:
             try:
-                run_link(plan, link, overrides, work, raw)
+                scenario()
             except Exception as e:
-                raw["errors"].append(f"{link}: {e}")
-                traceback.print_exc()
-        if plan.tx_capture_off:
-            try:
-                run_tx_capture_off(plan, loader, work, raw)
-            except Exception as e:
-                raw["errors"].append(f"tx capture off: {e}")
-                traceback.print_exc()
-        if plan.multiqueue:
-            try:
-                run_multiqueue(plan, overrides, work, raw)
-            except Exception as e:
-                raw["errors"].append(f"{MULTIQUEUE_LINK}: {e}")
+                raw["errors"].append(f"{name}: {e}")
                 traceback.print_exc()
     finally:
         raw["pf_ring_proc"] = proc_snapshot()

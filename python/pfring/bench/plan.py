@@ -36,6 +36,11 @@ class Plan:
     multiqueue: tuple[str, ...] = ("pfring-c", "tpacket-v3")
     multiqueue_count: int = 12_000
     multiqueue_search_count: int = 6_000
+    # "A cluster against PACKET_FANOUT_HASH" (issue 9): on veth, pktgen with many source
+    # addresses (flows), a pf_ring cluster (per flow 5-tuple) of N pf_ring C rings and a
+    # fanout-hash group of N TPACKET_V3 sockets for each N here, at the first size, plus
+    # one plain ring and socket (no group); () skips it.
+    cluster: tuple[int, ...] = (1, 2, 4)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

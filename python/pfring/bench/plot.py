@@ -1,13 +1,21 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The results as a PNG: generator ratio and CPU ratio per consumer and scenario, and the
-capture cost of n rings against one."""
+"""The results as a PNG: generator ratio and CPU ratio per consumer and scenario, the
+capture cost of n rings against one, and the generator ratio of a pf_ring cluster and a
+fanout group of N members."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from pfring.bench.consumers import CONSUMERS, LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.consumers import (
+    CLUSTER,
+    CONSUMERS,
+    FANOUT,
+    LABELS,
+    OTHER_DEVICE,
+    TX_CAPTURE_OFF,
+)
 
 
 def render(doc: dict[str, Any], path: Path) -> Path:
@@ -18,7 +26,7 @@ def render(doc: dict[str, Any], path: Path) -> Path:
 
     rows = doc["scenarios"]
     places = list(dict.fromkeys(f"{r['link']} {r['size']} B" for r in rows))
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5), width_ratios=(3, 3, 2))
+    fig, axes = plt.subplots(1, 4, figsize=(20, 5), width_ratios=(3, 3, 2, 2))
     # the rings that must cost nothing: a generator ratio only
     shown = (*CONSUMERS, OTHER_DEVICE, TX_CAPTURE_OFF)
     width = 0.8 / len(shown)
@@ -50,6 +58,26 @@ def render(doc: dict[str, Any], path: Path) -> Path:
         axes[2].legend(fontsize=8)
     axes[2].set_title("pf_ring: cost of n rings / one ring")
     axes[2].set_xlabel("rings")
+    groups = doc.get("cluster") or []
+    for (consumer, plain), style in zip(((CLUSTER, "pfring-c"), (FANOUT, "tpacket-v3")),
+                                        ("o-", "s--"), strict=True):
+        rows = [r for r in groups if r["consumer"] == consumer and r["generator_ratio"]]
+        if rows:
+            axes[3].plot([r["members"] for r in rows],
+                         [r["generator_ratio"]["median"] for r in rows], style,
+                         label=LABELS[consumer])
+        alone = next((r for r in groups if r["consumer"] == plain
+                      and r["generator_ratio"]), None)
+        if alone:
+            axes[3].axhline(alone["generator_ratio"]["median"], linestyle=":",
+                            color="C0" if consumer == CLUSTER else "C1", linewidth=1,
+                            label=f"{LABELS[plain]}, no group")
+    if groups:
+        axes[3].set_xticks(sorted({r["members"] for r in groups if r["members"]}))
+        axes[3].set_ylim(bottom=0)
+        axes[3].legend(fontsize=7, loc="lower right")
+    axes[3].set_title("flows shared by N members:\ngenerator rate with / without")
+    axes[3].set_xlabel("members")
     fig.suptitle(f"invoke bench: {doc['kernel']}, {doc['date']} "
                  f"({'quick' if doc['quick'] else 'full'}), same-boot ratios under TCG")
     fig.tight_layout()

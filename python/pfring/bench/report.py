@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from pfring.bench import targets as tg
-from pfring.bench.consumers import LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.consumers import CLUSTER, FANOUT, LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.summary import cluster_where
 
 BEGIN = "<!-- bench:begin (written by invoke bench; do not edit by hand) -->"
 END = "<!-- bench:end -->"
@@ -113,6 +114,68 @@ def scaling_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _members(row: dict[str, Any]) -> str:
+    if row["members"]:
+        return str(row["members"])
+    return "1, no cluster" if row["consumer"] == "pfring-c" else "1, no fanout"
+
+
+def _busiest(row: dict[str, Any]) -> str:
+    """The busiest member's share of the group's frames, and what an even split gives."""
+    share = row.get("busiest_share")
+    if not share or not row["members"]:
+        return "-"
+    return f"{share['median'] * 100:.0f} % (even {100 / row['members']:.0f} %)"
+
+
+def cluster_table(doc: dict[str, Any]) -> str:
+    """The flow-sharing groups: a pf_ring cluster against a PACKET_FANOUT_HASH group of
+    the same size, one plain ring and socket beside them."""
+    rows = doc.get("cluster") or []
+    if not rows:
+        return ""
+    head = ("| flows shared by | members | generator kpps (min-max) | baseline kpps "
+            "| generator ratio | cluster / fanout, same N | (g) | group of one / no group "
+            "| busiest member | CPU µs/pkt | frames add up (runs) |")
+    lines = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
+    for row in rows:
+        lines.append(" | ".join([
+            f"| {LABELS.get(row['consumer'], row['consumer'])}", _members(row),
+            _spread(row["generator_pps"], 1e-3),
+            _num(_median(row.get("baseline_pps")), "{:.1f}", 1e-3),
+            _num(_median(row["generator_ratio"]), "{:.3f}"),
+            _num(row["vs_fanout"], "{:.3f}"),
+            _verdict(doc, "g", cluster_where(row)) if row["consumer"] == CLUSTER else "",
+            _num(row["vs_plain"], "{:.3f}"), _busiest(row),
+            _num(_median(row["cpu_us_per_packet"]), "{:.1f}"),
+            _tally(row.get("runs_accounted")),
+        ]) + " |")
+    return "\n".join(lines)
+
+
+def cluster_note(doc: dict[str, Any]) -> str:
+    """The flow-sharing ratios in one sentence (issue 9's closing note)."""
+    rows = doc.get("cluster") or []
+    clusters = [r for r in rows if r["consumer"] == CLUSTER]
+    if not clusters:
+        return ""
+    where = f"{rows[0]['link']} {rows[0]['size']} B"
+    versus = ", ".join(f"{r['members']} member{'s' if r['members'] != 1 else ''} "
+                       f"{_num(r['vs_fanout'], '{:.3f}')}" for r in clusters)
+    one = next((r for r in clusters if r["members"] == 1), None)
+    fan = next((r for r in rows if r["consumer"] == FANOUT and r["members"] == 1), None)
+    text = (f"Cluster against fanout ({where}, flows from many source addresses; "
+            f"generator rates in one boot): pf_ring cluster / PACKET_FANOUT_HASH group "
+            f"of the same size: {versus}")
+    if one:
+        text += (f"; a cluster of one / one ring in no cluster: "
+                 f"{_num(one['vs_plain'], '{:.3f}')}")
+    if fan:
+        text += (f" (a fanout group of one / one plain socket: "
+                 f"{_num(fan['vs_plain'], '{:.3f}')})")
+    return text + "."
+
+
 def targets_list(doc: dict[str, Any]) -> str:
     lines = []
     for t in doc["targets"]:
@@ -133,6 +196,11 @@ def heading(doc: dict[str, Any]) -> str:
     if plan.get("tx_capture_off"):
         extra.append("on veth, pktgen through dev_queue_xmit with a ring bound to the "
                      "sending end, TX capture off (\"ring on the sending device\")")
+    if plan.get("cluster"):
+        extra.append("on veth, flows from many source addresses shared by a pf_ring "
+                     "cluster or a PACKET_FANOUT_HASH group of "
+                     f"{'/'.join(str(n) for n in plan['cluster'])} consumers, all on one "
+                     "CPU (\"flows shared by\")")
     if plan.get("multiqueue"):
         extra.append(f"igb with flows from many source addresses over both RX queues of "
                      f"one device, {plan['sizes'][0]}-byte frames")
@@ -159,8 +227,8 @@ def accounting_list(doc: dict[str, Any]) -> str:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    parts = [heading(doc), scenario_table(doc), scaling_table(doc), targets_list(doc),
-             accounting_list(doc)]
+    parts = [heading(doc), scenario_table(doc), scaling_table(doc), cluster_table(doc),
+             cluster_note(doc), targets_list(doc), accounting_list(doc)]
     if doc["errors"]:
         parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))
     return "\n\n".join(p for p in parts if p)

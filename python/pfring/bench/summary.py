@@ -13,6 +13,10 @@ Ratios:
   CPU ratio         consumer CPU time per packet / TPACKET_V3's
   scaling           capture cost of n rings / one ring's, where the cost is the time
                     capture adds per packet on the delivering CPU: 1/pps(n) - 1/pps(none)
+  cluster           flows shared by a group of N consumers: a pf_ring cluster's
+                    generator rate / a PACKET_FANOUT_HASH group's of the same N (same
+                    block, same baseline); a cluster of one's / one plain ring's (a fanout
+                    group of one's / one plain socket's)
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from pfring.bench import accounting as acc
 from pfring.bench import targets as tg
-from pfring.bench.consumers import OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.consumers import CLUSTER, FANOUT, OTHER_DEVICE, TX_CAPTURE_OFF
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
 
 SCHEMA = 2
@@ -129,9 +133,69 @@ def scaling(raw: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+# The group each flow-sharing group is compared with, and the one plain consumer a group
+# of one is compared with
+VERSUS = {CLUSTER: FANOUT}
+PLAIN = {CLUSTER: "pfring-c", FANOUT: "tpacket-v3"}
+
+
+def busiest_share(record: dict[str, Any]) -> float | None:
+    """The share of a group's frames (received + dropped) its busiest member took: 1/N
+    when the flows spread evenly over N members; None for a run without a group."""
+    shares = (record.get("shares") or [None])[0]
+    if not shares:
+        return None
+    counted = [received + drops for received, drops in shares]
+    return max(counted) / sum(counted) if sum(counted) else None
+
+
+def cluster(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per consumer and group size of the flow-sharing scenario (members 0: one
+    consumer, no group), in the order of the run, each against its block's no-consumer
+    runs."""
+    records = raw.get("cluster") or []
+    if not records:
+        return []
+    link, size = records[0]["link"], records[0]["size"]
+    nones = [r for r in records if r["consumer"] == "none"]
+    out = []
+    for consumer, members in dict.fromkeys((r["consumer"], r.get("members", 0))
+                                           for r in records if r["consumer"] != "none"):
+        runs = [r for r in records
+                if r["consumer"] == consumer and r.get("members", 0) == members]
+        block = runs[0].get("block")
+        own = [r for r in nones if r.get("block") == block]
+        none = summarize([r["pps"] for r in own or nones])
+        pps = summarize([r["pps"] for r in runs])
+        out.append({
+            "link": link, "size": size, "consumer": consumer, "members": members,
+            "block": block, "generator_pps": _d(pps), "baseline_pps": _d(none),
+            "generator_ratio": _d(summarize([r["pps"] / none.median for r in runs]
+                                            if none else [])),
+            "cpu_us_per_packet": _d(summarize([r["cpu_s"] / r["received"] * 1e6
+                                               for r in runs if r.get("received")])),
+            "busiest_share": _d(summarize([b for b in map(busiest_share, runs)
+                                           if b is not None])),
+            "received": sum(r.get("received", 0) for r in runs),
+            "drops": sum(r.get("drops", 0) for r in runs),
+            "runs_accounted": _tally(acc.tally_runs(runs)),
+            "baseline_accounted": _tally(acc.tally_runs(own)),
+        })
+    by_key = {(r["consumer"], r["members"]): r for r in out}
+    for row in out:
+        other = by_key.get((VERSUS.get(row["consumer"], ""), row["members"]), {})
+        plain = by_key.get((PLAIN.get(row["consumer"], ""), 0), {}) if row["members"] == 1 \
+            else {}
+        row["vs_fanout"] = ratio(_m(row, "generator_pps"), _m(other, "generator_pps"))
+        row["vs_plain"] = ratio(_m(row, "generator_pps"), _m(plain, "generator_pps"))
+    return out
+
+
 def _where(record: dict[str, Any]) -> str:
     rings = f" x{record['rings']}" if record.get("rings") else ""
-    return f"{record['link']} {record['size']} B {record['consumer']}{rings}"
+    members = f" of {record['members']}" if record.get("members") else ""
+    flows = " (flows)" if "block" in record else ""
+    return f"{record['link']} {record['size']} B{flows} {record['consumer']}{rings}{members}"
 
 
 def accounting_problems(raw: dict[str, Any]) -> list[str]:
@@ -140,7 +204,7 @@ def accounting_problems(raw: dict[str, Any]) -> list[str]:
     repetition), consumers that saw nothing, and no-consumer runs in which the rx
     interface did not count what pktgen sent (the link itself lost or added frames)."""
     found = []
-    for r in [*raw["rate"], *raw["scaling"]]:
+    for r in [*raw["rate"], *raw["scaling"], *(raw.get("cluster") or [])]:
         where = f"{_where(r)} run {r['rep']}"
         if acc.saw_nothing(r):
             found.append(f"{where}: the consumer saw nothing: {acc.describe(r)}")
@@ -171,7 +235,8 @@ def scenario_keys(raw: dict[str, Any]) -> list[tuple[str, int, str]]:
     return out
 
 
-def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
+             groups: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every target, for every link and frame size it applies to."""
     found: list[dict[str, Any]] = []
 
@@ -207,7 +272,16 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]]) -> list[di
     eight = next((r for r in scale if r["rings"] == 8), None)
     if eight:
         add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])
+    for row in groups or []:
+        if row["consumer"] == CLUSTER and row["vs_fanout"] is not None:
+            add(tg.CLUSTER_VS_FANOUT, cluster_where(row), row["vs_fanout"])
     return found
+
+
+def cluster_where(row: dict[str, Any]) -> str:
+    """Where a flow-sharing row's target applies: "veth 60 B, 2 members"."""
+    return f"{row['link']} {row['size']} B, {row['members']} member" \
+        f"{'s' if row['members'] != 1 else ''}"
 
 
 def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
@@ -216,13 +290,15 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     rows = [scenario(raw, *key) for key in scenario_keys(raw)]
     add_ratios(rows)
     scale = scaling(raw)
+    groups = cluster(raw)
     return {
         "schema": SCHEMA, **meta,
         "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
         "plan": raw["plan"], "seconds": raw.get("seconds"),
-        "scenarios": rows, "scaling": scale, "targets": evaluate(rows, scale),
-        "accounting": accounting_problems(raw),
-        "errors": raw["errors"], "raw": {k: raw[k] for k in ("rate", "search", "scaling")},
+        "scenarios": rows, "scaling": scale, "cluster": groups,
+        "targets": evaluate(rows, scale, groups), "accounting": accounting_problems(raw),
+        "errors": raw["errors"],
+        "raw": {k: raw.get(k) or [] for k in ("rate", "search", "scaling", "cluster")},
         **{k: raw.get(k) or {} for k in GUEST_FACTS},
     }
 
@@ -233,7 +309,8 @@ GUEST_FACTS = ("pf_ring_proc", "links", "other_device", "tx_capture_off", "irq_p
 
 REQUIRED = {
     "schema": int, "date": str, "commit": str, "kernel": str, "cpu_model": str,
-    "quick": bool, "plan": dict, "scenarios": list, "scaling": list, "targets": list,
+    "quick": bool, "plan": dict, "scenarios": list, "scaling": list, "cluster": list,
+    "targets": list,
     "accounting": list, "errors": list, "raw": dict,
 }
 SPREAD_KEYS = ("median", "min", "max", "n", "spread")

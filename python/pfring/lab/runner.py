@@ -128,13 +128,34 @@ def check_run(result: LabRunResult) -> None:
     result.reports = find_reports(log)
 
 
-def relay_output(argv: list[str], log: Path, timeout: float | None) -> None:
+# What the guest's wrapper (pfring.lab.guest) prints first, once the guest has booted
+BOOT_MARKER = b"lab: "
+# How long a boot may take before the guest is taken for hung (seen once under TCG:
+# QEMU idle, no output, until the run's own timeout 40 minutes later) and booted again
+BOOT_TIMEOUT_S = 400.0
+SANITIZE_BOOT_TIMEOUT_S = 1500.0  # KASAN and lockdep: ~6 minutes, more on a busy host
+
+
+class LabBootTimeout(LabRunError):
+    """The guest printed nothing of its own within the boot timeout."""
+
+
+def boot_timeout(kernel: LabKernel) -> float:
+    return SANITIZE_BOOT_TIMEOUT_S if kernel.name == "sanitize" else BOOT_TIMEOUT_S
+
+
+def relay_output(argv: list[str], log: Path, timeout: float | None,
+                 boot_timeout: float | None = None) -> None:
     """Run vng, copying what the guest prints to our stdout and to log as it comes.
 
     QEMU opens vng's stdout anew (/proc/self/fd/1) with O_TRUNC: handed a file, it would
     overwrite what came before the boot. A pipe read here keeps everything in order.
+    With boot_timeout, a guest that has not printed BOOT_MARKER by then is stopped
+    (LabBootTimeout).
     """
     deadline = None if timeout is None else time.monotonic() + timeout
+    boot_deadline = None if boot_timeout is None else time.monotonic() + boot_timeout
+    seen = b""
     with log.open("wb") as copy, subprocess.Popen(
         argv, env=vng_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -146,6 +167,9 @@ def relay_output(argv: list[str], log: Path, timeout: float | None) -> None:
             if left is not None and left <= 0:
                 proc.kill()
                 raise LabRunError(f"the lab run took longer than {timeout} s and was stopped")
+            if boot_deadline is not None and time.monotonic() > boot_deadline:
+                proc.kill()
+                raise LabBootTimeout(f"the guest had not booted after {boot_timeout:.0f} s")
             ready, _, _ = select.select([proc.stdout], [], [], min(left or 1.0, 1.0))
             if not ready:
                 continue
@@ -155,6 +179,10 @@ def relay_output(argv: list[str], log: Path, timeout: float | None) -> None:
             out.write(chunk)
             out.flush()
             copy.write(chunk)
+            if boot_deadline is not None:
+                seen = (seen + chunk)[-4096:]
+                if BOOT_MARKER in seen:
+                    boot_deadline = None
         proc.wait()
 
 
@@ -180,7 +208,12 @@ def run_in_lab(
         return LabRunResult(0, out_dir, kernel, 0.0)
     print(f"lab: booting {kernel.release} ({kernel.name}); run folder {out_dir}", flush=True)
     start = time.monotonic()
-    relay_output(argv, out_dir / "console.log", timeout)
+    try:
+        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
+    except LabBootTimeout as e:
+        # the guest never ran the command: once more, in the same run folder
+        print(f"lab: {e}; booting once more", flush=True)
+        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
     result = LabRunResult(-1, out_dir, kernel, time.monotonic() - start)
     check_run(result)
     if result.reports:

@@ -18,6 +18,14 @@ typedef struct { uint64_t recv; uint64_t drop; uint64_t shunt; } pfring_stat;
 typedef enum { rx_and_tx_direction = 0, rx_only_direction, tx_only_direction }
     packet_direction;
 typedef enum { send_and_recv_mode = 0, send_only_mode, recv_only_mode } socket_mode;
+typedef enum {
+    cluster_per_flow = 0, cluster_round_robin, cluster_per_flow_2_tuple,
+    cluster_per_flow_4_tuple, cluster_per_flow_5_tuple, cluster_per_flow_tcp_5_tuple,
+    cluster_per_inner_flow, cluster_per_inner_flow_2_tuple, cluster_per_inner_flow_4_tuple,
+    cluster_per_inner_flow_5_tuple, cluster_per_inner_flow_tcp_5_tuple,
+    cluster_per_flow_ip_5_tuple, cluster_per_inner_flow_ip_5_tuple,
+    cluster_per_flow_ip_with_dup_tuple
+} cluster_type;
 
 #define PF_RING_PROMISC ...
 #define PF_RING_REENTRANT ...
@@ -40,6 +48,12 @@ int pfring_set_poll_watermark(pfring *ring, uint16_t watermark);
 int pfring_set_poll_watermark_timeout(pfring *ring, uint16_t timeout);
 int pfring_set_poll_duration(pfring *ring, unsigned int duration);
 int pfring_set_application_name(pfring *ring, char *name);
+#define PF_RING_ERROR_NO_TX_SLOT_AVAILABLE ...
+int pfring_send(pfring *ring, char *pkt, unsigned int pkt_len, uint8_t flush_packet);
+int pfring_send_ifindex(pfring *ring, char *pkt, unsigned int pkt_len, uint8_t flush_packet,
+                        int if_index);
+int pfring_flush_tx_packets(pfring *ring);
+int pfring_set_tx_watermark(pfring *ring, uint16_t watermark);
 int pfring_get_bound_device_address(pfring *ring, unsigned char mac_address[6]);
 int pfring_get_bound_device_ifindex(pfring *ring, int *if_index);
 uint8_t pfring_get_num_rx_channels(pfring *ring);
@@ -47,6 +61,12 @@ int pfring_get_link_status(pfring *ring);
 uint32_t pfring_get_interface_speed(pfring *ring);
 int pfring_get_mtu_size(pfring *ring);
 int pfring_get_caplen(pfring *ring);
+int pfring_set_cluster(pfring *ring, unsigned int clusterId, cluster_type the_type);
+int pfring_set_cluster_consumer(pfring *ring, uint16_t cluster_id, uint16_t queue_id,
+                                cluster_type the_type, uint32_t options);
+int pfring_remove_from_cluster(pfring *ring);
+int pfring_set_reflector_device(pfring *ring, char *device_name);
+int pfring_set_bounce(pfring *ring, uint8_t on);
 uint32_t pfring_get_ring_id(pfring *ring);
 
 """

@@ -44,6 +44,9 @@ struct pfpy_batch_row {
 int pfpy_recv(pfring *ring, int wait, int parse, struct pfpy_packet *out);
 long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
 		     unsigned char *buf, unsigned long long buflen, int timeout_ms);
+long pfpy_send_batch(pfring *ring, const unsigned char *buf, unsigned long long stride,
+		     const unsigned long long *offsets, const unsigned int *lens, long n,
+		     int ifindex, int *rc);
 /* cdef-end */
 
 /* ip is passed by value: it sits unaligned in the packed header */
@@ -147,4 +150,39 @@ long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
 		n++;
 	}
 	return n;
+}
+
+/*
+ * n frames out of ifindex (0: the ring's device), in order, then flushed: frame i is
+ * lens[i] bytes at buf + offsets[i] (offsets NULL: at buf + i * stride). Returns the
+ * number of frames taken; *rc is 0, or the PF_RING error that stopped the batch (errno
+ * set): a full device queue is waited out here, a signal (EINTR) is handed back.
+ */
+long pfpy_send_batch(pfring *ring, const unsigned char *buf, unsigned long long stride,
+		     const unsigned long long *offsets, const unsigned int *lens, long n,
+		     int ifindex, int *rc)
+{
+	long i = 0;
+
+	*rc = 0;
+	while (i < n) {
+		const unsigned char *frame = buf + (offsets ? offsets[i] : (unsigned long long)i * stride);
+		int r = pfring_send_ifindex(ring, (char *)frame, lens[i], 0, ifindex);
+
+		if (r == PF_RING_ERROR_NO_TX_SLOT_AVAILABLE && errno != EINTR) {
+			usleep(50);
+			continue;
+		}
+		if (r < 0) {
+			*rc = r;
+			return i;
+		}
+		i++;
+	}
+	*rc = pfring_flush_tx_packets(ring);
+	while (*rc == PF_RING_ERROR_NO_TX_SLOT_AVAILABLE && errno != EINTR) {
+		usleep(50);
+		*rc = pfring_flush_tx_packets(ring);
+	}
+	return i;
 }

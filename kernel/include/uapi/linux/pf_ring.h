@@ -83,6 +83,8 @@
  *
  * info.abi_version is PF_RING_ABI_VERSION; a library built for another layout must
  * refuse the ring with a message naming both versions.
+ *
+ * 5. Sending: sendmsg() takes a batch of frames, see "Sending" near the end.
  */
 #ifndef _UAPI_LINUX_PF_RING_H
 #define _UAPI_LINUX_PF_RING_H
@@ -128,6 +130,9 @@
 #define PF_RING_OPT_PARSE		10	/* __u32: enum pf_ring_parse */
 #define PF_RING_OPT_PROMISC		11	/* __u32: 1 takes promiscuous mode */
 #define PF_RING_OPT_APPL_STATS		12	/* char[]: the application's own stats line */
+#define PF_RING_OPT_CLUSTER		13	/* struct pf_ring_cluster: join (get: which) */
+#define PF_RING_OPT_CLUSTER_LEAVE	14	/* no value: leave the cluster */
+#define PF_RING_OPT_REFLECTOR		15	/* struct pf_ring_reflector (get: the one set) */
 /* getsockopt */
 #define PF_RING_OPT_VERSION		64	/* __u32: RING_VERSION_NUM of the module */
 #define PF_RING_OPT_RING_GEOMETRY	65	/* struct pf_ring_geometry */
@@ -166,6 +171,72 @@ enum pf_ring_link_type {
 	PF_RING_LINK_ETHERNET = 0,
 	PF_RING_LINK_RAW_IP = 1,
 	PF_RING_LINK_OTHER = 2,		/* another link-layer header: not parsed */
+};
+
+/*
+ * Clusters (PF_RING_OPT_CLUSTER): rings of one namespace that join the same id share
+ * its traffic, each packet going to one member (two for
+ * PF_RING_CLUSTER_PER_FLOW_IP_WITH_DUP_TUPLE), chosen in turn or by a hash of the flow
+ * that is the same in both directions. The values are those of the library's
+ * cluster_type, which programs pass as numbers. The members of a cluster must be bound
+ * to the same devices and ask for the same type (else EINVAL); a cluster has at most
+ * PF_RING_CLUSTER_MAX_MEMBERS (then ENOSPC); a ring is in one cluster at a time
+ * (EBUSY). Only a member that is enabled and mapped gets packets; one that closes
+ * (or dies) leaves, and only the flows it had move, to the others.
+ *
+ * Types without a port (2-tuple) or for frames that are not IP hash what they have:
+ * the IP addresses, or for non-IP frames the two MAC addresses. A fragment of an IP
+ * datagram goes where the datagram's first fragment went. The inner types hash the
+ * packet that a GRE, VXLAN (UDP 4789) or GTP-U (UDP 2152) tunnel carries, and the
+ * packet itself when it is not tunnelled.
+ */
+enum pf_ring_cluster_type {
+	PF_RING_CLUSTER_PER_FLOW = 0,		/* VLAN, protocol, IPs, ports */
+	PF_RING_CLUSTER_ROUND_ROBIN = 1,
+	PF_RING_CLUSTER_PER_FLOW_2_TUPLE = 2,	/* IPs */
+	PF_RING_CLUSTER_PER_FLOW_4_TUPLE = 3,	/* IPs, ports */
+	PF_RING_CLUSTER_PER_FLOW_5_TUPLE = 4,	/* IPs, ports, protocol */
+	PF_RING_CLUSTER_PER_FLOW_TCP_5_TUPLE = 5, /* 5-tuple for TCP, 2-tuple otherwise */
+	PF_RING_CLUSTER_PER_INNER_FLOW = 6,
+	PF_RING_CLUSTER_PER_INNER_FLOW_2_TUPLE = 7,
+	PF_RING_CLUSTER_PER_INNER_FLOW_4_TUPLE = 8,
+	PF_RING_CLUSTER_PER_INNER_FLOW_5_TUPLE = 9,
+	PF_RING_CLUSTER_PER_INNER_FLOW_TCP_5_TUPLE = 10,
+	PF_RING_CLUSTER_PER_FLOW_IP_5_TUPLE = 11, /* 5-tuple for IP, MACs otherwise */
+	PF_RING_CLUSTER_PER_INNER_FLOW_IP_5_TUPLE = 12,
+	/* to the source address's member and to the destination address's */
+	PF_RING_CLUSTER_PER_FLOW_IP_WITH_DUP_TUPLE = 13,
+};
+
+#define PF_RING_CLUSTER_MAX_MEMBERS	64
+#define PF_RING_CLUSTER_ANY_CONSUMER	0xffffffffU
+
+struct pf_ring_cluster {
+	__u32 id;
+	__u32 type;		/* enum pf_ring_cluster_type */
+	/* the member's place: pfring_set_cluster_consumer()'s queue id, or ANY_CONSUMER */
+	__u32 consumer;
+	__u32 flags;		/* 0 */
+};
+
+/*
+ * Reflection (PF_RING_OPT_REFLECTOR): every received Ethernet frame the ring would
+ * queue goes out of the device ifindex as it is (PF_RING_REFLECT), or back out of the
+ * device it came from with its MAC addresses swapped (PF_RING_BOUNCE, ifindex
+ * ignored), instead of into the ring. PF_RING_REFLECT with ifindex 0 removes the
+ * reflector. A device that does not send Ethernet frames, or a mode or flags unknown:
+ * EINVAL; no such device in the ring's namespace: ENODEV. The reflector goes when its
+ * device is unregistered.
+ */
+enum pf_ring_reflect_mode {
+	PF_RING_REFLECT = 0,
+	PF_RING_BOUNCE = 1,
+};
+
+struct pf_ring_reflector {
+	__s32 ifindex;
+	__u32 mode;		/* enum pf_ring_reflect_mode */
+	__u32 flags;		/* 0 */
 };
 
 struct pf_ring_geometry {
@@ -263,5 +334,71 @@ struct pf_ring_slot_hdr {
 	__u16 pad;
 	struct pf_ring_parsed parsed;
 };
+
+/*
+ * Sending
+ *
+ * send(), sendmsg() and write() on a ring take a batch: one or more records, each a
+ * struct pf_ring_tx_hdr then hdr.len bytes of frame, padded with zeroes to the next
+ * multiple of PF_RING_TX_ALIGN bytes (PF_RING_TX_RECORD_LEN(len) bytes in all; the
+ * last record may leave its padding out):
+ *
+ *   0          8                      8 + len      PF_RING_TX_RECORD_LEN(len)
+ *   | hdr      | frame (len bytes)    | pad 0..7   | next hdr ...
+ *
+ * A frame is sent as it is, link-layer header first (Ethernet: from the destination
+ * MAC address; no FCS), out of device hdr.ifindex of the socket's network namespace,
+ * or, when it is 0, the ring's device: the first of its bind list. The frames of a
+ * message leave in their order, all of one ring's through one TX queue of a device
+ * (the ring id modulo its queues, unless the driver picks queues itself), handed to
+ * the driver one train at a time with the stack's xmit_more hint (one doorbell per
+ * train), past the device's queueing discipline as af_packet's PACKET_QDISC_BYPASS
+ * does, unless PF_RING_OPT_TX_QDISC is 1. The stack's taps see them as sent frames:
+ * rings capturing TX on the device (module parameter enable_tx_capture=1, direction
+ * RX_AND_TX or TX_ONLY), this one included, and AF_PACKET sockets.
+ *
+ * Sending needs no ring (no mmap, no PF_RING_OPT_ENABLE): a socket in
+ * PF_RING_MODE_SEND_ONLY with only a bind, or with none when every record names its
+ * device, captures nothing and takes no memory for a ring.
+ *
+ * A full device queue, or more than SO_SNDBUF bytes of the socket's frames not yet
+ * sent by the driver, makes the call wait (up to SO_SNDTIMEO), or fail with EAGAIN
+ * under MSG_DONTWAIT. The result is the number of bytes of the records sent: all of
+ * the message's, or, when a record fails after others were sent, those before it
+ * (sending from there again reports the error). The error, when the first record
+ * fails:
+ *   EINVAL        a record shorter than its header, len 0 or past the message's end,
+ *                 a frame shorter than the device's link-layer header, ifindex < 0,
+ *                 a message with an address (msg_name)
+ *   EMSGSIZE      len > PF_RING_TX_MAX_LEN, or more than the device's MTU plus its
+ *                 link-layer header (plus 4 for a frame with an 802.1Q/802.1ad tag)
+ *   EDESTADDRREQ  ifindex 0 and the ring is bound to no device, or to "any"
+ *   ENODEV        ifindex 0 and the ring's device was unregistered
+ *   ENXIO         no device of the namespace has index ifindex
+ *   ENETDOWN      the device is down, or has no carrier
+ *   EBADF         the socket is in PF_RING_MODE_RECV_ONLY (it never sends)
+ *   EAGAIN        see above; ENOBUFS: the queueing discipline dropped the frame
+ *   EINTR         a signal came while the call waited
+ */
+#define PF_RING_OPT_TX_QDISC		20	/* __u32: 1 frames go through the qdisc */
+/*
+ * PF_RING_OPT_TX_STACK 1 (libpfring's "stack:ethX"): the frames do not leave; each
+ * enters the stack as if the device had received it (taps, AF_PACKET sockets and
+ * capture rings see it as received, and the stack answers it). The errors are those
+ * above, and ENOBUFS when the stack's input backlog is full (the frame was not taken).
+ */
+#define PF_RING_OPT_TX_STACK		21	/* __u32: 1 frames enter the stack */
+/* Options 20 to 29 are kept for sending. */
+
+struct pf_ring_tx_hdr {
+	__u32 len;		/* bytes of the frame that follows */
+	__s32 ifindex;		/* 0: the ring's device */
+};
+
+#define PF_RING_TX_ALIGN	8
+#define PF_RING_TX_MAX_LEN	65535
+#define PF_RING_TX_RECORD_LEN(len) \
+	((sizeof(struct pf_ring_tx_hdr) + (len) + PF_RING_TX_ALIGN - 1) & \
+	 ~(unsigned long)(PF_RING_TX_ALIGN - 1))
 
 #endif /* _UAPI_LINUX_PF_RING_H */
