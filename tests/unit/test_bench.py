@@ -392,16 +392,22 @@ def test_table_shows_the_baseline_each_ratio_was_divided_by() -> None:
     assert float(scale[3]) == pytest.approx(float(scale[1].split()[0]) / 84.5, abs=1e-3)
 
 
+def _unaddressed(raw: dict[str, Any], consumer: str, ratio: float, rep: int) -> dict[str, Any]:
+    """One repetition of a block for a ring that must see none of the frames (veth 60 B):
+    its baseline run and its own; the base fields of the runs."""
+    base = {"link": "veth", "size": 60, "rep": rep, "sent": 1000, "delivered": 1000}
+    raw["rate"] += [
+        {**base, "consumer": "none", "pps": 100_000.0, "baseline_for": consumer},
+        {**base, "consumer": consumer, "pps": 100_000.0 * ratio,
+         "received": 0, "drops": 0, "each": [[0, 0]], "expected_each": [0], "cpu_s": 0.0},
+    ]
+    return base
+
+
 def _other_device_and_igb(raw: dict[str, Any], other_ratio: float) -> dict[str, Any]:
     """raw plus a ring on another device (veth 60 B) and the igb link's rows."""
     for rep in range(3):
-        base = {"link": "veth", "size": 60, "rep": rep, "sent": 1000, "delivered": 1000}
-        raw["rate"] += [
-            {**base, "consumer": "none", "pps": 100_000.0, "baseline_for": OTHER_DEVICE},
-            {**base, "consumer": OTHER_DEVICE, "pps": 100_000.0 * other_ratio,
-             "received": 0, "drops": 0, "each": [[0, 0]], "expected_each": [0],
-             "cpu_s": 0.0},
-        ]
+        base = _unaddressed(raw, OTHER_DEVICE, other_ratio, rep)
         igb = {**base, "link": "igb"}
         raw["rate"] += [{**igb, "consumer": "none", "pps": 50_000.0},
                         {**igb, "consumer": "pfring-c", "pps": 40_000.0,
@@ -445,13 +451,7 @@ def test_the_quick_plan_includes_both_new_scenarios() -> None:
 def _tx_capture_off(raw: dict[str, Any], ratio: float) -> dict[str, Any]:
     """raw plus the ring on the sending end of veth with TX capture off (60 B)."""
     for rep in range(3):
-        base = {"link": "veth", "size": 60, "rep": rep, "sent": 1000, "delivered": 1000}
-        raw["rate"] += [
-            {**base, "consumer": "none", "pps": 100_000.0, "baseline_for": TX_CAPTURE_OFF},
-            {**base, "consumer": TX_CAPTURE_OFF, "pps": 100_000.0 * ratio,
-             "received": 0, "drops": 0, "each": [[0, 0]], "expected_each": [0],
-             "cpu_s": 0.0},
-        ]
+        _unaddressed(raw, TX_CAPTURE_OFF, ratio, rep)
     return raw
 
 
