@@ -909,20 +909,6 @@ void pfr_cluster_proc_show(struct seq_file *m, struct net *net)
 	mutex_unlock(&pfr_cluster_lock);
 }
 
-/* The ring's cluster id for its /proc file, or -1 */
-long pfr_cluster_id(struct pfr_sock *ps)
-{
-	struct pfr_cluster *cl;
-	long id = -1;
-
-	mutex_lock(&pfr_cluster_lock);
-	cl = rcu_dereference_protected(ps->cluster, lockdep_is_held(&pfr_cluster_lock));
-	if (cl)
-		id = cl->id;
-	mutex_unlock(&pfr_cluster_lock);
-	return id;
-}
-
 void pfr_cluster_init(void)
 {
 	pfr_cluster_seed = get_random_u32();

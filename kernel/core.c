@@ -363,27 +363,29 @@ static int pfr_sock_u32_opt(struct pfr_sock *ps, int optname, u32 val)
 	return err;
 }
 
+/* A fixed-size option value: at least size bytes given (else EINVAL), the first size */
+int pfr_sock_opt_copy(void *dst, size_t size, sockptr_t optval, unsigned int optlen)
+{
+	if (optlen < size)
+		return -EINVAL;
+	return copy_from_sockptr(dst, optval, size) ? -EFAULT : 0;
+}
+
 static int pfr_sock_cluster_opt(struct pfr_sock *ps, sockptr_t optval, unsigned int optlen)
 {
 	struct pf_ring_cluster req;
+	int err = pfr_sock_opt_copy(&req, sizeof(req), optval, optlen);
 
-	if (optlen < sizeof(req))
-		return -EINVAL;
-	if (copy_from_sockptr(&req, optval, sizeof(req)))
-		return -EFAULT;
-	return pfr_cluster_join(ps, &req);
+	return err ? err : pfr_cluster_join(ps, &req);
 }
 
 static int pfr_sock_reflector_opt(struct pfr_sock *ps, sockptr_t optval,
 				  unsigned int optlen)
 {
 	struct pf_ring_reflector req;
+	int err = pfr_sock_opt_copy(&req, sizeof(req), optval, optlen);
 
-	if (optlen < sizeof(req))
-		return -EINVAL;
-	if (copy_from_sockptr(&req, optval, sizeof(req)))
-		return -EFAULT;
-	return pfr_reflect_set(ps, &req);
+	return err ? err : pfr_reflect_set(ps, &req);
 }
 
 static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
@@ -391,6 +393,7 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 {
 	struct pfr_sock *ps = pfr_sk(sock->sk);
 	u32 val;
+	int err;
 
 	if (level != SOL_PF_RING)
 		return -ENOPROTOOPT;
@@ -423,10 +426,9 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 	default:
 		return -ENOPROTOOPT;
 	}
-	if (optlen < sizeof(val))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
+	err = pfr_sock_opt_copy(&val, sizeof(val), optval, optlen);
+	if (err)
+		return err;
 	if (optname == PF_RING_OPT_PROMISC)
 		return pfr_sock_promisc_opt(ps, val);
 	if (optname == PF_RING_OPT_ENABLE)

@@ -284,7 +284,6 @@ void pfr_cluster_refresh(struct pfr_sock *ps, bool active);
 int pfr_cluster_get(struct pfr_sock *ps, struct pf_ring_cluster *out);
 bool pfr_cluster_wants(const struct pfr_sock *ps, struct pfr_pkt *pkt);
 void pfr_cluster_proc_show(struct seq_file *m, struct net *net);
-long pfr_cluster_id(struct pfr_sock *ps);
 void pfr_cluster_init(void);
 void pfr_cluster_exit(void);
 
@@ -299,5 +298,6 @@ void pfr_netdev_exit(void);
 
 /* core.c */
 void pfr_sock_promisc_put(struct pfr_sock *ps);
+int pfr_sock_opt_copy(void *dst, size_t size, sockptr_t optval, unsigned int optlen);
 
 #endif /* _PF_RING_INT_H */

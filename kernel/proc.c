@@ -86,7 +86,7 @@ static int pfr_proc_info_show(struct seq_file *m, void *v)
 static int pfr_proc_ring_show(struct seq_file *m, void *v)
 {
 	struct pfr_sock *ps = m->private;
-	long cluster;
+	struct pf_ring_cluster cluster;
 	u64 unread;
 	int i;
 
@@ -118,9 +118,8 @@ static int pfr_proc_ring_show(struct seq_file *m, void *v)
 	seq_printf(m, "Tot Pkt Lost       : %llu\n", READ_ONCE(ps->drops));
 	seq_printf(m, "Reflected          : %lld\n", atomic64_read(&ps->reflected));
 	seq_printf(m, "Reflection Errors  : %lld\n", atomic64_read(&ps->reflect_errors));
-	cluster = pfr_cluster_id(ps);
-	if (cluster >= 0)
-		seq_printf(m, "Cluster Id         : %ld\n", cluster);
+	if (!pfr_cluster_get(ps, &cluster))
+		seq_printf(m, "Cluster Id         : %u\n", cluster.id);
 	else
 		seq_puts(m, "Cluster Id         : none\n");
 	mutex_unlock(&ps->lock);

@@ -468,13 +468,13 @@ int pfr_tx_setsockopt(struct pfr_sock *ps, int optname, sockptr_t optval,
 		      unsigned int optlen)
 {
 	u32 val;
+	int err;
 
 	if (optname != PF_RING_OPT_TX_QDISC && optname != PF_RING_OPT_TX_STACK)
 		return -ENOPROTOOPT;
-	if (optlen < sizeof(val))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
+	err = pfr_sock_opt_copy(&val, sizeof(val), optval, optlen);
+	if (err)
+		return err;
 	if (val > 1)
 		return -EINVAL;
 	if (optname == PF_RING_OPT_TX_QDISC)

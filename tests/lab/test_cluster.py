@@ -48,9 +48,8 @@ def tag(n: int, phase: int = 0) -> bytes:
     return b"PFCL" + n.to_bytes(4, "big") + bytes([phase]) + bytes(23)
 
 
-def ether(veth: tuple[str, str], src_mac: str | None = None, dst_mac: str | None = None) -> Ether:
-    return Ether(src=src_mac or traffic.interface_mac(veth[0]),
-                 dst=dst_mac or traffic.interface_mac(veth[1]))
+def ether(veth: tuple[str, str]) -> Ether:
+    return Ether(src=traffic.interface_mac(veth[0]), dst=traffic.interface_mac(veth[1]))
 
 
 def l4(proto: str, sport: int, dport: int) -> TCP | UDP:

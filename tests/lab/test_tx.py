@@ -137,18 +137,15 @@ def ipv4_frames(frames: list[bytes]) -> list[bytes]:
             and f[36:38] == b"\x00\x09"]
 
 
-class TimedReceiver:
-    """An AF_PACKET socket on one interface that keeps each frame's kernel receive
-    time (SO_TIMESTAMPNS), for rates measured at the receiver."""
+class TimedReceiver(FrameReceiver):
+    """A FrameReceiver that keeps each frame's kernel receive time (SO_TIMESTAMPNS),
+    for rates measured at the receiver."""
 
     def __init__(self, ifname: str, protocol: int) -> None:
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(protocol))
-        self.sock.setsockopt(socket.SOL_SOCKET, 33, 32 << 20)  # SO_RCVBUFFORCE
+        super().__init__(ifname, protocol)
         self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        self.sock.setsockopt(263, 23, 1)  # SOL_PACKET, PACKET_IGNORE_OUTGOING
-        self.sock.bind((ifname, protocol))
 
-    def frames(self, expected: int, timeout: float) -> list[tuple[int, bytes]]:
+    def timed_frames(self, expected: int, timeout: float) -> list[tuple[int, bytes]]:
         out: list[tuple[int, bytes]] = []
         deadline = time.monotonic() + timeout
         while len(out) < expected:
@@ -160,15 +157,6 @@ class TimedReceiver:
                       if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS)
             out.append((ts[0] * 10**9 + ts[1], data))
         return out
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def __enter__(self) -> TimedReceiver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def kasan_kernel() -> bool:
@@ -263,7 +251,7 @@ def test_pfsend_rate_is_kept_within_5_percent(
     count = int(pps * 3)
     with TimedReceiver(wire.rx, ETH_P_IP) as receiver:
         done = pfsend("-i", wire.tx, "-n", str(count), "-m", interface_mac(wire.rx), *args)
-        stamped = receiver.frames(count, timeout=60)
+        stamped = receiver.timed_frames(count, timeout=60)
     assert done.returncode == 0, done.stderr
     assert len(stamped) == count
     if kasan_kernel():
@@ -315,7 +303,7 @@ def test_pfsend_replays_a_pcap_at_its_own_pace(
     write_pcap(pcap, frames, times)
     with TimedReceiver(wire.rx, ETH_P_LAB) as receiver:
         done = pfsend("-i", wire.tx, "-f", str(pcap), "-r", "-1")
-        stamped = receiver.frames(40, timeout=30)
+        stamped = receiver.timed_frames(40, timeout=30)
     assert done.returncode == 0, done.stderr
     assert [f for _, f in stamped] == frames
     span = (stamped[-1][0] - stamped[0][0]) / 1e6
@@ -325,7 +313,7 @@ def test_pfsend_replays_a_pcap_at_its_own_pace(
 
     with TimedReceiver(wire.rx, ETH_P_LAB) as receiver:
         done = pfsend("-i", wire.tx, "-f", str(pcap))
-        stamped = receiver.frames(40, timeout=30)
+        stamped = receiver.timed_frames(40, timeout=30)
     assert done.returncode == 0, done.stderr
     assert [f for _, f in stamped] == frames
     assert (stamped[-1][0] - stamped[0][0]) / 1e6 < 300

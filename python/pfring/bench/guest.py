@@ -529,16 +529,22 @@ def run_link(plan: Plan, link: str, overrides: dict[str, str | None], work: Path
         bench.close()
 
 
+def veth_ends(raw: dict[str, Any]) -> tuple[str, str]:
+    """The bench's veth pair (made when the veth link did not run), with carrier."""
+    if not Path(f"/sys/class/net/{VETH[0]}").exists():
+        make_veth()
+    wait_for_carrier(list(VETH))
+    raw["links"].setdefault("veth", list(VETH))
+    return VETH
+
+
 def run_tx_capture_off(plan: Plan, loader: ModuleLoader, work: Path,
                        raw: dict[str, Any]) -> None:
     """The module reloaded with enable_tx_capture=0 for the scenario, then as it was."""
     loader.unload("pf_ring")
     loader.load(built_module("pf_ring"), {"enable_tx_capture": 0})
     try:
-        if not Path(f"/sys/class/net/{VETH[0]}").exists():
-            make_veth()
-        wait_for_carrier(list(VETH))
-        bench = Bench(plan, "veth", VETH[0], VETH[1], work, raw, queue_xmit=True)
+        bench = Bench(plan, "veth", *veth_ends(raw), work, raw, queue_xmit=True)
         try:
             bench.run_tx_capture_off(plan.sizes[0])
         finally:
@@ -551,11 +557,7 @@ def run_tx_capture_off(plan: Plan, loader: ModuleLoader, work: Path,
 def run_cluster(plan: Plan, work: Path, raw: dict[str, Any]) -> None:
     """Flows from many source addresses on veth, shared by the members of a pf_ring
     cluster or of a PACKET_FANOUT_HASH group."""
-    if not Path(f"/sys/class/net/{VETH[0]}").exists():
-        make_veth()
-    wait_for_carrier(list(VETH))
-    raw["links"].setdefault("veth", list(VETH))
-    bench = Bench(plan, "veth", VETH[0], VETH[1], work, raw, many_sources=True)
+    bench = Bench(plan, "veth", *veth_ends(raw), work, raw, many_sources=True)
     try:
         bench.run_cluster(plan.sizes[0])
     finally:
