@@ -28,9 +28,15 @@ BASE_PACKAGES = (
     "iproute2", "kmod", "libbpf-dev", "libcap2-bin", "libelf-dev", "libpcap-dev",
     "libssl-dev", "libxdp-dev", "linux-source-6.1", "python3-dev", "python3-venv",
     "tcpdump", "udev",
+    # Suricata, the lab's real client (pfring.clients.suricata): Debian's Rust toolchain,
+    # the libraries it cannot do without, and the two optional ones its configure finds
+    # when present (so that every machine builds, and links, the same binary)
+    "cargo", "libcap-ng-dev", "libjansson-dev", "liblz4-dev", "libpcre2-dev", "libyaml-dev",
+    "pkgconf", "rustc", "zlib1g-dev",
 )
 # From bookworm-backports.
-BACKPORTS_PACKAGES = ("linux-perf", "qemu-system-x86", "qemu-utils")  # perf: invoke bench --profile
+BACKPORTS_PACKAGES = ("linux-perf", "qemu-system-x86", "qemu-utils",  # perf: invoke bench --profile
+                      "libhtp-dev")  # Suricata 7.0.10 goes with libhtp 0.5.50 (bookworm: 0.5.42)
 # Lab kernels: (series, from bookworm-backports?).
 LAB_KERNEL_SERIES = (("6.1", False), ("6.12", True))
 

@@ -10,6 +10,7 @@ import select
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from ringprobe import LoadPfRing
@@ -42,6 +43,19 @@ def wait_for(sock: socket.socket, match: bytes, timeout: float = 10.0) -> bytes 
     return None
 
 
+def icmp_counters() -> dict[str, int]:
+    """The stack's ICMP counters (/proc/net/snmp's Icmp lines)."""
+    lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()
+             if line.startswith("Icmp:")]
+    return {name: int(value) for name, value in zip(lines[0][1:], lines[1][1:], strict=True)}
+
+
+def link_counters(ifname: str) -> dict[str, int]:
+    stats = Path(f"/sys/class/net/{ifname}/statistics")
+    return {f"{ifname}.{n}": int((stats / n).read_text())
+            for n in ("rx_packets", "rx_dropped", "tx_packets", "tx_dropped")}
+
+
 def test_injected_echo_request_is_received_and_answered(
     pfr_module: LoadPfRing, veth: tuple[str, str],
 ) -> None:
@@ -54,12 +68,18 @@ def test_injected_echo_request_is_received_and_answered(
                     IP(src=PEER_IP, dst=OUR_IP) / ICMP(type=8, id=0x4242, seq=7) / payload)
     with ip_socket(veth[1]) as local, ip_socket(veth[0]) as wire, \
             Ring(f"stack:{veth[1]}") as ring:
+        icmp_before = icmp_counters()
         assert ring.send(request) == len(request)
         # seen on veth1 as received, byte for byte
         assert wait_for(local, payload) == request
         # answered by the stack: the echo reply leaves veth1 and arrives on veth0
         reply = wait_for(wire, payload)
-        assert reply is not None, "no echo reply on the wire"
+        icmp = {k: v - icmp_before[k] for k, v in icmp_counters().items()
+                if v != icmp_before[k]}
+        assert reply is not None, (
+            f"no echo reply on the wire; ICMP counters that moved: {icmp}; "
+            f"{link_counters(veth[0])} {link_counters(veth[1])}")
+        assert icmp == {"InMsgs": 1, "InEchos": 1, "OutMsgs": 1, "OutEchoReps": 1}
         answer = Ether(reply)
         assert answer[IP].src == OUR_IP and answer[IP].dst == PEER_IP
         assert answer[ICMP].type == 0 and answer[ICMP].id == 0x4242

@@ -308,8 +308,11 @@ def test_pfsend_replays_a_pcap_at_its_own_pace(
     assert [f for _, f in stamped] == frames
     span = (stamped[-1][0] - stamped[0][0]) / 1e6
     pause = (stamped[20][0] - stamped[19][0]) / 1e6
-    assert abs(span - 1160) < 1160 * 0.05, f"{span:.1f} ms from first to last, 1160 wanted"
-    assert abs(pause - 400) < 30, f"{pause:.1f} ms pause, 400 wanted"
+    # The sanitizer kernel's receive path is several times slower and its delays uneven
+    # (as for the rate tests): there the gaps are kept within 15 %, elsewhere within 5 %
+    slack = 0.15 if kasan_kernel() else 0.05
+    assert abs(span - 1160) < 1160 * slack, f"{span:.1f} ms from first to last, 1160 wanted"
+    assert abs(pause - 400) < 400 * slack * 1.5, f"{pause:.1f} ms pause, 400 wanted"
 
     with TimedReceiver(wire.rx, ETH_P_LAB) as receiver:
         done = pfsend("-i", wire.tx, "-f", str(pcap))

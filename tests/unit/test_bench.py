@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pfring.bench import accounting as acc
-from pfring.bench import report, targets
+from pfring.bench import report, senders, targets
 from pfring.bench.consumers import (
     CLUSTER,
     FANOUT,
@@ -618,3 +618,65 @@ def test_the_plans_run_the_cluster_block() -> None:
     from pfring.bench.plan import FULL
 
     assert QUICK.cluster == FULL.cluster == (1, 2, 4)
+
+
+def _send(sender: str, rep: int, pps: float, **counts: int) -> dict[str, Any]:
+    """A sending run as senders.send_run records it: 1000 frames asked for."""
+    return {"sender": sender, "rep": rep, "size": 60, "asked": 1000, "sent": 1000,
+            "bytes": 60_000, "seconds": 1000 / pps, "pps": pps, "delivered": 1000,
+            "rx_dropped": 0, "tx_dropped": 0} | counts
+
+
+def test_pfsend_against_af_packet_is_target_h_and_every_frame_is_counted() -> None:
+    raw = _raw()
+    raw["senders"] = [
+        _send(senders.PFSEND, 0, 95_000.0), _send(senders.AF_PACKET, 0, 100_000.0),
+        _send(senders.AF_PACKET_RING, 0, 60_000.0),
+        _send(senders.PFSEND, 1, 93_000.0), _send(senders.AF_PACKET, 1, 99_000.0),
+        _send(senders.AF_PACKET_RING, 1, 61_000.0),
+        # sent all, but the link counted 990 + 4: not a result
+        _send(senders.PFSEND, 2, 50_000.0, delivered=990, tx_dropped=4),
+        _send(senders.AF_PACKET, 2, 101_000.0, delivered=996, tx_dropped=4),
+        _send(senders.AF_PACKET_RING, 2, 59_000.0)]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert schema_problems(doc) == []
+    rows = {r["sender"]: r for r in doc["senders"]}
+    assert list(rows) == ["pfsend", "af-packet-mmsg", "af-packet-tx-ring"]
+    assert (rows["pfsend"]["accounted"], rows["pfsend"]["runs"]) == (2, 3)
+    assert rows["pfsend"]["median_pps"] == pytest.approx(94_000.0)
+    assert rows["af-packet-mmsg"]["median_pps"] == pytest.approx(100_000.0)
+    # against the faster reference
+    assert rows["pfsend"]["vs_af_packet"] == pytest.approx(0.94)
+    assert rows["af-packet-tx-ring"]["vs_af_packet"] == pytest.approx(0.6)
+    assert doc["accounting"] == [
+        "veth 60 B pfsend run 2: asked 1000, sent 1000, the link counted 990 delivered + 0 "
+        "dropped at rx + 4 dropped at tx"]
+    verdicts = {(t["key"], t["where"]): t["passed"] for t in doc["targets"]}
+    assert verdicts[("h", "veth 60 B")] is True
+    table = report.senders_table(doc).splitlines()
+    assert table[2].split(" | ")[1:] == ["94.0 (93.0-95.0)", "0.940", "pass", "2/3 |"]
+    assert table[4].split(" | ")[1:] == ["60.0 (59.0-61.0)", "0.600", "", "3/3 |"]
+    raw["senders"][3]["pps"] = raw["senders"][0]["pps"] = 80_000.0
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert {(t["key"], t["passed"]) for t in doc["targets"] if t["key"] == "h"} == {("h", False)}
+
+
+def test_a_sender_that_stopped_short_is_not_accounted() -> None:
+    assert senders.accounted(_send(senders.PFSEND, 0, 1.0))
+    assert not senders.accounted(_send(senders.PFSEND, 0, 1.0, sent=999, delivered=999))
+
+
+def test_senders_reports_are_parsed() -> None:
+    pfsend_out = ("TX rate: [current 1.00 pps/...]\n"
+                  "Sent 40000 frames, 2400000 bytes in 0.812 s: 49261.1 pps, 0.023645 Gbps\n")
+    assert senders.parse_output(senders.PFSEND, pfsend_out) == (40000, 2400000, 0.812)
+    afp_out = '{"sent": 40000, "bytes": 2400000, "seconds": 0.5}\n'
+    assert senders.parse_output(senders.AF_PACKET, afp_out) == (40000, 2400000, 0.5)
+    with pytest.raises(RuntimeError, match="pfsend printed no totals"):
+        senders.parse_output(senders.PFSEND, "pfsend: sending on x failed\n")
+
+
+def test_the_plans_run_the_senders() -> None:
+    from pfring.bench.plan import FULL
+
+    assert QUICK.senders and FULL.senders

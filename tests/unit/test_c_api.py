@@ -128,6 +128,20 @@ def test_header_builds_as_cplusplus(installed: Path, tmp_path: Path) -> None:
                     f"-I{_prefix(installed) / 'include'}", str(src)], check=True)
 
 
+@pytest.mark.parametrize("std", ["-std=c11", "-std=c99", "-std=gnu11"])
+def test_header_builds_alone_in_strict_iso_c(installed: Path, tmp_path: Path,
+                                             std: str) -> None:
+    """As Suricata's configure compiles it: the header alone, strict ISO C, -Werror (glibc
+    then declares neither u_char and friends nor IFNAMSIZ)."""
+    src = tmp_path / "use.c"
+    src.write_text("#include <pfring.h>\n"
+                   "int main(void) { u_char c = 0; u_int i = IFNAMSIZ; return c + (int)i; }\n")
+    done = subprocess.run(["cc", std, "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
+                           f"-I{_prefix(installed) / 'include'}", str(src)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_pfcount_without_module(installed: Path) -> None:
     p = _prefix(installed)
     out = subprocess.run([str(p / "bin/pfcount"), "-i", "lo", "-N", "1"], capture_output=True,

@@ -35,6 +35,20 @@
 #include <linux/if_ether.h>
 #include <linux/pf_ring.h>
 
+/*
+ * The BSD type names of the API. glibc declares them only with _DEFAULT_SOURCE, which a
+ * strict ISO build (-std=c11, as Suricata's configure compiles this header) lacks.
+ */
+#ifndef __USE_MISC
+typedef unsigned char u_char;
+typedef unsigned short u_short;
+typedef unsigned int u_int;
+typedef unsigned long u_long;
+#endif
+#ifndef IFNAMSIZ
+#define IFNAMSIZ IF_NAMESIZE
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

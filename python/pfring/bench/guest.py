@@ -45,6 +45,7 @@ from pfring.bench.consumers import (
     Totals,
 )
 from pfring.bench.plan import MULTIQUEUE_LINK, Plan, plan_for
+from pfring.bench.senders import run_senders
 from pfring.testing.kmod import ModuleLoader
 from pfring.testing.labfile import load_lab, select_links
 from pfring.testing.plugin import built_module
@@ -584,7 +585,7 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
         "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "cluster": [],
-        "errors": [], "links": {},
+        "senders": [], "errors": [], "links": {},
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
@@ -601,6 +602,9 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
     if plan.tx_capture_off:
         scenarios.append(("tx capture off",
                           lambda: run_tx_capture_off(plan, loader, work, raw)))
+    if plan.senders:
+        scenarios.append(("senders", lambda: raw["senders"].extend(
+            run_senders(*veth_ends(raw), plan.count, plan.sizes[0], plan.reps))))
     if plan.multiqueue:
         scenarios.append((MULTIQUEUE_LINK,
                           lambda: run_multiqueue(plan, overrides, work, raw)))

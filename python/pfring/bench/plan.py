@@ -41,6 +41,10 @@ class Plan:
     # fanout-hash group of N TPACKET_V3 sockets for each N here, at the first size, plus
     # one plain ring and socket (no group); () skips it.
     cluster: tuple[int, ...] = (1, 2, 4)
+    # "pfsend against a raw AF_PACKET sender" (issue 9): pfsend and afp_sender (a TX ring
+    # with PACKET_QDISC_BYPASS) each send count frames of the first size on veth, reps
+    # times, in turns.
+    senders: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pfring.bench import targets as tg
 from pfring.bench.consumers import CLUSTER, FANOUT, LABELS, OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.senders import PFSEND
 from pfring.bench.summary import cluster_where
 
 BEGIN = "<!-- bench:begin (written by invoke bench; do not edit by hand) -->"
@@ -176,6 +177,24 @@ def cluster_note(doc: dict[str, Any]) -> str:
     return text + "."
 
 
+def senders_table(doc: dict[str, Any]) -> str:
+    """pfsend against the reference AF_PACKET sender (frames per second each sent)."""
+    rows = doc.get("senders") or []
+    if not rows:
+        return ""
+    lines = ["| sender | kpps (min-max) | / AF_PACKET's faster | (h) | runs accounted |",
+             "| --- | --- | --- | --- | --- |"]
+    for row in rows:
+        spread = (f"{_num(row['median_pps'], '{:.1f}', 1e-3)} "
+                  f"({_num(row['min_pps'], '{:.1f}', 1e-3)}-"
+                  f"{_num(row['max_pps'], '{:.1f}', 1e-3)})")
+        verdict = _verdict(doc, "h", f"veth {row['size']} B") if row["sender"] == PFSEND \
+            else ""
+        lines.append(f"| {row['label']} | {spread} | {_num(row['vs_af_packet'], '{:.3f}')} "
+                     f"| {verdict} | {row['accounted']}/{row['runs']} |")
+    return "\n".join(lines)
+
+
 def targets_list(doc: dict[str, Any]) -> str:
     lines = []
     for t in doc["targets"]:
@@ -201,6 +220,9 @@ def heading(doc: dict[str, Any]) -> str:
                      "cluster or a PACKET_FANOUT_HASH group of "
                      f"{'/'.join(str(n) for n in plan['cluster'])} consumers, all on one "
                      "CPU (\"flows shared by\")")
+    if plan.get("senders"):
+        extra.append("on veth, pfsend against AF_PACKET with PACKET_QDISC_BYPASS "
+                     "(sendmmsg and a TX ring), each sending the same frames (\"sender\")")
     if plan.get("multiqueue"):
         extra.append(f"igb with flows from many source addresses over both RX queues of "
                      f"one device, {plan['sizes'][0]}-byte frames")
@@ -228,7 +250,7 @@ def accounting_list(doc: dict[str, Any]) -> str:
 
 def markdown(doc: dict[str, Any]) -> str:
     parts = [heading(doc), scenario_table(doc), scaling_table(doc), cluster_table(doc),
-             cluster_note(doc), targets_list(doc), accounting_list(doc)]
+             cluster_note(doc), senders_table(doc), targets_list(doc), accounting_list(doc)]
     if doc["errors"]:
         parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))
     return "\n\n".join(p for p in parts if p)

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pfring.bench import accounting as acc
+from pfring.bench import senders
 from pfring.bench import targets as tg
 from pfring.bench.consumers import CLUSTER, FANOUT, OTHER_DEVICE, TX_CAPTURE_OFF
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
@@ -213,6 +214,7 @@ def accounting_problems(raw: dict[str, Any]) -> list[str]:
         elif not acc.counts(r) and acc.link_delivered_all(r) is False:
             found.append(f"{where}: the link did not deliver what pktgen sent: "
                          f"{acc.describe(r)}")
+    found += senders.accounting_problems(raw.get("senders") or [])
     for s in raw["search"]:
         void = acc.search_outcome(s["steps"]).void_step
         if void is not None:
@@ -236,7 +238,8 @@ def scenario_keys(raw: dict[str, Any]) -> list[tuple[str, int, str]]:
 
 
 def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
-             groups: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+             groups: list[dict[str, Any]] | None = None,
+             sending: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Every target, for every link and frame size it applies to."""
     found: list[dict[str, Any]] = []
 
@@ -275,6 +278,9 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
     for row in groups or []:
         if row["consumer"] == CLUSTER and row["vs_fanout"] is not None:
             add(tg.CLUSTER_VS_FANOUT, cluster_where(row), row["vs_fanout"])
+    for row in sending or []:
+        if row["sender"] == senders.PFSEND and row["vs_af_packet"] is not None:
+            add(tg.PFSEND_VS_AF_PACKET, f"veth {row['size']} B", row["vs_af_packet"])
     return found
 
 
@@ -291,14 +297,16 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     add_ratios(rows)
     scale = scaling(raw)
     groups = cluster(raw)
+    sending = senders.summarize(raw.get("senders") or [])
     return {
         "schema": SCHEMA, **meta,
         "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
         "plan": raw["plan"], "seconds": raw.get("seconds"),
-        "scenarios": rows, "scaling": scale, "cluster": groups,
-        "targets": evaluate(rows, scale, groups), "accounting": accounting_problems(raw),
+        "scenarios": rows, "scaling": scale, "cluster": groups, "senders": sending,
+        "targets": evaluate(rows, scale, groups, sending), "accounting": accounting_problems(raw),
         "errors": raw["errors"],
-        "raw": {k: raw.get(k) or [] for k in ("rate", "search", "scaling", "cluster")},
+        "raw": {k: raw.get(k) or [] for k in ("rate", "search", "scaling", "cluster",
+                                                "senders")},
         **{k: raw.get(k) or {} for k in GUEST_FACTS},
     }
 

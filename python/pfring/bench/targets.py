@@ -58,8 +58,13 @@ TX_CAPTURE_OFF = Target("f", "pf_ring (C) on the sending device, TX capture off:
 CLUSTER_VS_FANOUT = Target("g", "pf_ring cluster of N rings (C): generator rate / a "
                            "PACKET_FANOUT_HASH group of N TPACKET_V3 sockets'", 0.9, True)
 
+# Issue 9: pfsend must send as fast as a program using AF_PACKET's fastest way does.
+PFSEND_VS_AF_PACKET = Target("h", "pfsend: frames per second / AF_PACKET's with "
+                             "PACKET_QDISC_BYPASS (the faster of sendmmsg and a TX ring)",
+                             0.9, True)
+
 ALL = (GENERATOR_RATIO, LOSS_FREE_VS_TPV3, PYTHON_VS_C, SCALING_8, OTHER_DEVICE,
-       TX_CAPTURE_OFF, CLUSTER_VS_FANOUT)
+       TX_CAPTURE_OFF, CLUSTER_VS_FANOUT, PFSEND_VS_AF_PACKET)
 
 
 def verdict(passed: bool | None) -> str:
