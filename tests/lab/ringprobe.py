@@ -32,6 +32,23 @@ CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
 
 
 @contextmanager
+def ipv6_off(*names: str) -> Iterator[None]:
+    """IPv6 off on the interfaces (no router solicitation, MLD or DAD frame of their
+    own: nothing but what a test sends crosses them), as it was again after."""
+    saved: list[tuple[Path, str]] = []
+    try:
+        for name in names:
+            knob = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
+            if knob.exists():
+                saved.append((knob, knob.read_text()))
+                knob.write_text("1\n")
+        yield
+    finally:
+        for knob, value in reversed(saved):
+            knob.write_text(value)
+
+
+@contextmanager
 def quiet_veth(names: tuple[str, str]) -> Iterator[tuple[str, str]]:
     """A veth pair made anew, up, with no IPv6 (nothing but what a test sends crosses
     it), deleted after."""

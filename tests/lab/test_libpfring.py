@@ -16,11 +16,12 @@ import subprocess
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import TUN
+from ringprobe import TUN, ipv6_off
 
 from pfring.paths import build_root
 from pfring.testing import traffic
@@ -57,18 +58,8 @@ def crc_sum(frames: list[bytes]) -> int:
 def quiet() -> Iterator[Callable[..., None]]:
     """Turns IPv6 off on interfaces (restored after), so that nothing but what a test
     sends crosses them: pfcount counts every frame."""
-    saved: list[tuple[Path, str]] = []
-
-    def quiet_ifs(*names: str) -> None:
-        for name in names:
-            knob = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
-            if knob.exists():
-                saved.append((knob, knob.read_text()))
-                knob.write_text("1\n")
-
-    yield quiet_ifs
-    for knob, value in reversed(saved):
-        knob.write_text(value)
+    with ExitStack() as stack:
+        yield lambda *names: stack.enter_context(ipv6_off(*names))
 
 
 class Reader:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import PROC, LoadPfRing
+from ringprobe import PROC, LoadPfRing, ipv6_off
 from scapy.all import IP, TCP, UDP, Ether, Raw  # type: ignore
 
 from pfring.build import user_build_dir
@@ -69,16 +69,9 @@ def one_link(lab: Lab) -> Iterator[LinkEnds]:
         pytest.skip(f"lab {lab.name!r} has no link")
     link = max(lab.links, key=lambda item: item.rx.queues)
     ends = LinkEnds(link, link.tx.interface(), link.rx.interface())
-    saved = []
-    for name in (ends.tx, ends.rx):
-        knob = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
-        if knob.exists():
-            saved.append((knob, knob.read_text()))
-            knob.write_text("1\n")
-    traffic.wait_for_carrier([ends.tx, ends.rx])
-    yield ends
-    for knob, value in reversed(saved):
-        knob.write_text(value)
+    with ipv6_off(ends.tx, ends.rx):
+        traffic.wait_for_carrier([ends.tx, ends.rx])
+        yield ends
 
 
 def config(build: Build, workdir: Path, interface: str) -> Path:

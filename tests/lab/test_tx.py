@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from ringprobe import LoadPfRing, ipv6_off
 
 from pfring.paths import build_root
 from pfring.testing.frames import ETH_P_LAB, mac_bytes
@@ -42,7 +43,6 @@ from pfring.testing.traffic import (
 USER = build_root() / "user"
 PFSEND = USER / "bin" / "pfsend"
 SENDER = USER / "pfring_sender"
-LoadPfRing = Callable[..., str]
 
 ETH_P_IP = 0x0800
 ETH_P_ALL = 0x0003
@@ -73,18 +73,9 @@ def wire(lab: Lab) -> Iterator[LinkEnds]:
     if not links:
         pytest.skip(f"lab {lab.name!r} has no e1000e link")
     ends = LinkEnds(links[0], links[0].tx.interface(), links[0].rx.interface())
-    saved: list[tuple[Path, str]] = []
-    for name in (ends.tx, ends.rx):
-        knob = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
-        if knob.exists():
-            saved.append((knob, knob.read_text()))
-            knob.write_text("1\n")
-    wait_for_carrier([ends.tx, ends.rx])
-    try:
+    with ipv6_off(ends.tx, ends.rx):
+        wait_for_carrier([ends.tx, ends.rx])
         yield ends
-    finally:
-        for knob, value in reversed(saved):
-            knob.write_text(value)
 
 
 def set_link(ifname: str, up: bool) -> None:
