@@ -49,7 +49,7 @@ from pfring.bench.senders import run_senders
 from pfring.testing.kmod import ModuleLoader
 from pfring.testing.labfile import load_lab, select_links
 from pfring.testing.plugin import built_module
-from pfring.testing.traffic import Pktgen, interface_mac, wait_for_carrier
+from pfring.testing.traffic import Pktgen, interface_counter, interface_mac, wait_for_carrier
 
 VETH = ("bench0", "bench1")
 CONSUMER_CPU = (os.cpu_count() or 2) - 1
@@ -158,12 +158,9 @@ def rx_queue_packets(ifname: str) -> dict[str, int]:
 
 def interface_counters(tx: str, rx: str) -> tuple[tuple[str, int], ...]:
     """The rx end's receive and the tx end's transmit counters (sysfs statistics)."""
-    out = []
-    for ifname, names, side in ((rx, RX_COUNTERS, "rx"), (tx, TX_COUNTERS, "tx")):
-        for name in names:
-            path = Path(f"/sys/class/net/{ifname}/statistics/{name}")
-            out.append((f"{side}.{name}", int(path.read_text()) if path.is_file() else 0))
-    return tuple(out)
+    return tuple((f"{side}.{name}", interface_counter(ifname, name))
+                 for ifname, names, side in ((rx, RX_COUNTERS, "rx"), (tx, TX_COUNTERS, "tx"))
+                 for name in names)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ import re
 import statistics
 import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 from pfring.build import user_build_dir
+from pfring.testing.traffic import interface_counter, rx_packets
 
 PFSEND = "pfsend"
 AF_PACKET = "af-packet-mmsg"
@@ -61,13 +61,9 @@ def parse_output(name: str, stdout: str) -> tuple[int, int, float]:
     return int(doc["sent"]), int(doc["bytes"]), float(doc["seconds"])
 
 
-def _counter(ifname: str, name: str) -> int:
-    return int(Path(f"/sys/class/net/{ifname}/statistics/{name}").read_text())
-
-
 def link_counts(tx: str, rx: str) -> dict[str, int]:
-    return {"delivered": _counter(rx, "rx_packets"), "rx_dropped": _counter(rx, "rx_dropped"),
-            "tx_dropped": _counter(tx, "tx_dropped")}
+    return {"delivered": rx_packets(rx), "rx_dropped": interface_counter(rx, "rx_dropped"),
+            "tx_dropped": interface_counter(tx, "tx_dropped")}
 
 
 def settled_counts(tx: str, rx: str, expected: dict[str, int], frames: int) -> dict[str, int]:

@@ -116,9 +116,16 @@ def send_frames(tx_if: str, frames: Iterable[bytes]) -> None:
         sender.close()
 
 
+def interface_counter(ifname: str, name: str) -> int:
+    """One of ifname's counters as its driver keeps them (sysfs statistics: rx_packets,
+    tx_dropped, ...); 0 for one the device does not have."""
+    path = Path(f"/sys/class/net/{ifname}/statistics/{name}")
+    return int(path.read_text()) if path.is_file() else 0
+
+
 def rx_packets(ifname: str) -> int:
     """The packets ifname has received, as its driver counts them."""
-    return int(Path(f"/sys/class/net/{ifname}/statistics/rx_packets").read_text())
+    return interface_counter(ifname, "rx_packets")
 
 
 def send_frames_paced(tx_if: str, rx_if: str, frames: Sequence[bytes], chunk: int = 512,
