@@ -37,6 +37,15 @@ unsigned int pfr_max_ring_mb = PFR_DEFAULT_MAX_RING_MB;
 module_param_named(max_ring_mb, pfr_max_ring_mb, uint, 0444);
 MODULE_PARM_DESC(max_ring_mb, "Largest ring in MiB (1 to 1048576, default 1024)");
 
+unsigned int pfr_max_rules = PFR_DEFAULT_MAX_RULES;
+module_param_named(max_rules, pfr_max_rules, uint, 0444);
+MODULE_PARM_DESC(max_rules, "Wildcard filtering rules per ring (1 to 65535, default 4096)");
+
+unsigned int pfr_max_hash_rules = PFR_DEFAULT_MAX_HASH_RULES;
+module_param_named(max_hash_rules, pfr_max_hash_rules, uint, 0444);
+MODULE_PARM_DESC(max_hash_rules,
+		 "Hash filtering rules per ring (1 to 16777216, default 1048576)");
+
 static atomic_t pfr_sock_next_id = ATOMIC_INIT(0);
 
 static struct proto pfr_sock_proto = {
@@ -413,6 +422,16 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 	case PF_RING_OPT_TX_QDISC:
 	case PF_RING_OPT_TX_STACK:
 		return pfr_tx_setsockopt(ps, optname, optval, optlen);
+	case PF_RING_OPT_SAMPLING_RATE:
+	case PF_RING_OPT_RULE_POLICY:
+	case PF_RING_OPT_FILTERING_SAMPLING_RATE:
+	case PF_RING_OPT_RULE_ADD:
+	case PF_RING_OPT_RULE_REMOVE:
+	case PF_RING_OPT_HASH_RULE_ADD:
+	case PF_RING_OPT_HASH_RULE_REMOVE:
+	case PF_RING_OPT_PURGE_IDLE_RULES:
+	case PF_RING_OPT_PURGE_IDLE_HASH_RULES:
+		return pfr_filter_setsockopt(ps, optname, optval, optlen);
 	case PF_RING_OPT_CAPLEN:
 	case PF_RING_OPT_SLOTS:
 	case PF_RING_OPT_ENABLE:
@@ -541,7 +560,9 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 	case PF_RING_OPT_STATS:
 		v.st.recv = READ_ONCE(ps->prod);
 		v.st.drop = READ_ONCE(ps->drops);
-		size = sizeof(v.st);
+		pfr_filter_stats(ps, &v.st);
+		/* a caller of the first version gets recv and drop */
+		size = len >= (int)sizeof(v.st) ? sizeof(v.st) : PF_RING_STATS_V1_LEN;
 		break;
 	case PF_RING_OPT_DEV_INFO:
 		err = pfr_sock_dev_info(ps, &v.di);
@@ -565,6 +586,10 @@ static int pfr_sock_getsockopt(struct socket *sock, int level, int optname,
 			return err;
 		size = sizeof(v.u);
 		break;
+	case PF_RING_OPT_RULE_STATS:
+	case PF_RING_OPT_HASH_RULE_STATS:
+	case PF_RING_OPT_FILTER_INFO:
+		return pfr_filter_getsockopt(ps, optname, optval, optlen);
 	case PF_RING_OPT_APPL_STATS_FILE:
 		rtnl_lock();
 		err = pfr_proc_stats_path(ps, v.path, sizeof(v.path));
@@ -668,6 +693,7 @@ static int pfr_sock_release(struct socket *sock)
 	rtnl_unlock();
 	synchronize_net();	/* after it, no CPU is in a hook of the ring or walks past it */
 	timer_shutdown_sync(&ps->wm_timer);
+	pfr_rules_release(ps);
 
 	sock_orphan(sk);
 	sock->sk = NULL;
@@ -698,6 +724,7 @@ static int pfr_sock_create(struct net *net, struct socket *sock, int protocol, i
 	INIT_LIST_HEAD(&ps->list);
 	mutex_init(&ps->lock);
 	spin_lock_init(&ps->prod_lock);
+	pfr_filter_init(ps);
 	timer_setup(&ps->wm_timer, pfr_sock_wm_timer, 0);
 	ps->id = atomic_inc_return(&pfr_sock_next_id);
 	ps->pid = task_tgid_vnr(current);
@@ -765,6 +792,16 @@ static int __init pfr_check_params(void)
 		       PFR_MAX_RING_MB);
 		return -EINVAL;
 	}
+	if (pfr_max_rules < 1 || pfr_max_rules > PFR_MAX_MAX_RULES) {
+		pr_err("pf_ring: max_rules=%u is out of range (1 to %u)\n", pfr_max_rules,
+		       PFR_MAX_MAX_RULES);
+		return -EINVAL;
+	}
+	if (pfr_max_hash_rules < 1 || pfr_max_hash_rules > PFR_MAX_MAX_HASH_RULES) {
+		pr_err("pf_ring: max_hash_rules=%u is out of range (1 to %u)\n",
+		       pfr_max_hash_rules, PFR_MAX_MAX_HASH_RULES);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -772,7 +809,12 @@ static int __init pfr_check_params(void)
 static void __init pfr_check_abi(void)
 {
 	BUILD_BUG_ON(sizeof(struct pf_ring_geometry) != 24);
-	BUILD_BUG_ON(sizeof(struct pf_ring_stats) != 16);
+	BUILD_BUG_ON(sizeof(struct pf_ring_stats) != 32);
+	BUILD_BUG_ON(offsetof(struct pf_ring_stats, filtered) != PF_RING_STATS_V1_LEN);
+	BUILD_BUG_ON(sizeof(struct pf_ring_rule) != 140);
+	BUILD_BUG_ON(sizeof(struct pf_ring_hash_rule) != 48);
+	BUILD_BUG_ON(sizeof(struct pf_ring_rule_stats) != 32);
+	BUILD_BUG_ON(sizeof(struct pf_ring_filter_info) != 56);
 	BUILD_BUG_ON(sizeof(struct pf_ring_cluster) != 16);
 	BUILD_BUG_ON(sizeof(struct pf_ring_reflector) != 12);
 	BUILD_BUG_ON(sizeof(struct pf_ring_dev_info) != 24);

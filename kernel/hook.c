@@ -241,7 +241,8 @@ static bool pfr_hook_match(struct pfr_sock *ps, const struct packet_type *pt,
 	return false;
 }
 
-static void pfr_hook_parse(struct pfr_pkt *pkt)
+/* The packet's headers into pkt->parsed, once per packet (the rings' parse, rules) */
+void pfr_hook_parse(struct pfr_pkt *pkt)
 {
 	const struct sk_buff *skb = pkt->skb;
 	u8 buf[160];
@@ -309,6 +310,10 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			continue;
 		/* a ring in no cluster and with no reflector pays a load for each */
 		if (rcu_access_pointer(ps->cluster) && !pfr_cluster_wants(ps, &pkt))
+			continue;
+		/* a ring without filters pays two loads for them */
+		if ((READ_ONCE(ps->filt.flags) || rcu_access_pointer(ps->sk.sk_filter)) &&
+		    !pfr_filter(ps, &pkt))
 			continue;
 		if (rcu_access_pointer(ps->reflector) && pfr_reflect(ps, &pkt))
 			continue;	/* sent out, not queued */

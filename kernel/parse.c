@@ -103,6 +103,12 @@ static u32 pfr_parse_ipv4(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 	return off + ihl;
 }
 
+static bool pfr_parse_ipv6_ext(u8 next)
+{
+	return next == NEXTHDR_HOP || next == NEXTHDR_ROUTING || next == NEXTHDR_DEST ||
+	       next == NEXTHDR_FRAGMENT;
+}
+
 static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parsed *p)
 {
 	u8 next;
@@ -116,26 +122,27 @@ static u32 pfr_parse_ipv6(const u8 *data, u32 len, u32 off, struct pf_ring_parse
 	memcpy(p->ip_src, data + off + 8, 16);
 	memcpy(p->ip_dst, data + off + 24, 16);
 	off += sizeof(struct ipv6hdr);
-	for (i = 0; i < PFR_PARSE_MAX_EXTHDRS; i++) {
-		if (next == NEXTHDR_FRAGMENT) {
-			if (off + 8 > len)
-				return 0;
-			p->l3_proto = data[off];
-			if (pfr_parse_be16(data + off + 2) & IP6_OFFSET)
-				return 0;
-			next = data[off];
-			off += 8;
-			continue;
-		}
-		if (next != NEXTHDR_HOP && next != NEXTHDR_ROUTING && next != NEXTHDR_DEST)
+	/*
+	 * Extension headers: at most PFR_PARSE_MAX_EXTHDRS. One not all there, or one more
+	 * than that, ends the walk: l3_proto is its type and there is no L4 header.
+	 */
+	for (i = 0; i <= PFR_PARSE_MAX_EXTHDRS && pfr_parse_ipv6_ext(next); i++) {
+		u32 hlen;
+
+		if (i == PFR_PARSE_MAX_EXTHDRS || off + 8 > len)
 			break;
-		if (off + 8 > len)
+		hlen = next == NEXTHDR_FRAGMENT ? 8 : (data[off + 1] + 1) * 8;
+		if (off + hlen > len)
+			break;
+		if (next == NEXTHDR_FRAGMENT && (pfr_parse_be16(data + off + 2) & IP6_OFFSET)) {
+			p->l3_proto = data[off];	/* a later fragment: no L4 header */
 			return 0;
+		}
 		next = data[off];
-		off += (data[off + 1] + 1) * 8;
+		off += hlen;
 	}
 	p->l3_proto = next;
-	return off <= len ? off : 0;
+	return pfr_parse_ipv6_ext(next) ? 0 : off;
 }
 
 /* What the device's frames start with (linux/pf_ring.h, enum pf_ring_link_type) */

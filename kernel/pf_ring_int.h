@@ -12,6 +12,8 @@
  *   tx.c      pfr_tx_     sendmsg: batches of frames out of a device (no ring lock)
  *   cluster.c pfr_cluster_ clusters: which member ring gets a packet
  *   reflect.c pfr_reflect_ reflection and bounce: packets out of a device, not queued
+ *   filter.c  pfr_filter_ what a ring lets in: BPF, rules' verdict, policy, sampling
+ *   rules.c   pfr_rules_  wildcard and hash rules: storage, matching, actions
  *
  * Locks, outermost first:
  *   rtnl_lock          bind list, promiscuous state and protocol hooks of every ring:
@@ -19,6 +21,7 @@
  *                      notifier takes ps->lock too), so either lock makes them stable
  *   pfr_hook_lock      (hook.c) the list of rings, written under it, read under RCU
  *   ps->lock           (mutex) the ring's configuration, the ring's allocation
+ *   ps->filt.lock      (mutex, rules.c) the ring's rules; the hook reads them under RCU
  *   pfr_cluster_lock   (cluster.c) clusters and their members
  *   ps->prod_lock      (spinlock, softirq) one producer at a time in the ring
  *
@@ -35,6 +38,7 @@
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
 #include <net/sock.h>
 #include <linux/pf_ring.h>
 #include "compat.h"
@@ -42,6 +46,7 @@
 struct seq_file;
 struct pfr_cluster;
 struct pfr_reflector;
+struct pfr_rule_set;
 
 #define PFR_VERSION_STR		"8.8.0"
 #define PFR_MAX_BINDS		16
@@ -63,6 +68,13 @@ extern unsigned int pfr_min_num_slots;
 extern unsigned int pfr_enable_tx_capture;
 extern unsigned int pfr_quick_mode;
 extern unsigned int pfr_max_ring_mb;
+extern unsigned int pfr_max_rules;
+extern unsigned int pfr_max_hash_rules;
+
+#define PFR_DEFAULT_MAX_RULES		4096
+#define PFR_MAX_MAX_RULES		65535U
+#define PFR_DEFAULT_MAX_HASH_RULES	1048576
+#define PFR_MAX_MAX_HASH_RULES		16777216U
 
 /*
  * One entry of the bind list: a device, and an RX queue or -1 for all of them. ifindex
@@ -94,6 +106,38 @@ struct pfr_hook {
 	struct pfr_sock *ps;
 	struct pfr_devhook *dh;
 	bool on;			/* on dh->rings */
+};
+
+/*
+ * What the hook must do for the ring before it queues a packet (filter.c, rules.c),
+ * besides the socket's BPF filter (sk->sk_filter). flags is recomputed under lock and
+ * read by the hook with READ_ONCE: 0 keeps a ring without filters at its old cost.
+ */
+enum {
+	PFR_FILT_RULES = BIT(0),	/* wildcard rules */
+	PFR_FILT_HASH = BIT(1),		/* hash rules */
+	PFR_FILT_POLICY_DROP = BIT(2),	/* the policy drops what no rule decides */
+	PFR_FILT_SAMPLE = BIT(3),	/* sampling rate > 1 */
+};
+
+struct pfr_filter {
+	struct mutex lock;		/* writers of everything below */
+	u32 flags;			/* PFR_FILT_* */
+	u32 policy_accept;		/* 1: accept, 0: drop */
+	u32 sampling_rate;		/* >= 1 */
+	u32 fsampling_rate;		/* 0: off */
+	u32 last_rule_id;
+	atomic64_t sample_seq;		/* packets that reached the sampler */
+	atomic64_t fsample_seq;		/* packets a DONT_FORWARD rule dropped */
+	atomic64_t filtered;
+	atomic64_t sampled_out;
+	struct pfr_rule_set __rcu *rules;	/* wildcard, by rule_id */
+	bool hash_ready;		/* hash is initialised (smp_store_release) */
+	struct rhashtable hash;		/* struct pfr_hrule */
+	atomic_t nhash;
+	atomic64_t hash_match;
+	atomic64_t hash_miss;
+	atomic64_t hash_not_added;
 };
 
 /* Ring flags (ps->flags), set and tested with the bitops below. */
@@ -143,6 +187,9 @@ struct pfr_sock {
 	struct pfr_reflector __rcu *reflector;
 	atomic64_t reflected;
 	atomic64_t reflect_errors;
+
+	/* Filters (filter.c, rules.c): under filt.lock, hook: RCU and READ_ONCE */
+	struct pfr_filter filt;
 
 	/* Read by the hook without lock: READ_ONCE/WRITE_ONCE */
 	u32 enabled;
@@ -256,6 +303,7 @@ void pfr_hook_del(struct pfr_sock *ps);
 int pfr_hook_update(struct pfr_sock *ps, bool *removed);
 void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 void pfr_hook_exit(void);
+void pfr_hook_parse(struct pfr_pkt *pkt);
 
 /* parse.c */
 u16 pfr_parse_link_type(const struct net_device *dev);
@@ -276,6 +324,32 @@ void pfr_reflect_get(struct pfr_sock *ps, struct pf_ring_reflector *out);
 void pfr_reflect_clear(struct pfr_sock *ps);
 void pfr_reflect_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 bool pfr_reflect(struct pfr_sock *ps, const struct pfr_pkt *pkt);
+void pfr_reflect_copy(struct pfr_sock *ps, const struct pfr_pkt *pkt, int ifindex, bool bounce);
+
+/* filter.c */
+void pfr_filter_init(struct pfr_sock *ps);
+bool pfr_filter(struct pfr_sock *ps, struct pfr_pkt *pkt);
+int pfr_filter_setsockopt(struct pfr_sock *ps, int optname, sockptr_t optval,
+			  unsigned int optlen);
+int pfr_filter_getsockopt(struct pfr_sock *ps, int optname, char __user *optval,
+			  int __user *optlen);
+void pfr_filter_stats(struct pfr_sock *ps, struct pf_ring_stats *st);
+void pfr_filter_proc_show(struct seq_file *m, struct pfr_sock *ps);
+
+/* rules.c */
+void pfr_rules_release(struct pfr_sock *ps);
+void pfr_rules_update_flags(struct pfr_sock *ps);
+bool pfr_rules_verdict(struct pfr_sock *ps, struct pfr_pkt *pkt);
+int pfr_rules_add(struct pfr_sock *ps, const struct pf_ring_rule *req);
+int pfr_rules_remove(struct pfr_sock *ps, u32 rule_id);
+int pfr_rules_hash_add(struct pfr_sock *ps, const struct pf_ring_hash_rule *req);
+int pfr_rules_hash_remove(struct pfr_sock *ps, const struct pf_ring_hash_rule *req);
+int pfr_rules_purge(struct pfr_sock *ps, u32 secs);
+int pfr_rules_hash_purge(struct pfr_sock *ps, u32 secs);
+int pfr_rules_stats(struct pfr_sock *ps, u32 rule_id, struct pf_ring_rule_stats *out);
+int pfr_rules_hash_stats(struct pfr_sock *ps, const struct pf_ring_hash_rule *req,
+			 struct pf_ring_rule_stats *out);
+u32 pfr_rules_count(struct pfr_sock *ps);
 
 /* cluster.c */
 int pfr_cluster_join(struct pfr_sock *ps, const struct pf_ring_cluster *req);

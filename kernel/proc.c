@@ -122,6 +122,7 @@ static int pfr_proc_ring_show(struct seq_file *m, void *v)
 		seq_printf(m, "Cluster Id         : %u\n", cluster.id);
 	else
 		seq_puts(m, "Cluster Id         : none\n");
+	pfr_filter_proc_show(m, ps);
 	mutex_unlock(&ps->lock);
 	return 0;
 }

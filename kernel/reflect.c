@@ -9,7 +9,9 @@
  * with its MAC addresses swapped (PF_RING_BOUNCE), and is not queued. Only received
  * Ethernet frames are reflected: a frame the stack sends (which the hook may see when
  * TX capture is on) is queued as before, so that a reflected frame is never reflected
- * again. The rule actions of the filters (reflect, bounce) will use the same send path.
+ * again. The reflect and bounce actions of the rules (rules.c) send through
+ * pfr_reflect_copy(): a copy goes out, and the rule decides whether the ring queues
+ * the packet.
  *
  * The frame is copied into a new skb (the hook's skb is shared with the stack) and
  * handed to dev_queue_xmit(), which may be called from the receive softirq. A frame
@@ -163,6 +165,25 @@ bool pfr_reflect(struct pfr_sock *ps, const struct pfr_pkt *pkt)
 	else
 		pfr_reflect_send(ps, r->dev, pkt, false);
 	return true;
+}
+
+/*
+ * A rule's reflect (out of device ifindex of the ring's namespace, looked up now: a
+ * device gone since the rule was added means no copy) or bounce action. Received
+ * Ethernet frames only. From the hook, under RCU.
+ */
+void pfr_reflect_copy(struct pfr_sock *ps, const struct pfr_pkt *pkt, int ifindex, bool bounce)
+{
+	struct net_device *dev;
+
+	if (pkt->tx || pkt->link_type != PF_RING_LINK_ETHERNET)
+		return;
+	dev = bounce ? pkt->dev : dev_get_by_index_rcu(sock_net(&ps->sk), ifindex);
+	if (!dev || dev->type != ARPHRD_ETHER) {
+		atomic64_inc(&ps->reflect_errors);
+		return;
+	}
+	pfr_reflect_send(ps, dev, pkt, bounce);
 }
 
 /* The reflector for getsockopt: ifindex 0 and mode PF_RING_REFLECT when there is none */

@@ -6,6 +6,9 @@
  *   {"received": N, "bytes": B, "drops": D}              on SIGUSR1 (running totals)
  *   {"received": N, "bytes": B, "drops": D, "final": 1}  on SIGTERM, then it exits 0
  *
+ * A consumer whose kernel counts what its filters kept out (pfr_consumer) adds
+ * "filtered": F and "sampled_out": S to its totals; the others' are 0.
+ *
  * The handlers only raise flags; the receive loop looks at them between packets and at
  * least every CONSUMER_POLL_MS while the ring is empty.
  */
@@ -51,6 +54,17 @@ static void consumer_print(unsigned long long received, unsigned long long bytes
 {
 	printf("{\"received\": %llu, \"bytes\": %llu, \"drops\": %llu%s}\n", received, bytes,
 	       drops, final ? ", \"final\": 1" : "");
+	fflush(stdout);
+}
+
+static inline void consumer_print_filtered(unsigned long long received,
+					   unsigned long long bytes, unsigned long long drops,
+					   unsigned long long filtered,
+					   unsigned long long sampled_out, int final)
+{
+	printf("{\"received\": %llu, \"bytes\": %llu, \"drops\": %llu, \"filtered\": %llu, "
+	       "\"sampled_out\": %llu%s}\n", received, bytes, drops, filtered, sampled_out,
+	       final ? ", \"final\": 1" : "");
 	fflush(stdout);
 }
 

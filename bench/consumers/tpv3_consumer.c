@@ -5,15 +5,21 @@
  * bytes; drops are the socket's PACKET_STATISTICS tp_drops. See consumer.h for the
  * signals and the lines it prints.
  *
- *   tpv3_consumer [-F GROUP] DEVICE
+ *   tpv3_consumer [-F GROUP] [-f EXPRESSION] DEVICE
  *
  * -F joins the socket to fanout group GROUP with PACKET_FANOUT_HASH once it is bound:
  * the sockets of one group share the device's packets by their flow hash (the
  * AF_PACKET counterpart of a pf_ring cluster, per flow).
+ *
+ * -f attaches a classic BPF filter (SO_ATTACH_FILTER) before the socket is bound:
+ * EXPRESSION compiled by libpcap for Ethernet frames as pfring_set_bpf_filter compiles
+ * it for a pf_ring ring (optimised, no netmask, kept to SNAPLEN bytes: pfr_consumer's
+ * caplen). AF_PACKET does not count the frames its filter refuses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -24,12 +30,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "consumer.h"
 
 #define BLOCK_SIZE	(1u << 18)	/* 256 KiB */
 #define BLOCK_COUNT	32u		/* 8 MiB in all */
 #define FRAME_SIZE	2048u
 #define RETIRE_MS	10u
+#define SNAPLEN		1536	/* pfr_consumer's caplen */
 
 struct rx_ring {
 	int fd;
@@ -41,11 +50,35 @@ struct rx_ring {
 
 #define NO_FANOUT (-1L)
 
+/* expr compiled by libpcap and attached to fd: 0, or -errno after saying why */
+static int attach_bpf(int fd, const char *expr)
+{
+	pcap_t *p = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+	struct bpf_program prog;
+	struct sock_fprog fprog;
+	int err = 0;
+
+	if (!p)
+		return -ENOMEM;
+	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		fprintf(stderr, "pcap_compile(%s): %s\n", expr, pcap_geterr(p));
+		pcap_close(p);
+		return -EINVAL;
+	}
+	fprog.len = (unsigned short)prog.bf_len;
+	fprog.filter = (struct sock_filter *)prog.bf_insns;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)))
+		err = -errno;
+	pcap_freecode(&prog);
+	pcap_close(p);
+	return err;
+}
+
 /*
  * fanout: a PACKET_FANOUT group id to join after bind (it wants a bound socket), or
- * NO_FANOUT.
+ * NO_FANOUT; bpf: an expression to filter with, or NULL.
  */
-static int ring_open(struct rx_ring *r, const char *dev, long fanout)
+static int ring_open(struct rx_ring *r, const char *dev, long fanout, const char *bpf)
 {
 	struct tpacket_req3 req = {
 		.tp_block_size = BLOCK_SIZE,
@@ -61,6 +94,14 @@ static int ring_open(struct rx_ring *r, const char *dev, long fanout)
 	r->fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (r->fd < 0)
 		return -errno;
+	if (bpf) {
+		int err = attach_bpf(r->fd, bpf);
+
+		if (err) {
+			close(r->fd);
+			return err;
+		}
+	}
 	sll.sll_ifindex = (int)if_nametoindex(dev);
 	mreq.mr_ifindex = sll.sll_ifindex;
 	if (!sll.sll_ifindex ||
@@ -135,25 +176,34 @@ int main(int argc, char **argv)
 	unsigned long long pkts = 0, bytes = 0;
 	struct rx_ring r = { 0 };
 	long fanout = NO_FANOUT;
+	const char *bpf = NULL;
 	struct pollfd pfd;
 	const char *dev;
 	int err, opt;
 
-	while ((opt = getopt(argc, argv, "F:")) != -1) {
-		if (opt != 'F')
+	while ((opt = getopt(argc, argv, "F:f:")) != -1) {
+		switch (opt) {
+		case 'F':
+			fanout = strtol(optarg, NULL, 10);
+			if (fanout < 0 || fanout > 65535)
+				goto usage;
+			break;
+		case 'f':
+			bpf = optarg;
+			break;
+		default:
 			goto usage;
-		fanout = strtol(optarg, NULL, 10);
-		if (fanout < 0 || fanout > 65535)
-			goto usage;
+		}
 	}
 	if (optind != argc - 1)
 		goto usage;
 	dev = argv[optind];
 	consumer_install_signals();
-	err = ring_open(&r, dev, fanout);
+	err = ring_open(&r, dev, fanout, bpf);
 	if (err) {
-		fprintf(stderr, "TPACKET_V3 ring on %s%s: %s\n", dev,
-			fanout == NO_FANOUT ? "" : " (fanout hash)", strerror(-err));
+		fprintf(stderr, "TPACKET_V3 ring on %s%s%s: %s\n", dev,
+			fanout == NO_FANOUT ? "" : " (fanout hash)", bpf ? " (BPF)" : "",
+			strerror(-err));
 		return 1;
 	}
 	consumer_ready();
@@ -175,6 +225,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: tpv3_consumer [-F GROUP (0-65535)] DEVICE\n");
+	fprintf(stderr, "usage: tpv3_consumer [-F GROUP (0-65535)] [-f BPF_EXPRESSION] DEVICE\n");
 	return 2;
 }

@@ -82,5 +82,7 @@ class Batch:
 
 @dataclass(frozen=True)
 class Stats:
-    recv: int
-    drop: int
+    recv: int  # packets put in the ring
+    drop: int  # lost because the ring was full
+    filtered: int = 0  # kept out by the BPF filter, a rule or the policy
+    sampled_out: int = 0  # passed the filters, kept out by the sampling rate

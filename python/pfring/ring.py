@@ -6,7 +6,8 @@
             print(packet.len, packet.ip_src)
 
 Errors raise OSError with the errno libpfring set. recv_batch() fills numpy arrays, a
-batch at a time, for speed.
+batch at a time, for speed. The in-kernel filters (BPF, rules, sampling) are
+RingFilter's methods (pfring/ring_filter.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ except ImportError as e:  # pragma: no cover - depends on the build
     raise ImportError(
         "the pfring binding is not built: run 'invoke build' (it needs libpfring)"
     ) from e
+
+from pfring.ring_filter import RingFilter
 
 DEFAULT_CAPLEN = 1536
 
@@ -83,7 +86,7 @@ def _check(rc: int, what: str) -> int:
     return rc
 
 
-class Ring:
+class Ring(RingFilter):
     """A ring bound to a device ("eth1", "eth1@0", "any", "eth1,eth2").
 
     The ring is enabled at once unless enable=False; parse=True fills each Packet's
@@ -303,9 +306,13 @@ class Ring:
     # -- queries -------------------------------------------------------------------------
 
     def stats(self) -> Stats:
-        out = ffi.new("pfring_stat *")
-        _check(lib.pfring_stats(self._handle(), out), "pfring_stats")
-        return Stats(recv=int(out.recv), drop=int(out.drop))
+        """The ring's counters, read together: packets put in the ring (recv), lost to a
+        full ring (drop), kept out by the filters (filtered) or the sampling rate
+        (sampled_out)."""
+        out = ffi.new("struct pf_ring_stats *")
+        _check(lib.pfring_get_stats_ext(self._handle(), out), "pfring_get_stats_ext")
+        return Stats(recv=int(out.recv), drop=int(out.drop), filtered=int(out.filtered),
+                     sampled_out=int(out.sampled_out))
 
     @property
     def version(self) -> tuple[int, int, int]:

@@ -31,6 +31,13 @@ LoadPfRing = Callable[..., str]  # the pfr_module fixture: load pf_ring.ko with 
 CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
 
 
+def kasan_kernel() -> bool:
+    """The sanitizer kernel (KASAN, lockdep): several times slower, and unevenly so;
+    rates mean nothing there, and long tests are cut short."""
+    with open("/proc/kallsyms") as symbols:
+        return any(line.endswith(" kasan_report\n") for line in symbols)
+
+
 @contextmanager
 def ipv6_off(*names: str) -> Iterator[None]:
     """IPv6 off on the interfaces (no router solicitation, MLD or DAD frame of their

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from ringprobe import LoadPfRing, ipv6_off
+from ringprobe import LoadPfRing, ipv6_off, kasan_kernel
 
 from pfring.paths import build_root
 from pfring.testing.frames import ETH_P_LAB, mac_bytes
@@ -148,13 +148,6 @@ class TimedReceiver(FrameReceiver):
                       if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS)
             out.append((ts[0] * 10**9 + ts[1], data))
         return out
-
-
-def kasan_kernel() -> bool:
-    """The sanitizer kernel (KASAN, lockdep): far too slow, and too unevenly, for a
-    rate to say anything about pfsend."""
-    with open("/proc/kallsyms") as symbols:
-        return any(line.endswith(" kasan_report\n") for line in symbols)
 
 
 def measured_pps(stamped: list[tuple[int, bytes]]) -> float:

@@ -680,3 +680,186 @@ def test_the_plans_run_the_senders() -> None:
     from pfring.bench.plan import FULL
 
     assert QUICK.senders and FULL.senders
+
+
+# ---- the filtering scenario (issue 10) ---------------------------------------------------
+
+def _filter_run(case: str, consumer: str, rep: int, pps: float, received: int = 1000,
+                drops: int = 0, filtered: int = 0, sampled_out: int = 0,
+                **more: Any) -> dict[str, Any]:
+    """A run of the filtering scenario as Bench.measure records it: 1000 frames sent."""
+    r: dict[str, Any] = {"link": "veth", "size": 60, "consumer": consumer, "rep": rep,
+                         "case": case, "sent": 1000, "pps": pps, "delivered": 1000}
+    if consumer != "none":
+        r |= {"received": received, "drops": drops, "filtered": filtered,
+              "sampled_out": sampled_out, "each": [[received, drops, filtered, sampled_out]],
+              "expected_each": [1000], "cpu_s": 1e-3}
+    else:
+        r["baseline_for"] = case
+    return r | more
+
+
+def _filter_raw(gen: dict[str, float]) -> dict[str, Any]:
+    """Every case of the quick plan, each consumer block at gen[case] of its own
+    baseline (100 kpps), 3 repetitions each."""
+    from pfring.bench import filtering
+
+    raw = _raw()
+    raw["filtering"] = []
+    for case in filtering.cases(QUICK):
+        for rep in range(3):
+            raw["filtering"].append(_filter_run(case.key, "none", rep, 100_000.0))
+        start = {"rules": case.n if case.kind == "rules" else 0,
+                 "hash_rules": case.n if case.kind == "hash" else 0,
+                 "policy": 0 if case.kind == "hash" else 1, "bpf": int(case.kind == "bpf"),
+                 "hash_match": 0, "hash_miss": 0}
+        end = start | {"hash_match": 3000 if case.kind == "hash" else 0}
+        for rep in range(3):
+            raw["filtering"].append(_filter_run(
+                case.key, case.consumer, rep, 100_000.0 * gen[case.key],
+                label=case.label(), filters_at_start=start, filters_at_end=end))
+    return raw
+
+
+_GEN = {"pfring-c none": 0.80, "pfring-c rules 0": 0.80, "pfring-c rules 16": 0.76,
+        "pfring-c rules 256": 0.40, "pfring-c hash 10000": 0.70,
+        "pfring-c hash 100000": 0.56, "pfring-c bpf": 0.72, "tpacket-v3 none": 0.90,
+        "tpacket-v3 bpf": 0.90}
+
+
+def test_the_filter_cases_and_their_consumers_options() -> None:
+    from pfring.bench import filtering
+
+    keys = [c.key for c in filtering.cases(QUICK)]
+    assert keys == list(_GEN)
+    by_key = {c.key: c for c in filtering.cases(QUICK)}
+    assert by_key["pfring-c none"].options() == []
+    assert by_key["pfring-c rules 16"].options() == ["-R", "16"]
+    assert by_key["pfring-c hash 100000"].options() == ["-K", "100000", "-k",
+                                                          filtering.FLOW]
+    assert by_key["tpacket-v3 bpf"].options() == ["-f", "udp"]
+    assert by_key["pfring-c hash 100000"].label() == "pf_ring (C), 100,000 hash rules"
+    argv = consumer_argv("pfring-c", "bench1", options=["-R", "16"])
+    assert argv[-3:] == ["-R", "16", "bench1"] and argv[0].endswith("pfr_consumer")
+    argv = consumer_argv("tpacket-v3", "bench1", options=["-f", "udp"])
+    assert argv[-3:] == ["-f", "udp", "bench1"] and argv[0].endswith("tpv3_consumer")
+    with pytest.raises(ValueError, match="options are for"):
+        consumer_argv("tcpdump", "bench1", options=["-f", "udp"])
+
+
+def test_the_kernel_must_hold_the_filters_a_case_asked_for() -> None:
+    from pfring.bench import filtering
+
+    case = filtering.FilterCase("pfring-c", "hash", 10_000)
+    case.check_filters({"rules": 0, "hash_rules": 10_000, "policy": 0, "bpf": 0})
+    with pytest.raises(RuntimeError, match="hash_rules"):
+        case.check_filters({"rules": 0, "hash_rules": 9_999, "policy": 0, "bpf": 0})
+    with pytest.raises(RuntimeError, match="did not say"):
+        case.check_filters(None)
+    # a ring whose one rule was removed holds none
+    filtering.FilterCase("pfring-c", "rules", 0).check_filters(
+        {"rules": 0, "hash_rules": 0, "policy": 1, "bpf": 0})
+    filtering.FilterCase("tpacket-v3", "bpf", expr="udp").check_filters(None)
+
+
+def test_filtered_and_sampled_out_frames_add_up_with_the_rest() -> None:
+    record = {"sent": 1000, "each": [[900, 50, 30, 20]]}
+    assert acc.status(record) == acc.DROPPED
+    assert acc.counts(record)[0].counted == 1000
+    record["each"] = [[900, 0, 30, 20]]
+    assert acc.status(record) == acc.UNACCOUNTED
+    assert "filtered 30 + sampled out 20 = 950 of 1000" in acc.describe(record)
+    record["each"] = [[950, 0, 50, 0]]
+    assert acc.status(record) == acc.LOSS_FREE  # a filter's choice is not a loss
+    # every frame filtered: accounted, but the ring captured nothing of the traffic
+    assert acc.saw_nothing({"sent": 1000, "each": [[0, 0, 1000, 0]]})
+    with pytest.raises(ValueError):
+        acc.counts({"sent": 1000, "each": [[1000, 0, 0]]})
+
+
+def test_the_ring_reports_filtered_and_sampled_out_and_its_filters() -> None:
+    from pfring.bench.consumers import parse_filter_events
+
+    out = ('{"event": "filters", "rules": 16, "hash_rules": 0, "policy": 1, "bpf": 0, '
+           '"hash_match": 0, "hash_miss": 0}\n{"event": "ready"}\n'
+           '{"received": 5, "bytes": 300, "drops": 1, "filtered": 2, "sampled_out": 3}\n')
+    assert parse_json_lines(out) == [Totals(5, 1, filtered=2, sampled_out=3)]
+    assert parse_filter_events(out) == [{"rules": 16, "hash_rules": 0, "policy": 1,
+                                         "bpf": 0, "hash_match": 0, "hash_miss": 0}]
+    total = Totals(10, 2, filtered=3, sampled_out=4)
+    assert total.counted == 19
+    assert total.minus(Totals(5, 1, filtered=2, sampled_out=3)) == Totals(
+        5, 1, filtered=1, sampled_out=1)
+    assert Totals.of_members([Totals(1, 0, filtered=2), Totals(3, 1, sampled_out=1)]) == \
+        Totals(4, 1, (Totals(1, 0, filtered=2), Totals(3, 1, sampled_out=1)), 2, 1)
+
+
+def test_filtering_rows_ratios_and_targets() -> None:
+    doc = summarize_raw(_filter_raw(_GEN), {"date": "2026-01-01", "commit": "0" * 40,
+                                            "quick": True})
+    assert schema_problems(doc) == []
+    rows = {r["case"]: r for r in doc["filtering"]}
+    assert list(rows) == list(_GEN)
+    assert rows["pfring-c rules 16"]["generator_ratio"]["median"] == pytest.approx(0.76)
+    assert rows["pfring-c rules 16"]["baseline_pps"]["median"] == pytest.approx(100_000.0)
+    assert rows["pfring-c hash 10000"]["received"] == 3000
+    assert rows["pfring-c hash 10000"]["runs_accounted"] == {"good": 3, "total": 3}
+    ratios = {r["description"]: r["value"] for r in doc["filtering_ratios"]}
+    assert ratios["16 wildcard rules / no filter"] == pytest.approx(0.95)
+    assert ratios["0 rules (one added and removed) / no filter"] == pytest.approx(1.0)
+    assert ratios["100,000 hash rules / 10,000 hash rules"] == pytest.approx(0.8)
+    assert ratios["pf_ring BPF / TPACKET_V3 BPF"] == pytest.approx(0.8)
+    assert ratios["pf_ring BPF / pf_ring no filter"] == pytest.approx(0.9)
+    verdicts = {t["key"]: (t["passed"], t["where"]) for t in doc["targets"]
+                if t["key"] in ("i", "j", "k")}
+    assert verdicts == {"i": (True, "veth 60 B"), "j": (False, "veth 60 B"),
+                        "k": (False, "veth 60 B")}
+    assert doc["accounting"] == []
+    table = report.filtering_table(doc)
+    assert "| pf_ring (C), 100,000 hash rules | 56.0 (56.0-56.0) | 100.0 | 0.560 | 3000 " \
+        "| 3000 | 0 | 0 | 0 | 100,000 hash rules, drop policy, hash hits 3,000, misses 0 " \
+        "| 3/3 |" in table
+    assert "| 16 wildcard rules / no filter | 0.950 | (i) pass |" in table
+    assert "| 100,000 hash rules / 10,000 hash rules | 0.800 | (j) FAIL |" in table
+    assert "(k) FAIL" in report.markdown(doc)
+
+
+def test_a_filter_that_keeps_out_traffic_or_frames_that_do_not_add_up_are_listed() -> None:
+    raw = _filter_raw(_GEN)
+    runs = [r for r in raw["filtering"] if r["consumer"] != "none"]
+    runs[0]["each"] = [[990, 0, 10, 0]]      # accounted, but the filter took 10
+    runs[1]["each"] = [[990, 0, 0, 0]]       # 10 frames gone
+    runs[2]["each"] = [[0, 0, 1000, 0]]      # the filter took everything
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": True})
+    assert [line.split(": ")[2] for line in doc["accounting"]] == [
+        "the filter kept out frames it should have let through",
+        "frames unaccounted for", "the consumer saw nothing"]
+    assert doc["accounting"][0].startswith("veth 60 B filtering pfring-c none: pfring-c run 0")
+
+
+def test_results_without_the_filtering_scenario_have_no_filtering_ratios() -> None:
+    doc = _doc()
+    assert doc["filtering"] == [] and doc["filtering_ratios"] == []
+    assert report.filtering_table(doc) == ""
+    assert not any(t["key"] in ("i", "j", "k") for t in doc["targets"])
+
+
+def test_a_run_can_be_limited_to_the_filtering_scenario() -> None:
+    from pfring.bench.plan import FULL, SCENARIOS, select
+
+    assert QUICK.filtering and FULL.filtering
+    assert QUICK.filter_rules == (0, 16, 256)
+    assert QUICK.filter_hash_rules == (10_000, 100_000)
+    only = select(QUICK, ["filtering"])
+    assert only.filtering and only.only == ("filtering",)
+    assert (only.links, only.cluster, only.multiqueue, only.other_device) == ((), (), (), "")
+    assert not (only.senders or only.tx_capture_off)
+    assert select(QUICK, []) == QUICK
+    assert select(QUICK, SCENARIOS).links == QUICK.links
+    with pytest.raises(ValueError, match="unknown scenario"):
+        select(QUICK, ["filters"])
+    heading = report.heading({"date": "d", "quick": True, "commit": "0" * 40,
+                              "kernel": "k", "cpus": 2, "cpu_model": "c",
+                              "plan": only.as_dict()})
+    assert "on veth" in heading and "only the scenario(s) filtering" in heading
+    assert "another device" not in heading

@@ -796,24 +796,10 @@ UNSUPPORTED(int pfring_set_channel_id(pfring *r, u_int32_t c))
 UNSUPPORTED(int pfring_set_channel_mask(pfring *r, u_int64_t m))
 UNSUPPORTED(int pfring_set_vlan_id(pfring *r, u_int16_t v))
 UNSUPPORTED(int pfring_bind(pfring *r, char *d))
-UNSUPPORTED(int pfring_set_sampling_rate(pfring *r, u_int32_t rate))
-UNSUPPORTED(int pfring_set_filtering_sampling_rate(pfring *r, u_int32_t rate))
 UNSUPPORTED(int pfring_set_packet_slicing(pfring *r, packet_slicing_level l, u_int32_t b))
-UNSUPPORTED(int pfring_handle_hash_filtering_rule(pfring *r, hash_filtering_rule *h, u_char a))
-UNSUPPORTED(int pfring_add_filtering_rule(pfring *r, filtering_rule *f))
-UNSUPPORTED(int pfring_remove_filtering_rule(pfring *r, u_int16_t id))
-UNSUPPORTED(int pfring_purge_idle_hash_rules(pfring *r, u_int16_t s))
-UNSUPPORTED(int pfring_purge_idle_rules(pfring *r, u_int16_t s))
-UNSUPPORTED(int pfring_get_hash_filtering_rule_stats(pfring *r, hash_filtering_rule *h,
-						     char *s, u_int *l))
-UNSUPPORTED(int pfring_get_filtering_rule_stats(pfring *r, u_int16_t id, char *s, u_int *l))
-UNSUPPORTED(int pfring_toggle_filtering_policy(pfring *r, u_int8_t p))
 UNSUPPORTED(int pfring_next_pkt_raw_timestamp(pfring *r, u_int64_t *t))
 UNSUPPORTED(int pfring_set_virtual_device(pfring *r, virtual_filtering_device_info *i))
 UNSUPPORTED(int pfring_loopback_test(pfring *r, char *b, u_int l, u_int t))
-UNSUPPORTED(int pfring_set_bpf_filter(pfring *r, const char *f))
-UNSUPPORTED(int pfring_remove_bpf_filter(pfring *r))
-UNSUPPORTED(int pfring_set_filtering_mode(pfring *r, filtering_mode m))
 UNSUPPORTED(int pfring_get_device_clock(pfring *r, struct timespec *t))
 UNSUPPORTED(int pfring_set_device_clock(pfring *r, struct timespec *t))
 UNSUPPORTED(int pfring_adjust_device_clock(pfring *r, struct timespec *o, int8_t s))
@@ -828,7 +814,6 @@ UNSUPPORTED(int pfring_handle_metawatch_hw_timestamp(u_char *b, struct pfring_pk
 UNSUPPORTED(int pfring_handle_arista_hw_timestamp(u_char *b, struct pfring_pkthdr *h))
 UNSUPPORTED(int pfring_read_arista_7150_keyframe(u_char *b, u_int32_t l, u_int64_t *n,
 						 u_int32_t *t))
-UNSUPPORTED(int pfring_parse_bpf_filter(const char *f, u_int c, struct pfring_bpf_program *p))
 
 #pragma GCC diagnostic pop
 
@@ -859,18 +844,6 @@ int pfring_read_arista_7150_hw_timestamp(u_char *b, u_int32_t l, u_int64_t *n)
 
 void pfring_enable_hw_timestamp_debug(void)
 {
-}
-
-void pfring_free_bpf_filter(struct pfring_bpf_program *filter)
-{
-	(void)filter;
-}
-
-u_int32_t pfring_bpf_filter(void *bpf_insn, u_char *buffer, u_int32_t caplen, u_int32_t len)
-{
-	(void)bpf_insn; (void)buffer; (void)caplen; (void)len;
-	errno = ENOTSUP;
-	return 0;
 }
 
 void pfring_thirdparty_lib_init(const char *thirdparty_lib_name,

@@ -322,7 +322,29 @@ typedef enum {
 	UNKNOWN_CHUNK_TYPE
 } pfring_chunk_type;
 
-/* ---- filtering rules (accepted by the API, not implemented: NOT_SUPPORTED) --------- */
+/*
+ * ---- filtering rules ------------------------------------------------------------------
+ *
+ * Software rules, run by the kernel module on each packet before it reaches the ring
+ * (linux/pf_ring.h, "Filtering", says how they match and decide). The hardware rules
+ * (hw_filtering_rule and the NIC families below) are not implemented: NOT_SUPPORTED.
+ *
+ * filtering_rule, as pfring_add_filtering_rule() reads it:
+ *  - Numbers (vlan_id, eth_type, ports) in host byte order; a field left 0 is any.
+ *  - Hosts: IPv4 in .v4 in host byte order, IPv6 in .v6 in network order, each with its
+ *    mask (a prefix: ones, then zeros). The IP version is told from the masks: none set,
+ *    any version; bytes 4 to 15 of both masks zero, IPv4; otherwise IPv6. So an IPv6
+ *    mask of exactly 32 bits (and none longer) reads as IPv4: set
+ *    FILTER_IPV6_HOSTS_FLAG for such a rule. With zero masks the two flags below make a
+ *    rule that matches only IPv4 or only IPv6 packets.
+ *  - Tunnel fields (FILTER_TUNNEL_ID_FLAG, extended_fields.tunnel) are not supported:
+ *    a rule that sets the flag is refused (NOT_SUPPORTED, errno ENOTSUP).
+ *  - payload_pattern: its bytes up to the first NUL (at most 32) must occur in the
+ *    packet's payload; empty: any.
+ *  - reflector_device_name: the device of the REFLECT actions (a name of at most 8
+ *    bytes, REFLECTOR_NAME_LEN; no such device: INVALID_ARGUMENT, errno ENODEV).
+ *  - internals: ignored.
+ */
 
 typedef struct {
 	unsigned long jiffies_last_match;
@@ -344,7 +366,14 @@ typedef struct {
 	} tcp;
 } __attribute__((packed)) filtering_rule_core_fields;
 
-#define FILTER_TUNNEL_ID_FLAG		(1 << 0)
+#define FILTER_TUNNEL_ID_FLAG		(1 << 0)	/* not supported: refused */
+/*
+ * extended_fields.optional_fields: this library's own flags (not ntop's PF_RING): the
+ * rule's hosts are of this IP version, and so must the packet be, whatever the masks
+ * say (with zero masks: any host of that version). Both at once: INVALID_ARGUMENT.
+ */
+#define FILTER_IPV4_HOSTS_FLAG		(1 << 14)
+#define FILTER_IPV6_HOSTS_FLAG		(1 << 15)
 
 typedef struct {
 	u_int16_t optional_fields;
@@ -370,6 +399,12 @@ typedef struct {
 	filtering_internals internals;
 } __attribute__((packed)) filtering_rule;
 
+/*
+ * A hash rule: one flow, matched in both directions. Hosts as in filtering_rule (IPv4
+ * in .v4 in host byte order, IPv6 in .v6 in network order), of ip_version 4 or 6; 0
+ * means 4 (what programs that never set ip_version meant). rule_id is ignored: a hash
+ * rule is known by its vlan_id, proto, hosts and ports (its key).
+ */
 typedef struct {
 	u_int16_t rule_id;
 	u_int16_t vlan_id;
@@ -382,11 +417,12 @@ typedef struct {
 	filtering_internals internals;
 } __attribute__((packed)) hash_filtering_rule;
 
+/* What pfring_get_filtering_rule_stats() and pfring_get_hash_filtering_rule_stats() give */
 typedef struct {
-	u_int64_t match;
-	u_int64_t filtered;
-	u_int64_t match_forward;
-	u_int32_t inactivity;
+	u_int64_t match;		/* packets that matched the rule */
+	u_int64_t filtered;		/* of those, dropped by its action */
+	u_int64_t match_forward;	/* of those, delivered by the filtering sampling rate */
+	u_int32_t inactivity;		/* seconds since the last match (or the addition) */
 } __attribute__((packed)) hash_filtering_rule_stats;
 
 typedef struct {
@@ -655,6 +691,12 @@ int pfring_send_ifindex(pfring *ring, char *pkt, u_int pkt_len, u_int8_t flush_p
 			int if_index);
 int pfring_send_get_time(pfring *ring, char *pkt, u_int pkt_len, struct timespec *ts);
 u_int8_t pfring_get_num_rx_channels(pfring *ring);
+/*
+ * Sampling, in the kernel: of the packets that passed the filters, one in rate reaches
+ * the ring (1, the default: all; 0: INVALID_ARGUMENT). pfring_set_filtering_sampling_rate:
+ * of the packets a DONT_FORWARD rule drops, one in rate is delivered all the same (0,
+ * the default: none).
+ */
 int pfring_set_sampling_rate(pfring *ring, u_int32_t rate);
 int pfring_set_filtering_sampling_rate(pfring *ring, u_int32_t rate);
 int pfring_set_packet_slicing(pfring *ring, packet_slicing_level level,
@@ -670,6 +712,20 @@ int pfring_set_master_id(pfring *ring, u_int32_t master_id);
 int pfring_set_master(pfring *ring, pfring *master);
 u_int32_t pfring_get_ring_id(pfring *ring);
 u_int32_t pfring_get_num_queued_pkts(pfring *ring);
+/*
+ * Rules (see "filtering rules" above). A ring has its own rules and policy; they work
+ * before or after pfring_enable_ring(). The kernel's refusals keep its errno: a rule_id
+ * or hash rule already there EEXIST, unknown ENOENT, a field out of range EINVAL, too
+ * many rules ENOSPC, no such device ENODEV. Codes: INVALID_ARGUMENT for EINVAL, EEXIST,
+ * ENOENT and ENODEV, NOT_SUPPORTED for ENOTSUP, GENERIC otherwise. NULL ring or rule:
+ * INVALID_ARGUMENT (EINVAL).
+ *
+ * pfring_add_filtering_rule: rule_id FILTERING_RULE_AUTO_RULE_ID lets the kernel pick
+ * (the highest id + 1), and the id it picked is written back into rule_to_add->rule_id.
+ * pfring_purge_idle_rules: rules that matched nothing for inactivity_sec go, except
+ * those locked. The rule statistics fill stats with a hash_filtering_rule_stats
+ * (*stats_len at least its size, else INVALID_ARGUMENT; set to the bytes written).
+ */
 int pfring_handle_hash_filtering_rule(pfring *ring, hash_filtering_rule *rule_to_add,
 				      u_char add_rule);
 int pfring_add_filtering_rule(pfring *ring, filtering_rule *rule_to_add);
@@ -680,6 +736,7 @@ int pfring_get_hash_filtering_rule_stats(pfring *ring, hash_filtering_rule *rule
 					 char *stats, u_int *stats_len);
 int pfring_get_filtering_rule_stats(pfring *ring, u_int16_t rule_id, char *stats,
 				    u_int *stats_len);
+/* What no rule decides: delivered (1, the default; any value > 0) or dropped (0) */
 int pfring_toggle_filtering_policy(pfring *ring, u_int8_t rules_default_accept_policy);
 int pfring_enable_rss_rehash(pfring *ring);
 /*
@@ -709,9 +766,38 @@ int pfring_set_virtual_device(pfring *ring, virtual_filtering_device_info *info)
 int pfring_loopback_test(pfring *ring, char *buffer, u_int buffer_len, u_int test_len);
 int pfring_enable_ring(pfring *ring);
 int pfring_disable_ring(pfring *ring);
+/*
+ * BPF: the expression (tcpdump's syntax) is compiled by libpcap and attached to the
+ * ring's socket (SO_ATTACH_FILTER), replacing the one there; the kernel runs it on each
+ * packet from its link-layer header, with VLAN tags the NIC stripped seen as "vlan" sees
+ * them on a live capture (raw IP devices: from the IP header). libpcap is loaded when
+ * first needed (libpcap.so.0.8 or .1): no -lpcap is needed to link; without it the BPF
+ * functions fail with NOT_SUPPORTED (ENOTSUP). An expression libpcap refuses:
+ * INVALID_ARGUMENT (EINVAL), with libpcap's message in pfring_get_bpf_error(); a ring
+ * bound to devices of different link types: NOT_SUPPORTED. pfring_remove_bpf_filter
+ * with no filter attached: INVALID_ARGUMENT, errno ENOENT.
+ */
 int pfring_set_bpf_filter(pfring *ring, const char *filter_buffer);
 int pfring_remove_bpf_filter(pfring *ring);
+/*
+ * No NIC this library drives has hardware rules: software_only and
+ * hardware_and_software (the default, which includes software) both run the rules in
+ * the kernel module and succeed; hardware_only fails with NOT_SUPPORTED (ENOTSUP).
+ */
 int pfring_set_filtering_mode(pfring *ring, filtering_mode mode);
+/*
+ * This library's own (not in ntop's PF_RING):
+ *  - pfring_get_bpf_error: why the last pfring_set_bpf_filter() on the ring failed
+ *    (libpcap's message for an expression it refused); "" after a success.
+ *  - pfring_get_filtering_info: the ring's rule counts, policy, sampling rates, whether
+ *    a BPF filter is attached, and the hash rules' counters (linux/pf_ring.h).
+ *  - pfring_get_stats_ext: all the ring's counters at once: recv and drop (as
+ *    pfring_stats()), filtered (kept out by the BPF filter, a rule or the policy) and
+ *    sampled_out (kept out by the sampling rate).
+ */
+const char *pfring_get_bpf_error(pfring *ring);
+int pfring_get_filtering_info(pfring *ring, struct pf_ring_filter_info *info);
+int pfring_get_stats_ext(pfring *ring, struct pf_ring_stats *stats);
 int pfring_get_device_clock(pfring *ring, struct timespec *ts);
 int pfring_set_device_clock(pfring *ring, struct timespec *ts);
 int pfring_adjust_device_clock(pfring *ring, struct timespec *offset, int8_t sign);
@@ -757,6 +843,12 @@ u_int32_t pfring_get_ethtool_link_speed(const char *ifname);
 pfring_if_t *pfring_findalldevs(void);
 void pfring_freealldevs(pfring_if_t *list);
 
+/*
+ * A BPF program the caller runs itself: pfring_bpf_filter() is non-zero when the frame
+ * (Ethernet, caplen bytes of a frame of len) matches. The expression is compiled for
+ * Ethernet frames of caplen bytes (0: MAX_CAPLEN); refused: INVALID_ARGUMENT, libpcap's
+ * message on stderr. pfring_free_bpf_filter frees what pfring_parse_bpf_filter gave.
+ */
 int pfring_parse_bpf_filter(const char *filter_buffer, u_int caplen,
 			    struct pfring_bpf_program *filter);
 void pfring_free_bpf_filter(struct pfring_bpf_program *filter);

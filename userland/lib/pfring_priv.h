@@ -18,6 +18,9 @@
 #define DLT_EN10MB_	1
 #define DLT_RAW_	12
 
+/* libpcap's PCAP_ERRBUF_SIZE: its messages fit */
+#define PFRING_BPF_ERROR_LEN	256
+
 struct pfring_ops {
 	const char *name;
 	int (*open)(pfring *ring, const char *device);
@@ -73,6 +76,9 @@ struct pfring_private {
 	pthread_key_t thread_buf_key;	/* reentrant: each thread's copy (pfring.c) */
 	struct thread_buf *thread_bufs;	/* every thread's, under rx_lock */
 	struct pfring_tx *tx;		/* pfring_send.c: frames waiting to be sent */
+	/* pfring_filter.c */
+	filtering_mode filter_mode;	/* as last set (0: hardware_and_software) */
+	char bpf_error[PFRING_BPF_ERROR_LEN];	/* why the last BPF filter was refused */
 };
 
 static inline struct pfring_private *pfring_priv(pfring *ring)
@@ -126,6 +132,15 @@ void pfring_lib_log(const char *fmt, ...) PFRING_HIDDEN
 	__attribute__((format(printf, 1, 2)));
 void pfring_fill_hdr_from_parse(struct pfring_pkthdr *hdr, const u_char *pkt, int raw_ip)
 	PFRING_HIDDEN;
+/*
+ * pfring_filter.c: libpfring's rules as the kernel's (linux/pf_ring.h, "Filtering"):
+ * 0, or a PF_RING_ERROR_* with errno set. Not exported; tests link libpfring.a to reach
+ * them. resolve_reflector 0 leaves reflector_ifindex 0 (a key to remove or look up).
+ */
+int pfring_filter_rule_to_kernel(const filtering_rule *rule, struct pf_ring_rule *out)
+	PFRING_HIDDEN;
+int pfring_filter_hash_rule_to_kernel(const hash_filtering_rule *rule, int resolve_reflector,
+				      struct pf_ring_hash_rule *out) PFRING_HIDDEN;
 /* pfring_send.c: what waits is sent before a receive sleeps, and at pfring_close() */
 void pfring_tx_flush_before_wait(pfring *ring) PFRING_HIDDEN;
 void pfring_tx_close(pfring *ring) PFRING_HIDDEN;

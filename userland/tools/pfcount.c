@@ -2,6 +2,8 @@
 /*
  * pfcount - count the packets of a device (or queue) through libpfring and print
  * statistics: every second, and once more at the end (SIGINT/SIGTERM, or -N packets).
+ * The kernel can filter what the ring gets: a BPF expression (-f), rules (-X, -D) and
+ * a sampling rate (-k).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -13,8 +15,10 @@
 
 #define DEFAULT_DEVICE	"eth0"
 #define DEFAULT_CAPLEN	1536
+#define MAX_RULES	64
 
 static pfring *ring;
+static int show_filter_stats;
 static volatile sig_atomic_t do_shutdown;
 static _Atomic unsigned long long num_pkts, num_bytes;
 static struct timeval start_time;
@@ -42,8 +46,209 @@ static void usage(void)
 	       "                   5-tuple]; 0 per flow, 1 round robin, 2/3/4 per flow 2-,\n"
 	       "                   4-, 5-tuple, 5 TCP 5-tuple, 6-10 the same of the packet\n"
 	       "                   inside a GRE/VXLAN/GTP-U tunnel, 11/12 IP 5-tuple (outer,\n"
-	       "                   inner), 13 source and destination address (duplicates)\n",
-	       DEFAULT_DEVICE, DEFAULT_CAPLEN, DEFAULT_POLL_DURATION);
+	       "                   inner), 13 source and destination address (duplicates)\n"
+	       "  -f <expression>  BPF filter (tcpdump's syntax), run in the kernel\n"
+	       "  -k <n>           sampling: one packet in <n> reaches the ring [1: all]\n"
+	       "  -X <rule>        add a filtering rule (repeat for more, up to %d): the\n"
+	       "                   fields action,proto,src,dst,sport,dport, trailing ones\n"
+	       "                   may be left out, an empty one matches any:\n"
+	       "                     action  forward | drop\n"
+	       "                     proto   tcp | udp | icmp | icmp6 | a number\n"
+	       "                     src dst an IPv4 or IPv6 address[/prefix length]\n"
+	       "                     sport dport  a port, or low-high\n"
+	       "                   e.g. -X drop,udp,,,,53  -X forward,tcp,10.0.0.0/8,,,80-89\n"
+	       "  -D               drop the packets that no rule forwards (default: accept)\n",
+	       DEFAULT_DEVICE, DEFAULT_CAPLEN, DEFAULT_POLL_DURATION, MAX_RULES);
+}
+
+/* ---- -X: a rule from the command line ---------------------------------------------- */
+
+/* "N" or "LOW-HIGH" (empty: any, 0-0) */
+static int parse_ports(const char *s, u_int16_t *low, u_int16_t *high)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	*low = *high = 0;
+	if (!*s)
+		return 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (end != s && *end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h)
+			return -1;
+	}
+	if (end == s || *end || lo > hi || hi > 0xFFFF)
+		return -1;
+	*low = (u_int16_t)lo;
+	*high = (u_int16_t)hi;
+	return 0;
+}
+
+/* "ADDR[/LEN]" (empty: any): 0 none, 4 or 6 the version, -1 not an address */
+static int parse_host(const char *s, ip_addr *host, ip_addr *mask)
+{
+	char addr[INET6_ADDRSTRLEN + 8], *slash, *end;
+	struct in_addr a4;
+	long len = -1;
+	int i, bits;
+
+	memset(host, 0, sizeof(*host));
+	memset(mask, 0, sizeof(*mask));
+	if (!*s)
+		return 0;
+	snprintf(addr, sizeof(addr), "%s", s);
+	slash = strchr(addr, '/');
+	if (slash) {
+		*slash = '\0';
+		len = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || len < 0)
+			return -1;
+	}
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		if (len > 32)
+			return -1;
+		bits = len < 0 ? 32 : (int)len;
+		mask->v4 = bits ? 0xFFFFFFFFu << (32 - bits) : 0;
+		host->v4 = ntohl(a4.s_addr) & mask->v4;	/* host order, as libpfring keeps it */
+		return 4;
+	}
+	if (inet_pton(AF_INET6, addr, &host->v6) == 1) {
+		if (len > 128)
+			return -1;
+		bits = len < 0 ? 128 : (int)len;
+		for (i = 0; i < 16; i++, bits -= 8)
+			mask->v6.s6_addr[i] = bits >= 8 ? 0xFF : bits > 0 ? (u_char)(0xFF << (8 - bits)) : 0;
+		for (i = 0; i < 16; i++)
+			host->v6.s6_addr[i] &= mask->v6.s6_addr[i];
+		return 6;
+	}
+	return -1;
+}
+
+static int parse_proto(const char *s, u_int8_t *proto)
+{
+	static const struct { const char *name; u_int8_t num; } names[] = {
+		{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "icmp", IPPROTO_ICMP },
+		{ "icmp6", IPPROTO_ICMPV6 },
+	};
+	unsigned long n;
+	char *end;
+	size_t i;
+
+	*proto = 0;
+	if (!*s)
+		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*proto = names[i].num;
+			return 0;
+		}
+	n = strtoul(s, &end, 10);
+	if (end == s || *end || n > 255)
+		return -1;
+	*proto = (u_int8_t)n;
+	return 0;
+}
+
+/* -X's syntax (see usage()) into a rule with an automatic id; NULL, or what is wrong */
+static const char *parse_rule(const char *spec, filtering_rule *r)
+{
+	char buf[256], *rest = buf, *f[6] = { "", "", "", "", "", "" };
+	filtering_rule_core_fields *c = &r->core_fields;
+	ip_addr host, mask;
+	u_int16_t low, high;
+	u_int8_t proto;
+	int n = 0, v_src, v_dst;
+
+	memset(r, 0, sizeof(*r));
+	r->rule_id = FILTERING_RULE_AUTO_RULE_ID;
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+		return "too long";
+	while (rest && n < 6)
+		f[n++] = strsep(&rest, ",");
+	if (rest)
+		return "more than 6 fields";
+	if (!strcmp(f[0], "forward"))
+		r->rule_action = forward_packet_and_stop_rule_evaluation;
+	else if (!strcmp(f[0], "drop"))
+		r->rule_action = dont_forward_packet_and_stop_rule_evaluation;
+	else
+		return "the action is forward or drop";
+	if (parse_proto(f[1], &proto) < 0)
+		return "unknown protocol";
+	c->proto = proto;
+	v_src = parse_host(f[2], &host, &mask);
+	c->shost = host;
+	c->shost_mask = mask;
+	v_dst = parse_host(f[3], &host, &mask);
+	c->dhost = host;
+	c->dhost_mask = mask;
+	if (v_src < 0 || v_dst < 0)
+		return "not an address[/prefix length]";
+	if (v_src && v_dst && v_src != v_dst)
+		return "source and destination of different IP versions";
+	if (v_src == 6 || v_dst == 6)
+		r->extended_fields.optional_fields = FILTER_IPV6_HOSTS_FLAG;
+	else if (v_src == 4 || v_dst == 4)
+		r->extended_fields.optional_fields = FILTER_IPV4_HOSTS_FLAG;
+	if (parse_ports(f[4], &low, &high) < 0)
+		return "not a port or port range";
+	c->sport_low = low;
+	c->sport_high = high;
+	if (parse_ports(f[5], &low, &high) < 0)
+		return "not a port or port range";
+	c->dport_low = low;
+	c->dport_high = high;
+	return NULL;
+}
+
+/* ---- filters on the ring -------------------------------------------------------------- */
+
+struct filters {
+	const char *bpf;
+	unsigned long sampling_rate;	/* 0: not set */
+	int drop_policy;
+	int num_rules;
+	const char *specs[MAX_RULES];	/* -X as given */
+	filtering_rule rules[MAX_RULES];
+};
+
+/* 0, or 1 with the reason printed */
+static int set_filters(const struct filters *fl)
+{
+	int i;
+
+	if (fl->bpf && pfring_set_bpf_filter(ring, fl->bpf) < 0) {
+		fprintf(stderr, "pfring_set_bpf_filter(\"%s\"): %s\n", fl->bpf,
+			*pfring_get_bpf_error(ring) ? pfring_get_bpf_error(ring) : strerror(errno));
+		return 1;
+	}
+	if (fl->sampling_rate &&
+	    pfring_set_sampling_rate(ring, (u_int32_t)fl->sampling_rate) < 0) {
+		fprintf(stderr, "pfring_set_sampling_rate(%lu): %s\n", fl->sampling_rate,
+			strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < fl->num_rules; i++) {
+		filtering_rule rule = fl->rules[i];
+
+		if (pfring_add_filtering_rule(ring, &rule) < 0) {
+			fprintf(stderr, "pfring_add_filtering_rule(%s): %s\n", fl->specs[i],
+				strerror(errno));
+			return 1;
+		}
+		fprintf(stderr, "Rule %u: %s\n", rule.rule_id, fl->specs[i]);
+	}
+	if (fl->drop_policy && pfring_toggle_filtering_policy(ring, 0) < 0) {
+		fprintf(stderr, "pfring_toggle_filtering_policy(drop): %s\n", strerror(errno));
+		return 1;
+	}
+	show_filter_stats = fl->bpf || fl->sampling_rate > 1 || fl->num_rules || fl->drop_policy;
+	return 0;
 }
 
 static double delta_ms(const struct timeval *now, const struct timeval *before)
@@ -77,6 +282,14 @@ static void print_stats(int final)
 			(unsigned long long)(st.recv + st.drop),
 			st.recv + st.drop ? (double)st.drop * 100.0 / (double)(st.recv + st.drop)
 					  : 0.0);
+	}
+	if (show_filter_stats) {
+		struct pf_ring_stats ext;
+
+		if (pfring_get_stats_ext(ring, &ext) == 0)
+			fprintf(stderr, "Filtered: [%s pkts filtered][%s pkts sampled out]\n",
+				pfring_format_numbers((double)ext.filtered, b1, sizeof(b1), 0),
+				pfring_format_numbers((double)ext.sampled_out, b2, sizeof(b2), 0));
 	}
 	fprintf(stderr, "%s pkts - %s bytes", pfring_format_numbers((double)pkts, b1, sizeof(b1), 0),
 		pfring_format_numbers((double)bytes, b2, sizeof(b2), 0));
@@ -176,11 +389,14 @@ int main(int argc, char *argv[])
 	int verbose = 0, promisc = 1, rc, exit_code = 0;
 	unsigned long long max_pkts = 0;
 	int cluster_id = -1, cluster_hash = cluster_per_flow_5_tuple;
+	static struct filters filters;
 	struct pfring_pkthdr hdr;
+	const char *why;
+	char *end;
 	pthread_t stats_tid;
 	u_char *pkt;
 
-	while ((c = getopt(argc, argv, "hi:l:e:w:p:aN:mv:JLo:c:H:")) != -1) {
+	while ((c = getopt(argc, argv, "hi:l:e:w:p:aN:mv:JLo:c:H:f:k:X:D")) != -1) {
 		switch (c) {
 		case 'h': usage(); return 0;
 		case 'i': device = optarg; break;
@@ -197,6 +413,28 @@ int main(int argc, char *argv[])
 		case 'o': pcap_path = optarg; break;
 		case 'c': cluster_id = atoi(optarg); break;
 		case 'H': cluster_hash = atoi(optarg); break;
+		case 'f': filters.bpf = optarg; break;
+		case 'k':
+			filters.sampling_rate = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || filters.sampling_rate == 0 ||
+			    filters.sampling_rate > 0xFFFFFFFFul) {
+				fprintf(stderr, "-k %s: not a sampling rate (1 or more)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'X':
+			if (filters.num_rules == MAX_RULES) {
+				fprintf(stderr, "-X: at most %d rules\n", MAX_RULES);
+				return 2;
+			}
+			why = parse_rule(optarg, &filters.rules[filters.num_rules]);
+			if (why) {
+				fprintf(stderr, "-X %s: %s\n", optarg, why);
+				return 2;
+			}
+			filters.specs[filters.num_rules++] = optarg;
+			break;
+		case 'D': filters.drop_policy = 1; break;
 		default: usage(); return 2;
 		}
 	}
@@ -228,6 +466,10 @@ int main(int argc, char *argv[])
 	    pfring_set_cluster(ring, (u_int)cluster_id, (cluster_type)cluster_hash) < 0) {
 		fprintf(stderr, "pfring_set_cluster(%d, type %d): %s\n", cluster_id, cluster_hash,
 			strerror(errno));
+		pfring_close(ring);
+		return 1;
+	}
+	if (set_filters(&filters) != 0) {
 		pfring_close(ring);
 		return 1;
 	}

@@ -6,17 +6,22 @@ search) holds:
 
   sent           pktgen's count: the frames the tx interface's driver accepted
   delivered      the rx interface's rx_packets difference over the run (None: not read)
-  each           [[received, drops], ...]: each consumer's own counts over the run
+  each           [[received, drops], ...]: each consumer's own counts over the run, or
+                 [[received, drops, filtered, sampled_out], ...]: with what the ring's
+                 filters and sampling kept out (the filtering scenario, issue 10)
   expected_each  what each consumer should have seen: sent, or 0 for a ring bound to
                  another device (optional: sent for every consumer)
 
 Results written before `each` existed hold only the sums `received` and `drops` (and
 `rings`, the number of consumers that each saw every frame); they are read the same way.
 
-Every consumer must account for every frame it should have seen: received + drops ==
-expected. A run is loss-free when every consumer received all of them with no drop; it
-dropped when the consumer's own counter explains every missing frame; otherwise frames
-are unaccounted for, and the run is an error in the results, not a result.
+Every consumer must account for every frame it should have seen: received + drops +
+filtered + sampled_out == expected. A run is loss-free when no consumer dropped a frame
+(a frame a filter kept out was not lost: the consumer asked for that); it dropped when
+the consumer's own counter explains every missing frame; otherwise frames are
+unaccounted for, and the run is an error in the results, not a result. A consumer that
+received and dropped nothing of what it should have seen saw nothing, even when its
+filters account for every frame: it was not capturing what the bench measures.
 """
 
 from __future__ import annotations
@@ -37,14 +42,27 @@ class Count:
     expected: int
     received: int
     drops: int
+    filtered: int = 0
+    sampled_out: int = 0
+
+    @property
+    def counted(self) -> int:
+        return self.received + self.drops + self.filtered + self.sampled_out
 
     @property
     def accounted(self) -> bool:
-        return self.received + self.drops == self.expected
+        return self.counted == self.expected
 
     @property
     def saw_nothing(self) -> bool:
         return self.expected > 0 and self.received + self.drops == 0
+
+
+def _count(expected: Any, each: Sequence[Any]) -> Count:
+    """One consumer's [received, drops] or [received, drops, filtered, sampled_out]."""
+    if len(each) not in (2, 4):
+        raise ValueError(f"a consumer's counts are 2 or 4 numbers, not {list(each)}")
+    return Count(int(expected), *(int(n) for n in each))
 
 
 def counts(record: dict[str, Any]) -> list[Count]:
@@ -52,8 +70,7 @@ def counts(record: dict[str, Any]) -> list[Count]:
     if "each" in record:
         each = record["each"]
         expected = record.get("expected_each") or [record["sent"]] * len(each)
-        return [Count(int(e), int(r), int(d))
-                for e, (r, d) in zip(expected, each, strict=True)]
+        return [_count(e, c) for e, c in zip(expected, each, strict=True)]
     if "received" not in record:
         return []
     copies = int(record.get("rings", 1))
@@ -116,8 +133,10 @@ def describe(record: dict[str, Any]) -> str:
     dropped against what it should have seen, and what the rx interface counted."""
     parts = []
     for c in counts(record):
-        parts.append(f"received {c.received} + dropped {c.drops} = "
-                     f"{c.received + c.drops} of {c.expected}")
+        kept_out = (f" + filtered {c.filtered} + sampled out {c.sampled_out}"
+                    if c.filtered or c.sampled_out else "")
+        parts.append(f"received {c.received} + dropped {c.drops}{kept_out} = "
+                     f"{c.counted} of {c.expected}")
     text = "; ".join(parts) if parts else "no consumer"
     delivered = record.get("delivered")
     if delivered is not None:

@@ -61,37 +61,57 @@ PFRING_WATERMARK = 128
 @dataclass(frozen=True)
 class Totals:
     """A consumer's running totals; a group's are its members' sums, each member's
-    totals kept in parts (in the members' order)."""
+    totals kept in parts (in the members' order). filtered and sampled_out: what the
+    ring's filters and sampling kept out (a pf_ring ring with filters; 0 for the
+    others)."""
 
     received: int
     drops: int
     parts: tuple[Totals, ...] = ()
+    filtered: int = 0
+    sampled_out: int = 0
+
+    @property
+    def counted(self) -> int:
+        """Every frame the consumer accounts for: received, dropped or kept out."""
+        return self.received + self.drops + self.filtered + self.sampled_out
 
     def minus(self, before: Totals) -> Totals:
         return Totals(self.received - before.received, self.drops - before.drops,
                       tuple(p.minus(b) for p, b in zip(self.parts, before.parts,
-                                                        strict=True)))
+                                                        strict=True)),
+                      self.filtered - before.filtered,
+                      self.sampled_out - before.sampled_out)
 
     @staticmethod
     def of_members(parts: Sequence[Totals]) -> Totals:
         return Totals(sum(p.received for p in parts), sum(p.drops for p in parts),
-                      tuple(parts))
+                      tuple(parts), sum(p.filtered for p in parts),
+                      sum(p.sampled_out for p in parts))
 
 
-def consumer_argv(name: str, device: str, group: int | None = None) -> list[str]:
+def consumer_argv(name: str, device: str, group: int | None = None,
+                  options: Sequence[str] = ()) -> list[str]:
     """The command line of consumer name on device; group: the pf_ring cluster id
-    (CLUSTER) or the PACKET_FANOUT group id (FANOUT) the consumer joins."""
+    (CLUSTER) or the PACKET_FANOUT group id (FANOUT) the consumer joins; options: more
+    options of pfr_consumer (pfring-c) or tpv3_consumer (tpacket-v3), such as their
+    filters."""
     bench_bin = user_build_dir() / "bench"
     if (group is None) != (name not in (CLUSTER, FANOUT)):
         raise ValueError(f"{name}: a group id is for {CLUSTER} and {FANOUT} only, and "
                          "they need one")
-    if name in ("pfring-c", *NOT_ADDRESSED):
+    if options and name not in ("pfring-c", "tpacket-v3"):
+        raise ValueError(f"{name}: options are for pfring-c and tpacket-v3 only")
+    if name == "pfring-c":
+        return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), *options,
+                device]
+    if name in NOT_ADDRESSED:
         return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK), device]
     if name == CLUSTER:
         return [str(bench_bin / "pfr_consumer"), "-w", str(PFRING_WATERMARK),
                 "-c", str(group), "-H", str(CLUSTER_TYPE), device]
     if name == "tpacket-v3":
-        return [str(bench_bin / "tpv3_consumer"), device]
+        return [str(bench_bin / "tpv3_consumer"), *options, device]
     if name == FANOUT:
         return [str(bench_bin / "tpv3_consumer"), "-F", str(group), device]
     if name == "pfring-py":
@@ -118,7 +138,20 @@ def parse_json_lines(text: str) -> list[Totals]:
     for line in text.splitlines(keepends=True):
         if line.endswith("\n") and '"received"' in line:
             d = json.loads(line)
-            out.append(Totals(int(d["received"]), int(d["drops"])))
+            out.append(Totals(int(d["received"]), int(d["drops"]),
+                              filtered=int(d.get("filtered", 0)),
+                              sampled_out=int(d.get("sampled_out", 0))))
+    return out
+
+
+def parse_filter_events(text: str) -> list[dict[str, int]]:
+    """Every {"event": "filters", ...} line pfr_consumer has printed so far: what the
+    kernel says the ring holds (rule counts, policy, BPF, hash rule hits and misses)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.endswith("\n") and '"filters"' in line:
+            d = json.loads(line)
+            out.append({k: int(v) for k, v in d.items() if k != "event"})
     return out
 
 
@@ -127,12 +160,12 @@ class Consumer:
     group: the cluster or fanout group id of a ConsumerGroup's member."""
 
     def __init__(self, name: str, device: str, cpu: int, work: Path, tag: str = "",
-                 group: int | None = None) -> None:
+                 group: int | None = None, options: Sequence[str] = ()) -> None:
         self.name = name
         self.device = device
         self.stdout_path = work / f"{name}{tag}.out"
         self.stderr_path = work / f"{name}{tag}.err"
-        argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device, group)]
+        argv = ["taskset", "-c", str(cpu), *consumer_argv(name, device, group, options)]
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=err)
 
@@ -167,6 +200,10 @@ class Consumer:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise self._fail("no totals")
             time.sleep(0.02)
+
+    def filter_events(self) -> list[dict[str, int]]:
+        """What pfr_consumer said of its filters so far (parse_filter_events)."""
+        return parse_filter_events(self.stdout_path.read_text(errors="replace"))
 
     def cpu_seconds(self) -> float:
         """CPU time of the process so far: its on-CPU time from /proc/PID/schedstat

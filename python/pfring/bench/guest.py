@@ -2,6 +2,7 @@
 """The bench inside the guest: every scenario in one boot, the raw numbers to a JSON file.
 
     python -m pfring.bench.guest --out RAW.json [--quick] [--e1000e TX:RX] [--igb TX:RX]
+                                 [--only SCENARIO ...]
 
 pktgen (kernel thread 0, CPU 0) sends on one end of a link; the consumer captures on the
 other end, pinned to the last CPU. On veth the frames are delivered on the generator's
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pfring.bench import filtering
 from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
 from pfring.bench.consumers import (
     CLUSTER,
@@ -44,7 +46,7 @@ from pfring.bench.consumers import (
     ConsumerGroup,
     Totals,
 )
-from pfring.bench.plan import MULTIQUEUE_LINK, Plan, plan_for
+from pfring.bench.plan import MULTIQUEUE_LINK, SCENARIOS, Plan, plan_for, select
 from pfring.bench.senders import run_senders
 from pfring.testing.kmod import ModuleLoader
 from pfring.testing.labfile import load_lab, select_links
@@ -221,11 +223,12 @@ class Bench:
 
     def complete(self, consumers: Sequence[AnyConsumer], before: Snapshot, now: Snapshot,
                  sent: int) -> bool:
-        """Has everything of the run been counted: every consumer's received + drops is
-        what it should see, and the rx interface counted what pktgen sent?"""
+        """Has everything of the run been counted: every consumer's received + drops (+
+        what its filters kept out) is what it should see, and the rx interface counted
+        what pktgen sent?"""
         for consumer, was, current in zip(consumers, before.totals, now.totals, strict=True):
             got = current.minus(was)
-            if got.received + got.drops != self.expected(consumer, sent):
+            if got.counted != self.expected(consumer, sent):
                 return False
         return now.delivered_since(before) == sent
 
@@ -270,7 +273,9 @@ class Bench:
             record |= {
                 "received": sum(g.received for g in got),
                 "drops": sum(g.drops for g in got),
-                "each": [[g.received, g.drops] for g in got],
+                "filtered": sum(g.filtered for g in got),
+                "sampled_out": sum(g.sampled_out for g in got),
+                "each": [[g.received, g.drops, g.filtered, g.sampled_out] for g in got],
                 "expected_each": [self.expected(c, sent) for c in consumers],
                 **({"shares": [[[p.received, p.drops] for p in g.parts] for g in got]}
                    if any(g.parts for g in got) else {}),
@@ -304,8 +309,10 @@ class Bench:
             self.raw[into or ("scaling" if rings else "rate")].append(record)
             out.append(record["pps"])
         members = (extra or {}).get("members")
+        case = (extra or {}).get("case")
         self.log(f"{size} B {label}{f' x{rings}' if rings else ''}"
-                 f"{f' of {members}' if members else ''}: "
+                 f"{f' of {members}' if members else ''}"
+                 f"{f' (filtering: {case})' if case else ''}: "
                  f"{', '.join(f'{p:.0f}' for p in out)} pps")
         return out
 
@@ -472,6 +479,39 @@ class Bench:
         finally:
             consumer.stop()
 
+    def run_filtering(self, size: int) -> None:
+        """Each filter case of the plan (pfring.bench.filtering) after its own
+        no-consumer block, into raw["filtering"]."""
+        for case in filtering.cases(self.plan):
+            try:
+                self.rate_reps(size, [], "none", baseline_for=case.key, into="filtering",
+                               extra={"case": case.key})
+                self.filter_block(size, case)
+            except Exception as e:
+                self.error(f"{self.link} {size} B filtering: {case.key}", e)
+
+    def filter_block(self, size: int, case: filtering.FilterCase) -> None:
+        """plan.reps runs of one consumer with one filter; each record also holds what
+        the kernel said the ring's filters were when it started and (hash rule hits
+        and misses) when it stopped."""
+        consumer = Consumer(case.consumer, self.rx, CONSUMER_CPU, self.work,
+                            f"-{self.link}-{size}-{case.tag}", options=case.options())
+        first = len(self.raw["filtering"])
+        try:
+            consumer.wait_ready(filtering.READY_TIMEOUT_S)
+            events = consumer.filter_events()
+            case.check_filters(events[0] if events else None)
+            extra: dict[str, Any] = {"case": case.key, "label": case.label()}
+            if events:
+                extra["filters_at_start"] = events[0]
+            self.rate_reps(size, [consumer], case.consumer, into="filtering", extra=extra)
+        finally:
+            consumer.stop()
+        events = consumer.filter_events()
+        if len(events) > 1:
+            for record in self.raw["filtering"][first:]:
+                record["filters_at_end"] = events[-1]
+
     def run_scaling(self, size: int) -> None:
         self.rate_reps(size, [], "none", baseline_for="rings")
         for n in self.plan.rings:
@@ -562,6 +602,16 @@ def run_cluster(plan: Plan, work: Path, raw: dict[str, Any]) -> None:
         bench.close()
 
 
+def run_filtering(plan: Plan, work: Path, raw: dict[str, Any]) -> None:
+    """pktgen's one flow on veth, captured by rings with filters that let it through
+    (pfring.bench.filtering)."""
+    bench = Bench(plan, "veth", *veth_ends(raw), work, raw)
+    try:
+        bench.run_filtering(plan.sizes[0])
+    finally:
+        bench.close()
+
+
 def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
                    raw: dict[str, Any]) -> None:
     """Flows from many sources over both RX queues of the igb link's rx end (each
@@ -582,7 +632,7 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
         "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "cluster": [],
-        "senders": [], "errors": [], "links": {},
+        "senders": [], "filtering": [], "errors": [], "links": {},
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
@@ -605,6 +655,8 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
     if plan.multiqueue:
         scenarios.append((MULTIQUEUE_LINK,
                           lambda: run_multiqueue(plan, overrides, work, raw)))
+    if plan.filtering:
+        scenarios.append(("filtering", lambda: run_filtering(plan, work, raw)))
     try:
         for name, scenario in scenarios:
             try:
@@ -624,12 +676,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfring.bench.guest")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", action="append", default=[], choices=SCENARIOS,
+                        help="run only this scenario (repeat for more; default: all)")
     for link in LAB_LINKS:
         parser.add_argument(f"--{link}", default=None,
                             help="TX:RX interfaces (default: from the lab file)")
     args = parser.parse_args(argv)
     overrides = {link: getattr(args, link) for link in LAB_LINKS}
-    raw = run(plan_for(args.quick), overrides, args.out)
+    raw = run(select(plan_for(args.quick), args.only), overrides, args.out)
     print(f"bench: {len(raw['errors'])} error(s), {raw['seconds']:.0f} s; raw numbers in "
           f"{args.out}", flush=True)
     return 1 if raw["errors"] else 0

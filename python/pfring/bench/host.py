@@ -8,10 +8,12 @@ import datetime
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pfring.bench import plot, report
+from pfring.bench.plan import plan_for, select
 from pfring.bench.summary import GUEST_FACTS, schema_problems, summarize_raw
 from pfring.lab.kernels import LabKernel
 from pfring.lab.runner import new_run_dir, run_in_lab
@@ -36,11 +38,14 @@ def results_path(date: str, kernel: LabKernel, quick: bool) -> Path:
     return repo_root() / RESULTS / f"{date}-{kernel.name}{'-quick' if quick else ''}.json"
 
 
-def run_guest(kernel: LabKernel, quick: bool) -> dict[str, Any]:
+def run_guest(kernel: LabKernel, quick: bool, only: Sequence[str] = ()) -> dict[str, Any]:
+    """The guest's raw numbers; only: the scenarios to run (pfring.bench.plan.SCENARIOS;
+    none named: all)."""
     out_dir = new_run_dir()
     raw_path = out_dir / "bench-raw.json"
-    command = [sys.executable, "-m", "pfring.bench.guest", "--out", str(raw_path)]
-    result = run_in_lab(command + (["--quick"] if quick else []), kernel, out_dir=out_dir,
+    command = [sys.executable, "-m", "pfring.bench.guest", "--out", str(raw_path),
+               *(["--quick"] if quick else []), *(f"--only={name}" for name in only)]
+    result = run_in_lab(command, kernel, out_dir=out_dir,
                         timeout=(15 if quick else 90) * 60)
     if result.reports:
         raise RuntimeError(f"the guest's kernel log has reports: {out_dir / 'dmesg.log'}")
@@ -113,6 +118,8 @@ def run_profile(kernel: LabKernel) -> Path:
     return prof_dir
 
 
-def run_bench(kernel: LabKernel, quick: bool) -> dict[str, Any]:
+def run_bench(kernel: LabKernel, quick: bool, only: Sequence[str] = ()) -> dict[str, Any]:
+    """Build, run the bench in one boot (only: some of its scenarios), publish."""
+    select(plan_for(quick), only)  # an unknown scenario fails before the build
     build_for([kernel])
-    return publish(run_guest(kernel, quick), kernel, quick)
+    return publish(run_guest(kernel, quick, only), kernel, quick)

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pfring.bench.consumers import CONSUMERS
@@ -45,9 +46,47 @@ class Plan:
     # with PACKET_QDISC_BYPASS) each send count frames of the first size on veth, reps
     # times, in turns.
     senders: bool = True
+    # "In-kernel filtering" (issue 10): on veth, pktgen's one UDP flow at the first size,
+    # pf_ring C rings with no filter, with filter_rules wildcard rules the traffic misses
+    # (0: one added and removed), with filter_hash_rules hash rules (the traffic's flow
+    # among them, the drop policy), and with the BPF filter filter_bpf, against
+    # TPACKET_V3 sockets with no filter and with the same BPF; each after its own
+    # no-consumer block. False skips it.
+    filtering: bool = True
+    filter_rules: tuple[int, ...] = (0, 16, 256)
+    filter_hash_rules: tuple[int, ...] = (10_000, 100_000)
+    filter_bpf: str = "udp"
+    # The scenarios this run was limited to (select()); () for all of the plan's
+    only: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# The scenarios a run can be limited to: "links" is every link's consumers, the ring on
+# another device and the scaling (run_link); the others are one scenario each.
+SCENARIOS = ("links", "cluster", "tx-capture-off", "senders", "multiqueue", "filtering")
+
+
+def select(plan: Plan, only: Iterable[str]) -> Plan:
+    """plan limited to the scenarios named (SCENARIOS); nothing named: plan as it is."""
+    wanted = tuple(dict.fromkeys(only))
+    unknown = [name for name in wanted if name not in SCENARIOS]
+    if unknown:
+        raise ValueError(f"unknown scenario(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(SCENARIOS)}")
+    if not wanted:
+        return plan
+    return replace(
+        plan, only=wanted,
+        links=plan.links if "links" in wanted else (),
+        other_device=plan.other_device if "links" in wanted else "",
+        cluster=plan.cluster if "cluster" in wanted else (),
+        tx_capture_off=plan.tx_capture_off and "tx-capture-off" in wanted,
+        senders=plan.senders and "senders" in wanted,
+        multiqueue=plan.multiqueue if "multiqueue" in wanted else (),
+        filtering=plan.filtering and "filtering" in wanted,
+    )
 
 
 MULTIQUEUE_LINK = "igb"

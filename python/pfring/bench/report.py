@@ -180,7 +180,7 @@ def cluster_note(doc: dict[str, Any]) -> str:
 def senders_table(doc: dict[str, Any]) -> str:
     """pfsend against the reference AF_PACKET sender (frames per second each sent)."""
     rows = doc.get("senders") or []
-    if not rows:
+    if not any(row["runs"] for row in rows):  # the scenario did not run
         return ""
     lines = ["| sender | kpps (min-max) | / AF_PACKET's faster | (h) | runs accounted |",
              "| --- | --- | --- | --- | --- |"]
@@ -192,6 +192,54 @@ def senders_table(doc: dict[str, Any]) -> str:
             else ""
         lines.append(f"| {row['label']} | {spread} | {_num(row['vs_af_packet'], '{:.3f}')} "
                      f"| {verdict} | {row['accounted']}/{row['runs']} |")
+    return "\n".join(lines)
+
+
+def _filters(row: dict[str, Any]) -> str:
+    """What the kernel said the ring held (its first "filters" line), and at the end the
+    hash rules' hits and misses."""
+    start, end = row.get("filters_at_start"), row.get("filters_at_end")
+    if not start:
+        return "-"
+    parts = []
+    if start.get("rules"):
+        parts.append(f"{start['rules']:,} rules")
+    if start.get("hash_rules"):
+        parts.append(f"{start['hash_rules']:,} hash rules")
+    if start.get("bpf"):
+        parts.append("BPF")
+    parts.append("accept policy" if start.get("policy") else "drop policy")
+    if end and start.get("hash_rules"):
+        parts.append(f"hash hits {end.get('hash_match', 0):,}, misses "
+                     f"{end.get('hash_miss', 0):,}")
+    return ", ".join(parts)
+
+
+def filtering_table(doc: dict[str, Any]) -> str:
+    """The filtering scenario: one row per consumer and filter, then its ratios."""
+    rows = doc.get("filtering") or []
+    if not rows:
+        return ""
+    head = ("| filter (one UDP flow) | generator kpps (min-max) | baseline kpps "
+            "| generator ratio | sent | received | dropped | filtered | sampled out "
+            "| the kernel's filters | frames add up (runs) |")
+    lines = [head, "| " + " | ".join(["---"] * (head.count("|") - 1)) + " |"]
+    for row in rows:
+        lines.append(" | ".join([
+            f"| {row['label']}", _spread(row["generator_pps"], 1e-3),
+            _num(_median(row.get("baseline_pps")), "{:.1f}", 1e-3),
+            _num(_median(row["generator_ratio"]), "{:.3f}"),
+            *(str(row[k]) for k in ("sent", "received", "drops", "filtered",
+                                    "sampled_out")),
+            _filters(row), _tally(row.get("runs_accounted")),
+        ]) + " |")
+    where = f"{rows[0]['link']} {rows[0]['size']} B"
+    lines += ["", "| filtering ratio (generator ratios, " + where + ") | value | target |",
+              "| --- | --- | --- |"]
+    for r in doc.get("filtering_ratios") or []:
+        verdict = (f"({r['target']}) {_verdict(doc, r['target'], where)}"
+                   if r["target"] else "")
+        lines.append(f"| {r['description']} | {_num(r['value'], '{:.3f}')} | {verdict} |")
     return "\n".join(lines)
 
 
@@ -226,18 +274,26 @@ def heading(doc: dict[str, Any]) -> str:
     if plan.get("multiqueue"):
         extra.append(f"igb with flows from many source addresses over both RX queues of "
                      f"one device, {plan['sizes'][0]}-byte frames")
+    if plan.get("filtering"):
+        extra.append("on veth, pktgen's one UDP flow into a pf_ring ring with no filter, "
+                     "with wildcard rules, with hash rules or with a BPF filter, and into "
+                     "a TPACKET_V3 socket with no filter or the same BPF filter, every "
+                     "filter letting the flow through (\"filter\")")
+    if plan.get("only"):
+        extra.append(f"only the scenario(s) {', '.join(plan['only'])}")
     return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}"
             f"{' plus uncommitted changes' if doc.get('dirty_tree') else ''}) on kernel "
             f"{doc['kernel']}, {doc['cpus']} vCPUs ({doc['cpu_model']}, TCG); pktgen "
-            f"{sizes}-byte frames on {' and '.join(plan['links'])}"
+            f"{sizes}-byte frames on {' and '.join(plan['links']) or 'veth'}"
             f"{''.join('; ' + e for e in extra)}; medians of "
             f"{plan['reps']} repetitions (min-max in brackets). Compare ratios only: "
             "absolute rates under emulation mean nothing. Generator ratio = generator "
             "kpps / baseline kpps (the no-consumer runs just before). \">=\": no drop "
             "even at pktgen's top speed, a lower bound; \"void\": a search repetition "
             "whose frames did not add up (not a result). Frames add up: runs (and search "
-            "steps) in which received + dropped = sent for every consumer (no consumer: "
-            "the rx interface counted what pktgen sent).")
+            "steps) in which received + dropped (+ filtered + sampled out, for a ring "
+            "with filters) = sent for every consumer (no consumer: the rx interface "
+            "counted what pktgen sent).")
 
 
 def accounting_list(doc: dict[str, Any]) -> str:
@@ -250,7 +306,8 @@ def accounting_list(doc: dict[str, Any]) -> str:
 
 def markdown(doc: dict[str, Any]) -> str:
     parts = [heading(doc), scenario_table(doc), scaling_table(doc), cluster_table(doc),
-             cluster_note(doc), senders_table(doc), targets_list(doc), accounting_list(doc)]
+             cluster_note(doc), senders_table(doc), filtering_table(doc), targets_list(doc),
+             accounting_list(doc)]
     if doc["errors"]:
         parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))
     return "\n\n".join(p for p in parts if p)

@@ -17,6 +17,7 @@ Ratios:
                     generator rate / a PACKET_FANOUT_HASH group's of the same N (same
                     block, same baseline); a cluster of one's / one plain ring's (a fanout
                     group of one's / one plain socket's)
+  filtering         one filter case's generator ratio / another's (pfring.bench.filtering)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pfring.bench import accounting as acc
-from pfring.bench import senders
+from pfring.bench import filtering, senders
 from pfring.bench import targets as tg
 from pfring.bench.consumers import CLUSTER, FANOUT, OTHER_DEVICE, TX_CAPTURE_OFF
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
@@ -215,6 +216,7 @@ def accounting_problems(raw: dict[str, Any]) -> list[str]:
             found.append(f"{where}: the link did not deliver what pktgen sent: "
                          f"{acc.describe(r)}")
     found += senders.accounting_problems(raw.get("senders") or [])
+    found += filtering.accounting_problems(raw)
     for s in raw["search"]:
         void = acc.search_outcome(s["steps"]).void_step
         if void is not None:
@@ -239,7 +241,9 @@ def scenario_keys(raw: dict[str, Any]) -> list[tuple[str, int, str]]:
 
 def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
              groups: list[dict[str, Any]] | None = None,
-             sending: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+             sending: list[dict[str, Any]] | None = None,
+             filters: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
+             ) -> list[dict[str, Any]]:
     """Every target, for every link and frame size it applies to."""
     found: list[dict[str, Any]] = []
 
@@ -281,6 +285,8 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
     for row in sending or []:
         if row["sender"] == senders.PFSEND and row["vs_af_packet"] is not None:
             add(tg.PFSEND_VS_AF_PACKET, f"veth {row['size']} B", row["vs_af_packet"])
+    for target, where, value in filtering.evaluate(*(filters or ([], []))):
+        add(target, where, value)
     return found
 
 
@@ -298,15 +304,18 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     scale = scaling(raw)
     groups = cluster(raw)
     sending = senders.summarize(raw.get("senders") or [])
+    filters = filtering.rows(raw)
+    filter_ratios = filtering.ratio_rows(raw["plan"], filters)
     return {
         "schema": SCHEMA, **meta,
         "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
         "plan": raw["plan"], "seconds": raw.get("seconds"),
         "scenarios": rows, "scaling": scale, "cluster": groups, "senders": sending,
-        "targets": evaluate(rows, scale, groups, sending), "accounting": accounting_problems(raw),
-        "errors": raw["errors"],
+        "filtering": filters, "filtering_ratios": filter_ratios,
+        "targets": evaluate(rows, scale, groups, sending, (filters, filter_ratios)),
+        "accounting": accounting_problems(raw), "errors": raw["errors"],
         "raw": {k: raw.get(k) or [] for k in ("rate", "search", "scaling", "cluster",
-                                                "senders")},
+                                                "senders", "filtering")},
         **{k: raw.get(k) or {} for k in GUEST_FACTS},
     }
 
@@ -318,7 +327,7 @@ GUEST_FACTS = ("pf_ring_proc", "links", "other_device", "tx_capture_off", "irq_p
 REQUIRED = {
     "schema": int, "date": str, "commit": str, "kernel": str, "cpu_model": str,
     "quick": bool, "plan": dict, "scenarios": list, "scaling": list, "cluster": list,
-    "targets": list,
+    "filtering": list, "filtering_ratios": list, "targets": list,
     "accounting": list, "errors": list, "raw": dict,
 }
 SPREAD_KEYS = ("median", "min", "max", "n", "spread")

@@ -69,6 +69,41 @@ int pfring_set_reflector_device(pfring *ring, char *device_name);
 int pfring_set_bounce(pfring *ring, uint8_t on);
 uint32_t pfring_get_ring_id(pfring *ring);
 
+/* in-kernel filtering (linux/pf_ring.h, "Filtering"; pfring/ring_filter.py) */
+typedef enum { hardware_and_software = 0, hardware_only, software_only } filtering_mode;
+struct pf_ring_stats { uint64_t recv; uint64_t drop; uint64_t filtered; uint64_t sampled_out; };
+struct pf_ring_filter_info {
+    uint32_t num_rules; uint32_t num_hash_rules; uint32_t policy; uint32_t sampling_rate;
+    uint32_t filtering_sampling_rate; uint32_t bpf; uint32_t last_rule_id; uint32_t pad0;
+    uint64_t hash_match; uint64_t hash_miss; uint64_t hash_rules_not_added;
+};
+struct pf_ring_rule {
+    uint16_t rule_id; uint8_t action; uint8_t balance_id; uint8_t balance_pool;
+    uint8_t locked; uint8_t bidirectional; uint8_t proto; int32_t ifindex;
+    int32_t reflector_ifindex; uint8_t smac[6]; uint8_t dmac[6]; uint16_t vlan_id;
+    uint16_t eth_type; uint8_t ip_version; uint8_t tcp_flags; uint8_t payload_len;
+    uint8_t pad0; uint16_t sport_low; uint16_t sport_high; uint16_t dport_low;
+    uint16_t dport_high; uint8_t shost[16]; uint8_t shost_mask[16]; uint8_t dhost[16];
+    uint8_t dhost_mask[16]; uint8_t payload[32];
+};
+struct pf_ring_hash_rule {
+    uint16_t vlan_id; uint8_t ip_version; uint8_t proto; uint8_t host_a[16];
+    uint8_t host_b[16]; uint16_t port_a; uint16_t port_b; uint8_t action; uint8_t pad0[3];
+    int32_t reflector_ifindex;
+};
+int pfring_set_bpf_filter(pfring *ring, const char *filter_buffer);
+int pfring_remove_bpf_filter(pfring *ring);
+const char *pfring_get_bpf_error(pfring *ring);
+int pfring_set_sampling_rate(pfring *ring, uint32_t rate);
+int pfring_set_filtering_sampling_rate(pfring *ring, uint32_t rate);
+int pfring_toggle_filtering_policy(pfring *ring, uint8_t rules_default_accept_policy);
+int pfring_set_filtering_mode(pfring *ring, filtering_mode mode);
+int pfring_remove_filtering_rule(pfring *ring, uint16_t rule_id);
+int pfring_purge_idle_rules(pfring *ring, uint16_t inactivity_sec);
+int pfring_purge_idle_hash_rules(pfring *ring, uint16_t inactivity_sec);
+int pfring_get_filtering_info(pfring *ring, struct pf_ring_filter_info *info);
+int pfring_get_stats_ext(pfring *ring, struct pf_ring_stats *stats);
+
 """
 
 

@@ -47,7 +47,72 @@ long pfpy_recv_batch(pfring *ring, struct pfpy_batch_row *rows, long max,
 long pfpy_send_batch(pfring *ring, const unsigned char *buf, unsigned long long stride,
 		     const unsigned long long *offsets, const unsigned int *lens, long n,
 		     int ifindex, int *rc);
+
+/*
+ * A wildcard rule, flat: what Ring.add_rule() fills from a pfring.rules.Rule, and
+ * pfpy_fill_rule() turns into libpfring's packed filtering_rule. Hosts and masks in
+ * network order (IPv4: the first 4 bytes); numbers in host order.
+ */
+struct pfpy_rule {
+	unsigned short rule_id;
+	unsigned char action;
+	unsigned char balance_id;
+	unsigned char balance_pool;
+	unsigned char locked;
+	unsigned char bidirectional;
+	unsigned char proto;
+	int ifindex;
+	unsigned char smac[6];
+	unsigned char dmac[6];
+	unsigned short vlan_id;
+	unsigned short eth_type;
+	unsigned char ip_version;	/* 0 any, 4, 6 */
+	unsigned char tcp_flags;
+	unsigned char payload_len;	/* 0..32, no NUL byte in the pattern */
+	unsigned char pad;
+	unsigned short sport_low, sport_high, dport_low, dport_high;
+	unsigned char shost[16];
+	unsigned char shost_mask[16];
+	unsigned char dhost[16];
+	unsigned char dhost_mask[16];
+	unsigned char payload[32];
+	char reflector[8];		/* REFLECTOR_NAME_LEN: need not end in NUL */
+};
+
+/* A hash rule, flat (pfring.rules.HashRule); hosts as in struct pfpy_rule */
+struct pfpy_hash_rule {
+	unsigned short vlan_id;
+	unsigned char ip_version;	/* 4 or 6 */
+	unsigned char proto;
+	unsigned char action;
+	unsigned short port_a;
+	unsigned short port_b;
+	unsigned char host_a[16];
+	unsigned char host_b[16];
+	char reflector[8];
+};
+
+struct pfpy_rule_stats {
+	unsigned long long match;
+	unsigned long long filtered;
+	unsigned long long match_forward;
+	unsigned int inactivity;
+};
+
+int pfpy_add_rule(pfring *ring, const struct pfpy_rule *in, unsigned short *rule_id);
+int pfpy_rule_stats(pfring *ring, unsigned short rule_id, struct pfpy_rule_stats *out);
+int pfpy_hash_rule(pfring *ring, const struct pfpy_hash_rule *in, int add);
+int pfpy_hash_rule_stats(pfring *ring, const struct pfpy_hash_rule *in,
+			 struct pfpy_rule_stats *out);
+/* Tests: what libpfring would hand the kernel for the rule (no ring, no module) */
+int pfpy_rule_to_kernel(const struct pfpy_rule *in, struct pf_ring_rule *out);
+int pfpy_hash_rule_to_kernel(const struct pfpy_hash_rule *in, struct pf_ring_hash_rule *out);
 /* cdef-end */
+
+/* libpfring's own (pfring_priv.h, not installed): its rules as the kernel's */
+int pfring_filter_rule_to_kernel(const filtering_rule *rule, struct pf_ring_rule *out);
+int pfring_filter_hash_rule_to_kernel(const hash_filtering_rule *rule, int resolve_reflector,
+				      struct pf_ring_hash_rule *out);
 
 /* ip is passed by value: it sits unaligned in the packed header */
 static void pfpy_put_ip(unsigned char out[16], ip_addr ip, unsigned char version)
@@ -185,4 +250,145 @@ long pfpy_send_batch(pfring *ring, const unsigned char *buf, unsigned long long 
 		*rc = pfring_flush_tx_packets(ring);
 	}
 	return i;
+}
+
+/* 16 network-order bytes as libpfring's ip_addr: IPv4 in .v4 in host order */
+static ip_addr pfpy_ip(const unsigned char in[16], unsigned char version)
+{
+	ip_addr ip;
+
+	memset(&ip, 0, sizeof(ip));
+	if (version == 4) {
+		u_int32_t be;
+
+		memcpy(&be, in, 4);
+		ip.v4 = ntohl(be);
+	} else if (version == 6) {
+		memcpy(&ip.v6, in, 16);
+	}
+	return ip;
+}
+
+static void pfpy_fill_rule(const struct pfpy_rule *in, filtering_rule *out)
+{
+	filtering_rule_core_fields *c = &out->core_fields;
+
+	memset(out, 0, sizeof(*out));
+	out->rule_id = in->rule_id;
+	out->rule_action = (rule_action_behaviour)in->action;
+	out->balance_id = in->balance_id;
+	out->balance_pool = in->balance_pool;
+	out->locked = in->locked;
+	out->bidirectional = in->bidirectional;
+	c->if_index = in->ifindex;
+	memcpy(c->smac, in->smac, 6);
+	memcpy(c->dmac, in->dmac, 6);
+	c->vlan_id = in->vlan_id;
+	c->eth_type = in->eth_type;
+	c->proto = in->proto;
+	c->shost = pfpy_ip(in->shost, in->ip_version);
+	c->shost_mask = pfpy_ip(in->shost_mask, in->ip_version);
+	c->dhost = pfpy_ip(in->dhost, in->ip_version);
+	c->dhost_mask = pfpy_ip(in->dhost_mask, in->ip_version);
+	c->sport_low = in->sport_low;
+	c->sport_high = in->sport_high;
+	c->dport_low = in->dport_low;
+	c->dport_high = in->dport_high;
+	c->tcp.flags = in->tcp_flags;
+	/* the version said outright: a /32 IPv6 mask, or no host at all, is not guessed */
+	if (in->ip_version == 4)
+		out->extended_fields.optional_fields = FILTER_IPV4_HOSTS_FLAG;
+	else if (in->ip_version == 6)
+		out->extended_fields.optional_fields = FILTER_IPV6_HOSTS_FLAG;
+	memcpy(out->extended_fields.payload_pattern, in->payload,
+	       in->payload_len < 32 ? in->payload_len : 32);
+	memcpy(out->reflector_device_name, in->reflector, REFLECTOR_NAME_LEN);
+}
+
+static void pfpy_fill_hash_rule(const struct pfpy_hash_rule *in, hash_filtering_rule *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->vlan_id = in->vlan_id;
+	out->ip_version = in->ip_version;
+	out->proto = in->proto;
+	out->host_peer_a = pfpy_ip(in->host_a, in->ip_version);
+	out->host_peer_b = pfpy_ip(in->host_b, in->ip_version);
+	out->port_peer_a = in->port_a;
+	out->port_peer_b = in->port_b;
+	out->rule_action = (rule_action_behaviour)in->action;
+	memcpy(out->reflector_device_name, in->reflector, REFLECTOR_NAME_LEN);
+}
+
+static void pfpy_stats(const char *buf, struct pfpy_rule_stats *out)
+{
+	hash_filtering_rule_stats st;
+
+	memcpy(&st, buf, sizeof(st));
+	out->match = st.match;
+	out->filtered = st.filtered;
+	out->match_forward = st.match_forward;
+	out->inactivity = st.inactivity;
+}
+
+/* 0 and the rule's id (the kernel's pick for an automatic one), or < 0 with errno set */
+int pfpy_add_rule(pfring *ring, const struct pfpy_rule *in, unsigned short *rule_id)
+{
+	filtering_rule rule;
+	int rc;
+
+	pfpy_fill_rule(in, &rule);
+	rc = pfring_add_filtering_rule(ring, &rule);
+	if (rc == 0)
+		*rule_id = rule.rule_id;
+	return rc;
+}
+
+int pfpy_rule_stats(pfring *ring, unsigned short rule_id, struct pfpy_rule_stats *out)
+{
+	char buf[sizeof(hash_filtering_rule_stats)];
+	u_int len = sizeof(buf);
+	int rc = pfring_get_filtering_rule_stats(ring, rule_id, buf, &len);
+
+	if (rc == 0)
+		pfpy_stats(buf, out);
+	return rc;
+}
+
+int pfpy_hash_rule(pfring *ring, const struct pfpy_hash_rule *in, int add)
+{
+	hash_filtering_rule rule;
+
+	pfpy_fill_hash_rule(in, &rule);
+	return pfring_handle_hash_filtering_rule(ring, &rule, add ? 1 : 0);
+}
+
+int pfpy_hash_rule_stats(pfring *ring, const struct pfpy_hash_rule *in,
+			 struct pfpy_rule_stats *out)
+{
+	char buf[sizeof(hash_filtering_rule_stats)];
+	u_int len = sizeof(buf);
+	hash_filtering_rule rule;
+	int rc;
+
+	pfpy_fill_hash_rule(in, &rule);
+	rc = pfring_get_hash_filtering_rule_stats(ring, &rule, buf, &len);
+	if (rc == 0)
+		pfpy_stats(buf, out);
+	return rc;
+}
+
+int pfpy_rule_to_kernel(const struct pfpy_rule *in, struct pf_ring_rule *out)
+{
+	filtering_rule rule;
+
+	pfpy_fill_rule(in, &rule);
+	return pfring_filter_rule_to_kernel(&rule, out);
+}
+
+int pfpy_hash_rule_to_kernel(const struct pfpy_hash_rule *in, struct pf_ring_hash_rule *out)
+{
+	hash_filtering_rule rule;
+
+	pfpy_fill_hash_rule(in, &rule);
+	return pfring_filter_hash_rule_to_kernel(&rule, 1, out);
 }

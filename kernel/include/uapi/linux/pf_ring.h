@@ -85,6 +85,8 @@
  * refuse the ring with a message naming both versions.
  *
  * 5. Sending: sendmsg() takes a batch of frames, see "Sending" near the end.
+ *
+ * 6. Filtering: what a ring lets in, see "Filtering" near the end.
  */
 #ifndef _UAPI_LINUX_PF_RING_H
 #define _UAPI_LINUX_PF_RING_H
@@ -133,6 +135,7 @@
 #define PF_RING_OPT_CLUSTER		13	/* struct pf_ring_cluster: join (get: which) */
 #define PF_RING_OPT_CLUSTER_LEAVE	14	/* no value: leave the cluster */
 #define PF_RING_OPT_REFLECTOR		15	/* struct pf_ring_reflector (get: the one set) */
+/* 16 to 19, 30 to 39 and 71 to 74: filtering, see "Filtering" */
 /* getsockopt */
 #define PF_RING_OPT_VERSION		64	/* __u32: RING_VERSION_NUM of the module */
 #define PF_RING_OPT_RING_GEOMETRY	65	/* struct pf_ring_geometry */
@@ -247,10 +250,19 @@ struct pf_ring_geometry {
 	__u32 caplen;
 };
 
+/*
+ * The ring's counters. A packet the ring saw (its device, direction and cluster
+ * matched) is counted in exactly one of them, unless the ring's reflector sent it out.
+ * A caller that gives 16 bytes gets recv and drop (the first version of the struct).
+ */
 struct pf_ring_stats {
 	__u64 recv;		/* packets put in the ring */
 	__u64 drop;		/* packets lost because the ring was full */
+	__u64 filtered;		/* kept out by the BPF filter, a rule or the policy */
+	__u64 sampled_out;	/* passed the filters, kept out by the sampling rate */
 };
+
+#define PF_RING_STATS_V1_LEN	16
 
 struct pf_ring_dev_info {
 	__s32 ifindex;
@@ -400,5 +412,202 @@ struct pf_ring_tx_hdr {
 #define PF_RING_TX_RECORD_LEN(len) \
 	((sizeof(struct pf_ring_tx_hdr) + (len) + PF_RING_TX_ALIGN - 1) & \
 	 ~(unsigned long)(PF_RING_TX_ALIGN - 1))
+
+/*
+ * Filtering
+ *
+ * What a ring lets in, in this order, for each packet its device, direction and
+ * cluster gave it:
+ *
+ *   1. the socket's BPF filter: classic BPF attached with setsockopt(SOL_SOCKET,
+ *      SO_ATTACH_FILTER) (or an eBPF socket filter, SO_ATTACH_BPF), run on the frame
+ *      from its link-layer header (the IP header on a device without one), a
+ *      hardware-stripped VLAN tag in the ancillary fields as for AF_PACKET;
+ *      SO_DETACH_FILTER removes it. A packet it refuses is filtered.
+ *   2. the hash rules, then 3. the wildcard rules in rule_id order, then 4. the policy
+ *      (PF_RING_OPT_RULE_POLICY), which decide together, as below.
+ *   5. the sampling rate (PF_RING_OPT_SAMPLING_RATE N): of the packets that passed,
+ *      the 1st, the (N+1)th, the (2N+1)th ... go on; the others are sampled_out.
+ *   6. the ring's reflector (PF_RING_OPT_REFLECTOR), then the ring.
+ *
+ * A ring with no BPF filter, no rule, the accept policy and sampling rate 1 does none
+ * of this; a ring parses a packet's headers for its rules only when it has rules.
+ *
+ * Rules decide a verdict, deliver or drop, which starts as the policy's (accept: 1,
+ * the default; drop: 0). A hash rule the packet matches is applied first; then each
+ * wildcard rule it matches, lowest rule_id first, until an action stops evaluation:
+ *
+ *   FORWARD              deliver; stop
+ *   DONT_FORWARD         drop; stop
+ *   EXECUTE_AND_CONTINUE no action to execute (plugins are not supported); count the
+ *                        match and go on
+ *   EXECUTE_AND_STOP     count the match; stop with the verdict as it is
+ *   FORWARD_ADD_RULE     deliver, and add a hash rule (action FORWARD) for the packet's
+ *                        VLAN, protocol, addresses and ports; stop. A wildcard rule's
+ *                        action only; the packet must be IPv4 or IPv6 (else the rule
+ *                        acts as FORWARD). When the hash rule limit is reached, none is
+ *                        added (counted in struct pf_ring_filter_info).
+ *   REFLECT_AND_STOP     a copy of the frame goes out of the rule's reflector device;
+ *                        drop; stop
+ *   REFLECT_AND_CONTINUE a copy goes out; go on, the verdict as it is
+ *   BOUNCE_AND_STOP      a copy goes back out of the device the packet came from, its
+ *                        MAC addresses swapped; drop; stop
+ *   BOUNCE_AND_CONTINUE  a copy goes back out so; go on, the verdict as it is
+ *
+ * Only received Ethernet frames are reflected or bounced (a frame the ring sees sent
+ * is not, so a copy is never copied again); for others the copy is not made and the
+ * rest of the action applies. A hash rule that matches and whose action does not stop
+ * (the _CONTINUE ones) lets the wildcard rules be evaluated as well. The verdict
+ * after the last rule is final.
+ *
+ * PF_RING_OPT_FILTERING_SAMPLING_RATE N (0: off, the default): of the packets a rule
+ * dropped (DONT_FORWARD, not the policy nor a reflect or bounce), the 1st, (N+1)th, ...
+ * are delivered all the same, and counted in that rule's match_forward.
+ *
+ * A wildcard rule (struct pf_ring_rule) matches a packet when every field it sets
+ * does (0 in a field: any):
+ *   ifindex        the device the packet came in on or went out of
+ *   smac, dmac     the frame's MAC addresses (00:00:00:00:00:00: any)
+ *   vlan_id        the outer VLAN tag's VID (the only tag, for a single-tagged frame)
+ *   eth_type       the EtherType after the VLAN tags
+ *   ip_version     4 or 6: the packet is IPv4 or IPv6; 0: any, and then the host
+ *                  masks must be zero
+ *   proto          the IP protocol (of the header after IPv6 extension headers); the
+ *                  packet must be IP
+ *   shost, dhost   with shost_mask, dhost_mask: (address & mask) == (host & mask),
+ *                  on the packet's ip_version bytes (4 or 16, network order); a zero
+ *                  mask: any. A host with bits outside its mask, or a mask that is not
+ *                  a prefix (ones then zeros): EINVAL
+ *   sport_low..sport_high, dport_low..dport_high
+ *                  the TCP, UDP or UDP-Lite port is in the range (inclusive); 0..0:
+ *                  any; low > high: EINVAL. A packet without such a header (another
+ *                  protocol, a fragment other than the first) has no port and matches
+ *                  no range
+ *   tcp_flags      TCP, and every flag set here is set in the packet
+ *   payload        payload_len (1..32) bytes that occur in the packet's payload, up to
+ *                  the frame's end: after the TCP, UDP or UDP-Lite header, or after the
+ *                  IP header(s) for another protocol. An IP packet whose L4 header is
+ *                  missing (a fragment other than the first, a truncated header) or a
+ *                  packet that is not IP has no payload to search
+ *   balance_pool   > 0: only packets whose flow hash (the slot's hash, below) modulo
+ *                  balance_pool is balance_id (balance_id >= balance_pool: EINVAL)
+ * A bidirectional rule also matches with source and destination swapped (MACs, hosts
+ * with their masks, port ranges). A packet whose headers stop early (a short or
+ * truncated frame) matches only rules whose fields it has.
+ *
+ * The flow hash: the sum, modulo 2^32, of the IP protocol, both ports, and the
+ * eight big-endian 32-bit words of the two 16-byte addresses (IPv4: the first four
+ * bytes, the rest zero); 0 for a packet that is not IP.
+ *
+ * A hash rule (struct pf_ring_hash_rule) matches an IP packet of its ip_version whose
+ * VLAN id (0: untagged), protocol and two (address, port) ends are the rule's, in
+ * either direction; a packet without ports has ports 0. A rule is identified by these
+ * fields (its key): adding a key twice is EEXIST, removing one not there ENOENT.
+ * Lookup takes constant time however many rules a ring has.
+ *
+ * Errors: a rule_id already used EEXIST, unknown ENOENT; an unknown action, a field
+ * out of range (see above), a hash rule of ip_version other than 4 or 6, or a reflect
+ * action without a reflector device: EINVAL; no such reflector device ENODEV; more
+ * rules than the module's max_rules (wildcard) or max_hash_rules (hash) per ring:
+ * ENOSPC; a sampling rate of 0: EINVAL. A rule's reflector device is looked up by
+ * index for each copy: when it has gone, no copy is sent (counted as a reflection error).
+ *
+ * Rule statistics (PF_RING_OPT_RULE_STATS, PF_RING_OPT_HASH_RULE_STATS): getsockopt
+ * whose buffer holds the rule's id (a __u32) or the hash rule's key on input, and
+ * struct pf_ring_rule_stats on return.
+ */
+#define PF_RING_OPT_SAMPLING_RATE	16	/* __u32 >= 1, 1 (the default): no sampling */
+#define PF_RING_OPT_RULE_POLICY		17	/* __u32: 1 accept (the default), 0 drop */
+#define PF_RING_OPT_FILTERING_SAMPLING_RATE 18	/* __u32, 0 (the default): off */
+#define PF_RING_OPT_RULE_ADD		30	/* struct pf_ring_rule */
+#define PF_RING_OPT_RULE_REMOVE		31	/* __u32: rule_id */
+#define PF_RING_OPT_HASH_RULE_ADD	32	/* struct pf_ring_hash_rule */
+#define PF_RING_OPT_HASH_RULE_REMOVE	33	/* struct pf_ring_hash_rule: its key */
+#define PF_RING_OPT_PURGE_IDLE_RULES	34	/* __u32 s: rules idle that long go */
+#define PF_RING_OPT_PURGE_IDLE_HASH_RULES 35	/* __u32 s: hash rules idle that long go */
+#define PF_RING_OPT_RULE_STATS		71	/* in: __u32 rule_id; out: rule stats */
+#define PF_RING_OPT_HASH_RULE_STATS	72	/* in: hash rule key; out: rule stats */
+#define PF_RING_OPT_FILTER_INFO		73	/* struct pf_ring_filter_info */
+
+/* The values of the library's rule_action_behaviour */
+enum pf_ring_rule_action {
+	PF_RING_RULE_FORWARD = 0,
+	PF_RING_RULE_DONT_FORWARD = 1,
+	PF_RING_RULE_EXECUTE_AND_CONTINUE = 2,
+	PF_RING_RULE_EXECUTE_AND_STOP = 3,
+	PF_RING_RULE_FORWARD_ADD_RULE = 4,
+	PF_RING_RULE_REFLECT_AND_STOP = 5,
+	PF_RING_RULE_REFLECT_AND_CONTINUE = 6,
+	PF_RING_RULE_BOUNCE_AND_STOP = 7,
+	PF_RING_RULE_BOUNCE_AND_CONTINUE = 8,
+};
+
+#define PF_RING_RULE_AUTO_ID		0xffff	/* the module picks: the highest + 1 */
+#define PF_RING_RULE_PAYLOAD_MAX	32
+
+struct pf_ring_rule {
+	__u16 rule_id;		/* 0 .. 0xfffe, or PF_RING_RULE_AUTO_ID */
+	__u8 action;		/* enum pf_ring_rule_action */
+	__u8 balance_id;
+	__u8 balance_pool;
+	__u8 locked;		/* 1: not purged by PF_RING_OPT_PURGE_IDLE_RULES */
+	__u8 bidirectional;
+	__u8 proto;
+	__s32 ifindex;
+	__s32 reflector_ifindex;	/* the REFLECT actions */
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u16 vlan_id;
+	__u16 eth_type;
+	__u8 ip_version;
+	__u8 tcp_flags;
+	__u8 payload_len;
+	__u8 pad0;		/* 0 */
+	__u16 sport_low;
+	__u16 sport_high;
+	__u16 dport_low;
+	__u16 dport_high;
+	__u8 shost[16];		/* network order; IPv4 in the first 4 bytes */
+	__u8 shost_mask[16];
+	__u8 dhost[16];
+	__u8 dhost_mask[16];
+	__u8 payload[PF_RING_RULE_PAYLOAD_MAX];
+};
+
+struct pf_ring_hash_rule {
+	__u16 vlan_id;
+	__u8 ip_version;	/* 4 or 6 */
+	__u8 proto;
+	__u8 host_a[16];	/* network order; IPv4 in the first 4 bytes */
+	__u8 host_b[16];
+	__u16 port_a;
+	__u16 port_b;
+	/* not part of the key */
+	__u8 action;		/* enum pf_ring_rule_action, not FORWARD_ADD_RULE */
+	__u8 pad0[3];		/* 0 */
+	__s32 reflector_ifindex;
+};
+
+struct pf_ring_rule_stats {
+	__u64 match;		/* packets that matched the rule */
+	__u64 filtered;		/* of those, dropped by its action (not those below) */
+	__u64 match_forward;	/* of those, delivered by the filtering sampling rate */
+	__u32 inactivity;	/* seconds since the last match (or the rule's addition) */
+	__u32 pad0;
+};
+
+struct pf_ring_filter_info {
+	__u32 num_rules;		/* wildcard */
+	__u32 num_hash_rules;
+	__u32 policy;			/* 1 accept, 0 drop */
+	__u32 sampling_rate;
+	__u32 filtering_sampling_rate;
+	__u32 bpf;			/* 1: a BPF filter is attached */
+	__u32 last_rule_id;		/* of the last rule added (PF_RING_RULE_AUTO_ID) */
+	__u32 pad0;
+	__u64 hash_match;		/* packets that matched a hash rule */
+	__u64 hash_miss;		/* packets looked up that matched none */
+	__u64 hash_rules_not_added;	/* FORWARD_ADD_RULE over max_hash_rules */
+};
 
 #endif /* _UAPI_LINUX_PF_RING_H */
