@@ -68,16 +68,15 @@ static bool pfr_filter_sample(struct pfr_sock *ps)
 
 /*
  * Does the ring queue the packet? Called by the hook (softirq, RCU) for a ring with
- * filters; counts what it keeps out.
+ * filters, with the one snapshot of its flags the packet is judged by; counts what it
+ * keeps out.
  */
-bool pfr_filter(struct pfr_sock *ps, struct pfr_pkt *pkt)
+bool pfr_filter(struct pfr_sock *ps, struct pfr_pkt *pkt, u32 flags)
 {
-	u32 flags = READ_ONCE(ps->filt.flags);
-
 	if (!pfr_filter_bpf(ps, pkt))
 		goto filtered;
 	if ((flags & (PFR_FILT_RULES | PFR_FILT_HASH | PFR_FILT_POLICY_DROP)) &&
-	    !pfr_rules_verdict(ps, pkt))
+	    !pfr_rules_verdict(ps, pkt, flags))
 		goto filtered;
 	if ((flags & PFR_FILT_SAMPLE) && !pfr_filter_sample(ps)) {
 		atomic64_inc(&ps->filt.sampled_out);

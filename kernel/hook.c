@@ -302,6 +302,7 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 	rcu_read_lock();
 	list_for_each_entry_rcu(h, &dh->rings, node) {
 		struct pfr_sock *ps = h->ps;
+		u32 filt;
 
 		/* Paired with smp_store_release() in pfr_ring_alloc(); a place implies a ring */
 		if (!smp_load_acquire(&ps->ring))
@@ -311,9 +312,9 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 		/* a ring in no cluster and with no reflector pays a load for each */
 		if (rcu_access_pointer(ps->cluster) && !pfr_cluster_wants(ps, &pkt))
 			continue;
-		/* a ring without filters pays two loads for them */
-		if ((READ_ONCE(ps->filt.flags) || rcu_access_pointer(ps->sk.sk_filter)) &&
-		    !pfr_filter(ps, &pkt))
+		/* a ring without filters pays two loads for them; one flags snapshot a packet */
+		filt = READ_ONCE(ps->filt.flags);
+		if ((filt || rcu_access_pointer(ps->sk.sk_filter)) && !pfr_filter(ps, &pkt, filt))
 			continue;
 		if (rcu_access_pointer(ps->reflector) && pfr_reflect(ps, &pkt))
 			continue;	/* sent out, not queued */

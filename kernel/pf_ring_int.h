@@ -282,6 +282,7 @@ void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo);
 int pfr_ring_alloc(struct pfr_sock *ps);
 int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
 void pfr_ring_free(struct pfr_sock *ps);
+bool pfr_ring_frame_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len);
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
 void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt);
 u64 pfr_ring_unread(struct pfr_sock *ps);
@@ -328,7 +329,7 @@ void pfr_reflect_copy(struct pfr_sock *ps, const struct pfr_pkt *pkt, int ifinde
 
 /* filter.c */
 void pfr_filter_init(struct pfr_sock *ps);
-bool pfr_filter(struct pfr_sock *ps, struct pfr_pkt *pkt);
+bool pfr_filter(struct pfr_sock *ps, struct pfr_pkt *pkt, u32 flags);
 int pfr_filter_setsockopt(struct pfr_sock *ps, int optname, sockptr_t optval,
 			  unsigned int optlen);
 int pfr_filter_getsockopt(struct pfr_sock *ps, int optname, char __user *optval,
@@ -339,7 +340,7 @@ void pfr_filter_proc_show(struct seq_file *m, struct pfr_sock *ps);
 /* rules.c */
 void pfr_rules_release(struct pfr_sock *ps);
 void pfr_rules_update_flags(struct pfr_sock *ps);
-bool pfr_rules_verdict(struct pfr_sock *ps, struct pfr_pkt *pkt);
+bool pfr_rules_verdict(struct pfr_sock *ps, struct pfr_pkt *pkt, u32 flags);
 int pfr_rules_add(struct pfr_sock *ps, const struct pf_ring_rule *req);
 int pfr_rules_remove(struct pfr_sock *ps, u32 rule_id);
 int pfr_rules_hash_add(struct pfr_sock *ps, const struct pf_ring_hash_rule *req);

@@ -210,28 +210,41 @@ void pfr_ring_arm_wm_timer(struct pfr_sock *ps)
 	mod_timer(&ps->wm_timer, jiffies + max(msecs_to_jiffies(tmo), 1UL));
 }
 
-/* Copy the first len bytes of the frame, putting a stripped VLAN tag back after the MACs. */
+/*
+ * Bytes off..off + len of the frame as it was on the wire: a VLAN tag the NIC stripped
+ * is put back after the MACs. False when the skb holds fewer.
+ */
+bool pfr_ring_frame_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len)
+{
+	const u32 macs = 2 * ETH_ALEN;
+	u8 *dst = to;
+	u32 n;
+
+	if (!pkt->has_tag)
+		return !skb_copy_bits(pkt->skb, pkt->mac_off + off, dst, len);
+	if (len && off < macs) {
+		n = min_t(u32, len, macs - off);
+		if (skb_copy_bits(pkt->skb, pkt->mac_off + off, dst, n))
+			return false;
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	if (len && off < macs + VLAN_HLEN) {
+		n = min_t(u32, len, macs + VLAN_HLEN - off);
+		memcpy(dst, pkt->tag + (off - macs), n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	return !len || !skb_copy_bits(pkt->skb, pkt->mac_off + off - VLAN_HLEN, dst, len);
+}
+
+/* The first len bytes of the frame; zeros if the skb is shorter (it never should be) */
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 {
-	u8 *dst = to;
-	u32 head;
-
-	if (!pkt->has_tag) {
-		if (skb_copy_bits(pkt->skb, pkt->mac_off, dst, len))
-			memset(dst, 0, len);
-		return;
-	}
-	head = min_t(u32, len, 2 * ETH_ALEN);
-	if (skb_copy_bits(pkt->skb, pkt->mac_off, dst, head))
-		memset(dst, 0, head);
-	if (len <= head)
-		return;
-	memcpy(dst + head, pkt->tag, min_t(u32, len - head, VLAN_HLEN));
-	if (len <= head + VLAN_HLEN)
-		return;
-	if (skb_copy_bits(pkt->skb, pkt->mac_off + head, dst + head + VLAN_HLEN,
-			  len - head - VLAN_HLEN))
-		memset(dst + head + VLAN_HLEN, 0, len - head - VLAN_HLEN);
+	if (!pfr_ring_frame_bytes(pkt, 0, to, len))
+		memset(to, 0, len);
 }
 
 /* The slot's header (step K3); under prod_lock, which owns the slot until K4 */

@@ -620,17 +620,6 @@ static void pfr_rules_hfree(void *ptr, void *arg)
 
 /* ---- evaluation (the hook, under RCU) ------------------------------------------------- */
 
-/* The frame's bytes from off, past a stripped VLAN tag put back after the MACs */
-static bool pfr_rules_frame_bytes(const struct pfr_pkt *pkt, u32 off, u8 *to, u32 len)
-{
-	if (pkt->has_tag) {
-		if (off < 2 * ETH_ALEN + VLAN_HLEN)
-			return false;	/* payloads start past the Ethernet header */
-		off -= VLAN_HLEN;
-	}
-	return !skb_copy_bits(pkt->skb, pkt->mac_off + off, to, len);
-}
-
 /* The payload (from off to the frame's end) holds the pattern */
 static bool pfr_rules_payload(const struct pfr_pkt *pkt, u32 off, const u8 *pat, u32 plen)
 {
@@ -639,7 +628,7 @@ static bool pfr_rules_payload(const struct pfr_pkt *pkt, u32 off, const u8 *pat,
 
 	while (off + plen <= pkt->len) {
 		chunk = min_t(u32, sizeof(buf), pkt->len - off);
-		if (!pfr_rules_frame_bytes(pkt, off, buf, chunk))
+		if (!pfr_ring_frame_bytes(pkt, off, buf, chunk))
 			return false;
 		for (i = 0; i + plen <= chunk; i++)
 			if (buf[i] == pat[0] && !memcmp(buf + i, pat, plen))
@@ -818,12 +807,12 @@ static void pfr_rules_eval_hash(struct pfr_sock *ps, struct pfr_pkt *pkt, struct
 
 /*
  * The rules' verdict on the packet: hash rules, then wildcard rules by rule_id, from
- * the policy's verdict. True: deliver. From the hook, under RCU.
+ * the policy's verdict; flags is pfr_filter()'s snapshot. True: deliver. From the
+ * hook, under RCU.
  */
-bool pfr_rules_verdict(struct pfr_sock *ps, struct pfr_pkt *pkt)
+bool pfr_rules_verdict(struct pfr_sock *ps, struct pfr_pkt *pkt, u32 flags)
 {
 	struct pfr_eval ev = { .deliver = READ_ONCE(ps->filt.policy_accept) };
-	u32 flags = READ_ONCE(ps->filt.flags);
 	struct pfr_rule_set *set;
 	u32 i;
 

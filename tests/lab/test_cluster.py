@@ -334,7 +334,7 @@ def drain(ring: Ring) -> list[bytes]:
 
 def test_sixty_four_members_and_no_more(pfr_module: LoadPfRing,
                                         veth: tuple[str, str]) -> None:
-    """64 rings of one process in one cluster share 1280 flows, every one on one ring;
+    """64 rings of one process in one cluster share 640 flows, every one on one ring;
     a 65th ring is refused with ENOSPC."""
     pfr_module(min_num_slots=64)
     rings = [Ring(veth[1], 128, enable=False) for _ in range(65)]
@@ -346,7 +346,7 @@ def test_sixty_four_members_and_no_more(pfr_module: LoadPfRing,
             rings[64].set_cluster(21, ClusterType.PER_FLOW_2_TUPLE)
         assert refused.value.errno == errno.ENOSPC
         sent = [Sent(bytes(ether(veth) / IP(src=f"10.{i // 250}.{i % 250}.1", dst="10.99.0.1")
-                           / UDP(sport=1, dport=2) / Raw(tag(i))), i) for i in range(1280)]
+                           / UDP(sport=1, dport=2) / Raw(tag(i))), i) for i in range(640)]
         for start in range(0, len(sent), 200):  # within what 64 rings of 64 slots hold
             traffic.send_frames(veth[0], [s.frame for s in sent[start:start + 200]])
             time.sleep(0.3)

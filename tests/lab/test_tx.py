@@ -29,7 +29,8 @@ import pytest
 from ringprobe import LoadPfRing, ipv6_off, kasan_kernel
 
 from pfring.paths import build_root
-from pfring.testing.frames import ETH_P_LAB, mac_bytes
+from pfring.rules import mac_bytes
+from pfring.testing.frames import ETH_P_LAB
 from pfring.testing.labfile import Lab, select_links
 from pfring.testing.plugin import LinkEnds
 from pfring.testing.traffic import (

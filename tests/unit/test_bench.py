@@ -700,13 +700,15 @@ def _filter_run(case: str, consumer: str, rep: int, pps: float, received: int = 
 
 
 def _filter_raw(gen: dict[str, float]) -> dict[str, Any]:
-    """Every case of the quick plan, each consumer block at gen[case] of its own
+    """Every case of the full plan, each consumer block at gen[case] of its own
     baseline (100 kpps), 3 repetitions each."""
     from pfring.bench import filtering
+    from pfring.bench.plan import FULL
 
     raw = _raw()
+    raw["plan"]["filter_rules"] = list(FULL.filter_rules)
     raw["filtering"] = []
-    for case in filtering.cases(QUICK):
+    for case in filtering.cases(FULL):
         for rep in range(3):
             raw["filtering"].append(_filter_run(case.key, "none", rep, 100_000.0))
         start = {"rules": case.n if case.kind == "rules" else 0,
@@ -729,10 +731,13 @@ _GEN = {"pfring-c none": 0.80, "pfring-c rules 0": 0.80, "pfring-c rules 16": 0.
 
 def test_the_filter_cases_and_their_consumers_options() -> None:
     from pfring.bench import filtering
+    from pfring.bench.plan import FULL
 
-    keys = [c.key for c in filtering.cases(QUICK)]
+    keys = [c.key for c in filtering.cases(FULL)]
     assert keys == list(_GEN)
-    by_key = {c.key: c for c in filtering.cases(QUICK)}
+    assert [c.key for c in filtering.cases(QUICK)] == [k for k in _GEN if "rules " not in k
+                                                       or k.endswith(" 16")]
+    by_key = {c.key: c for c in filtering.cases(FULL)}
     assert by_key["pfring-c none"].options() == []
     assert by_key["pfring-c rules 16"].options() == ["-R", "16"]
     assert by_key["pfring-c hash 100000"].options() == ["-K", "100000", "-k",
@@ -848,8 +853,8 @@ def test_a_run_can_be_limited_to_the_filtering_scenario() -> None:
     from pfring.bench.plan import FULL, SCENARIOS, select
 
     assert QUICK.filtering and FULL.filtering
-    assert QUICK.filter_rules == (0, 16, 256)
-    assert QUICK.filter_hash_rules == (10_000, 100_000)
+    assert FULL.filter_rules == (0, 16, 256) and QUICK.filter_rules == (16,)
+    assert QUICK.filter_hash_rules == FULL.filter_hash_rules == (10_000, 100_000)
     only = select(QUICK, ["filtering"])
     assert only.filtering and only.only == ("filtering",)
     assert (only.links, only.cluster, only.multiqueue, only.other_device) == ((), (), (), "")

@@ -98,3 +98,39 @@ def test_a_guest_silent_past_the_boot_timeout_is_stopped(tmp_path: Path) -> None
     relay_output(["sh", "-c", "echo 'lab: igb-a'; sleep 2; echo done"], log, 60.0,
                  boot_timeout=1.0)
     assert log.read_text() == "lab: igb-a\ndone\n"
+
+
+def test_a_boot_with_a_kernel_report_before_the_command_is_booted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guest's first boot leaves what pfring.lab.guest leaves when the kernel reported
+    a fault while booting; the second boots clean: the run is the second boot's, and
+    the first one's log is kept beside it. A second faulty boot is the run's result."""
+    from pfring.lab import runner
+    from pfring.lab.guest import BOOT_FAULT, BOOT_FAULT_FILE
+    from pfring.lab.kernels import LabKernel
+
+    kasan = "[    1.8] BUG: KASAN: wild-memory-access in do_raw_spin_lock+0x11f/0x270\n"
+    boots: list[int] = []
+
+    def boot(argv: list[str], out_dir: Path, kernel: LabKernel, timeout: float | None) -> None:
+        boots.append(1)
+        faulty = len(boots) == 1 or clean_second_boot is False
+        (out_dir / "dmesg.log").write_text(kasan if faulty else "[    1.8] fine\n")
+        (out_dir / "rc").write_text(f"{BOOT_FAULT if faulty else 0}\n")
+        if faulty:
+            (out_dir / BOOT_FAULT_FILE).write_text(kasan)
+
+    monkeypatch.setattr(runner, "boot", boot)
+    kernel = LabKernel("sanitize", "6.1.192", tmp_path / "bzImage", tmp_path)
+    clean_second_boot = True
+    (tmp_path / "a").mkdir()
+    result = runner.run_in_lab(["true"], kernel, out_dir=tmp_path / "a")
+    assert (len(boots), result.returncode, result.reports) == (2, 0, [])
+    assert (tmp_path / "a/dmesg-faulty-boot.log").read_text() == kasan
+    boots.clear()
+    clean_second_boot = False
+    (tmp_path / "b").mkdir()
+    result = runner.run_in_lab(["true"], kernel, out_dir=tmp_path / "b")
+    assert (len(boots), result.returncode) == (2, BOOT_FAULT)
+    assert [r.kind for r in result.reports] == ["BUG"]

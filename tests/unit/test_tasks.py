@@ -15,6 +15,7 @@ import pytest
 from pfring.lab.sanitize import BUILT_MARK, configuration_mark, is_built
 from pfring.paths import repo_root
 from pfring.suite import (
+    KERNEL_SELECTION,
     Outcome,
     boot_stage_options,
     junit_outcome,
@@ -198,6 +199,19 @@ def test_the_sanitizer_run_keeps_the_tests_that_drive_the_module() -> None:
     assert files.get("test_ring_hardening.py", 0) > 5
     for left_out in ("test_lab_selftest.py", "test_libpfring.py", "test_python_ring.py"):
         assert left_out not in files
+    assert "test_pfwrite.py" not in files and "test_suricata.py" not in files
+    assert files.get("test_filter.py", 0) > 20 and files.get("test_filter_oracle.py", 0) >= 6
     only_caplen = lab_files_selected(sanitizer_keyword("caplen"))
     assert set(only_caplen) == {"test_ring_kernel.py"}
     assert 0 < only_caplen["test_ring_kernel.py"] < files["test_ring_kernel.py"]
+
+
+def test_a_second_kernel_runs_what_pf_ring_ko_does_and_the_lab_self_tests() -> None:
+    files = lab_files_selected(KERNEL_SELECTION)
+    everything = lab_files_selected("")
+    for left_out in ("test_libpfring.py", "test_python_ring.py", "test_pfwrite.py"):
+        assert left_out not in files and left_out in everything
+    for kept in ("test_lab_selftest.py", "test_ring_kernel.py", "test_filter_oracle.py"):
+        assert files.get(kept) == everything[kept], kept
+    for part in ("test_cluster.py", "test_filter.py"):  # without their pfcount tests
+        assert 0 < files[part] < everything[part]

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pfring.lab.guest import BOOT_FAULT, BOOT_FAULT_FILE
 from pfring.lab.kernels import LabKernel
 from pfring.lab.topology import GUEST_CPUS, VIRTUAL_TOPOLOGY, NicSpec, qemu_opts, render_lab_file
 from pfring.lab.vng import vng_argv, vng_env
@@ -186,6 +187,16 @@ def relay_output(argv: list[str], log: Path, timeout: float | None,
         proc.wait()
 
 
+def boot(argv: list[str], out_dir: Path, kernel: LabKernel, timeout: float | None) -> None:
+    """One boot of the guest; a boot that hangs is tried once more."""
+    try:
+        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
+    except LabBootTimeout as e:
+        # the guest never ran the command: once more, in the same run folder
+        print(f"lab: {e}; booting once more", flush=True)
+        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
+
+
 def run_in_lab(
     command: Sequence[str],
     kernel: LabKernel,
@@ -208,14 +219,21 @@ def run_in_lab(
         return LabRunResult(0, out_dir, kernel, 0.0)
     print(f"lab: booting {kernel.release} ({kernel.name}); run folder {out_dir}", flush=True)
     start = time.monotonic()
-    try:
-        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
-    except LabBootTimeout as e:
-        # the guest never ran the command: once more, in the same run folder
-        print(f"lab: {e}; booting once more", flush=True)
-        relay_output(argv, out_dir / "console.log", timeout, boot_timeout(kernel))
+    boot(argv, out_dir, kernel, timeout)
     result = LabRunResult(-1, out_dir, kernel, time.monotonic() - start)
     check_run(result)
+    if result.returncode == BOOT_FAULT and (out_dir / BOOT_FAULT_FILE).is_file():
+        # The kernel's own boot, before anything of ours: kept, shown, and booted again
+        faulty = out_dir / "dmesg-faulty-boot.log"
+        (out_dir / "dmesg.log").replace(faulty)
+        (out_dir / BOOT_FAULT_FILE).replace(out_dir / f"{BOOT_FAULT_FILE}-1")
+        (out_dir / "rc").unlink()
+        print(f"lab: the kernel reported a fault while booting, before the command ran "
+              f"(see {faulty}):\n{format_reports(result.reports)}\nlab: booting once more",
+              flush=True)
+        boot(argv, out_dir, kernel, timeout)
+        result = LabRunResult(-1, out_dir, kernel, time.monotonic() - start)
+        check_run(result)
     if result.reports:
         print(format_reports(result.reports), file=sys.stderr)
     print(f"lab: exit code {result.returncode}, {len(result.reports)} kernel report(s), "

@@ -149,11 +149,13 @@ def test(c: Context, kernel: list[str] | None = None, unit_only: bool = False,
          keyword: str = "") -> None:
     """Run the whole suite: lint, unit tests, the lab suite per kernel, the boot tests.
 
-    The lab suite runs in one guest per kernel: 6.1, 6.12, then the sanitizer kernel
-    (KASAN, lockdep, kmemleak) on the tests that drive pf_ring.ko (lab.test --kernel
-    sanitize runs them all); that kernel is built first into ~/.cache/pfring when it is
-    missing (about 18 minutes, once). The boot tests prove that the kernel-log check fails
-    a run. Ends with one line: 'test: N passed, N failed, N skipped'.
+    The lab suite runs in one guest per kernel: all of it on the first (6.1), the tests
+    whose subject is pf_ring.ko on the others (6.12, then the sanitizer kernel: KASAN,
+    lockdep, kmemleak, with fewer repeats of one path; pfring.suite says which).
+    lab.test runs it all on any kernel. The sanitizer kernel is built first into
+    ~/.cache/pfring when it is missing (about 18 minutes, once). The boot tests prove
+    that the kernel-log check fails a run. Ends with one line:
+    'test: N passed, N failed, N skipped'.
     """
     lint(c)
     names = [] if unit_only else (kernel or list(suite.DEFAULT_KERNELS))

@@ -16,16 +16,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from pfring.rules import mac_bytes
+
 ETH_P_LAB = 0x88B5
 MAGIC = b"PFLB"
 HEADER = struct.Struct("!6s6sH4sIII")
 CRC_OFFSET = 26
 MIN_FRAME = 60  # without the FCS
 MAX_FRAME = 1514
-
-
-def mac_bytes(mac: str) -> bytes:
-    return bytes.fromhex(mac.replace(":", ""))
 
 
 class CorruptFrame(ValueError):
