@@ -75,14 +75,39 @@ def test_guest_kernel_parameters_can_be_added(
 
     kernel = LabKernel("6.1", "6.1.0-test", tmp_path / "vmlinuz", tmp_path)
 
-    def appended() -> str:
-        argv = vng_run_argv(kernel, tmp_path, None)
+    sanitize = LabKernel("sanitize", "6.1.192", tmp_path / "bzImage", tmp_path)
+
+    def appended(k: LabKernel = kernel) -> str:
+        argv = vng_run_argv(k, tmp_path, None)
         return argv[argv.index("--append") + 1]
 
     monkeypatch.delenv("PFRING_LAB_APPEND", raising=False)
     assert appended() == "panic=-1"
+    assert appended(sanitize) == "panic=-1 no5lvl"
     monkeypatch.setenv("PFRING_LAB_APPEND", " clocksource=tsc  tsc=reliable ")
     assert appended() == "panic=-1 clocksource=tsc tsc=reliable"
+
+
+def test_a_long_command_stays_off_the_kernel_command_line(tmp_path: Path) -> None:
+    """vng hands --exec to the guest on the kernel command line (2048 bytes on x86): a
+    lab run's command goes through a file in the run folder, whatever its length, and
+    the guest's wrapper reads back exactly the argv it was given."""
+    from pfring.lab.guest import read_command
+    from pfring.lab.kernels import LabKernel
+    from pfring.lab.runner import COMMAND_FILE, vng_run_argv
+    from pfring.suite import SANITIZER_SELECTION
+
+    kernel = LabKernel("sanitize", "6.1.192", tmp_path / "bzImage", tmp_path)
+    keyword = " and ".join([SANITIZER_SELECTION] * 4)
+    command = ["python", "-m", "pytest", "tests/lab", "-k", keyword, "it's"]
+    assert len(" ".join(command)) > 2048
+    argv = vng_run_argv(kernel, tmp_path, command)
+    exec_arg = argv[argv.index("--exec") + 1]
+    assert len(exec_arg) < 3 * len(str(tmp_path)) + 150 and "test_libpfring" not in exec_arg
+    assert read_command(tmp_path / COMMAND_FILE) == command
+    (tmp_path / "bad.json").write_text('{"argv": "true"}')
+    with pytest.raises(SystemExit, match="not a JSON list of strings"):
+        read_command(tmp_path / "bad.json")
 
 
 def test_a_guest_silent_past_the_boot_timeout_is_stopped(tmp_path: Path) -> None:
@@ -98,6 +123,34 @@ def test_a_guest_silent_past_the_boot_timeout_is_stopped(tmp_path: Path) -> None
     relay_output(["sh", "-c", "echo 'lab: igb-a'; sleep 2; echo done"], log, 60.0,
                  boot_timeout=1.0)
     assert log.read_text() == "lab: igb-a\ndone\n"
+
+
+def test_a_guest_that_ends_before_it_booted_is_booted_again(tmp_path: Path) -> None:
+    """boot() on real processes standing for QEMU: one that exits before printing the
+    guest's first line is a boot failure with its exit status; the boot is tried again
+    (each failed attempt's console log kept) up to BOOT_ATTEMPTS times in all."""
+    from pfring.lab.kernels import LabKernel
+    from pfring.lab.runner import BOOT_ATTEMPTS, LabBootFailure, LabBootTimeout, boot, relay_output
+
+    with pytest.raises(LabBootFailure, match="exit status 3") as failure:
+        relay_output(["sh", "-c", "echo qemu warning; exit 3"], tmp_path / "x.log", 60.0, 60.0)
+    assert not isinstance(failure.value, LabBootTimeout)
+
+    kernel = LabKernel("sanitize", "6.1.192", tmp_path / "bzImage", tmp_path)
+    counter = tmp_path / "attempts"
+    # fails (silently, like a triple fault) until its n-th start, then boots and runs
+    script = (f"n=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 )); echo $n > {counter}; "
+              "echo \"qemu $n\"; [ $n -ge {good} ] || exit 1; echo 'lab: up'")
+    boot(["sh", "-c", script.format(good=BOOT_ATTEMPTS)], tmp_path, kernel, 60.0)
+    assert counter.read_text() == f"{BOOT_ATTEMPTS}\n"
+    assert (tmp_path / "console.log").read_text() == f"qemu {BOOT_ATTEMPTS}\nlab: up\n"
+    for attempt in range(1, BOOT_ATTEMPTS):
+        assert (tmp_path / f"console.log.failed-boot-{attempt}").read_text() == f"qemu {attempt}\n"
+
+    counter.unlink()
+    with pytest.raises(LabBootFailure, match=f"{BOOT_ATTEMPTS} boots failed"):
+        boot(["sh", "-c", script.format(good=BOOT_ATTEMPTS + 1)], tmp_path, kernel, 60.0)
+    assert counter.read_text() == f"{BOOT_ATTEMPTS}\n"
 
 
 def test_a_boot_with_a_kernel_report_before_the_command_is_booted_again(

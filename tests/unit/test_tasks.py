@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -97,7 +98,9 @@ def test_lab_run_dry_run_shows_the_boot() -> None:
     assert "--disable-kvm" in argv and "--disable-microvm" in argv
     for slot in ("0x0b", "0x0c", "0x0d", "0x0e"):
         assert f"addr={slot}" in argv
-    assert "pfring.lab.guest" in argv and "ip -br link" in argv
+    assert "pfring.lab.guest" in argv and "--command-file" in argv
+    command_file = Path(argv.split("--command-file ")[1].split()[0].strip("'"))
+    assert json.loads(command_file.read_text()) == ["sh", "-c", "ip -br link"]
 
 
 def test_lab_run_without_a_command_says_how() -> None:

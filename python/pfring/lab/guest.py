@@ -2,6 +2,9 @@
 """Runs inside the guest, around the command a lab run was asked for.
 
     python -m pfring.lab.guest --lab-file F --out DIR -- CMD [ARG...]
+    python -m pfring.lab.guest --lab-file F --out DIR --command-file FILE
+
+(FILE: the command as a JSON list; the host's runner writes it into the run folder.)
 
 Before: load the lab's NIC drivers, wait until every port of the lab file is bound to its
 driver, bring the ports up, mount debugfs, and check that the kernel booted without a
@@ -13,6 +16,7 @@ host to check.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -131,13 +135,26 @@ def collect(out: Path, rc: int) -> None:
     (out / "rc").write_text(f"{rc}\n")
 
 
+def read_command(path: Path) -> list[str]:
+    """The command written by the host: a JSON list of strings."""
+    command = json.loads(path.read_text())
+    if not isinstance(command, list) or not all(isinstance(a, str) for a in command):
+        raise SystemExit(f"pfring.lab.guest: {path}: not a JSON list of strings")
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pfring.lab.guest")
     parser.add_argument("--lab-file", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--command-file", type=Path)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if args.command_file is not None:
+        if command:
+            parser.error("a command and --command-file: give one")
+        command = read_command(args.command_file)
     lab = load_lab(args.lab_file)
     os.environ["PFRING_LAB_FILE"] = str(args.lab_file)  # the harness's default lab file
     problems = setup(lab)
