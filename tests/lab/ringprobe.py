@@ -55,14 +55,21 @@ def ipv6_off(*names: str) -> Iterator[None]:
             knob.write_text(value)
 
 
+# The veth pair's addresses (locally administered). Given at creation, they stay: a
+# random one is replaced by udev (MACAddressPolicy=persistent) whenever it gets to the
+# new device, which on a slow kernel is after a test has read the address and sent to it.
+VETH_MACS = ("02:50:46:52:00:01", "02:50:46:52:00:02")
+
+
 @contextmanager
 def quiet_veth(names: tuple[str, str]) -> Iterator[tuple[str, str]]:
-    """A veth pair made anew, up, with no IPv6 (nothing but what a test sends crosses
-    it), deleted after."""
+    """A veth pair made anew, up, with fixed addresses (VETH_MACS) and no IPv6 (nothing
+    but what a test sends crosses it), deleted after."""
     with IPRoute() as ipr:
         if ipr.link_lookup(ifname=names[0]):
             ipr.link("del", index=ipr.link_lookup(ifname=names[0])[0])
-        ipr.link("add", ifname=names[0], kind="veth", peer=names[1])
+        ipr.link("add", ifname=names[0], kind="veth", address=VETH_MACS[0],
+                 peer={"ifname": names[1], "address": VETH_MACS[1]})
         for name in names:
             Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1\n")
             ipr.link("set", index=ipr.link_lookup(ifname=name)[0], state="up")

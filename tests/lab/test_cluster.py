@@ -22,9 +22,12 @@ from dataclasses import dataclass
 
 import pytest
 from ringprobe import PROC, LoadPfRing
-from scapy.all import GRE, IP, TCP, UDP, Dot1Q, Ether, IPv6, Raw, fragment  # type: ignore
 from scapy.contrib.gtp import GTP_U_Header  # type: ignore
+from scapy.layers.inet import IP, TCP, UDP, fragment  # type: ignore
+from scapy.layers.inet6 import IPv6  # type: ignore
+from scapy.layers.l2 import GRE, Dot1Q, Ether  # type: ignore
 from scapy.layers.vxlan import VXLAN  # type: ignore
+from scapy.packet import Raw  # type: ignore
 
 from pfring.cluster import Cluster, ClusterType, frames_until_idle
 from pfring.paths import build_root

@@ -78,7 +78,8 @@ def test_injected_echo_request_is_received_and_answered(
                 if v != icmp_before[k]}
         assert reply is not None, (
             f"no echo reply on the wire; ICMP counters that moved: {icmp}; "
-            f"{link_counters(veth[0])} {link_counters(veth[1])}")
+            f"{link_counters(veth[0])} {link_counters(veth[1])}; sent to "
+            f"{request[:6].hex(':')}, {veth[1]}'s address now {interface_mac(veth[1])}")
         assert icmp == {"InMsgs": 1, "InEchos": 1, "OutMsgs": 1, "OutEchoReps": 1}
         answer = Ether(reply)
         assert answer[IP].src == OUR_IP and answer[IP].dst == PEER_IP

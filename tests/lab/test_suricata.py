@@ -29,7 +29,9 @@ from typing import Any
 
 import pytest
 from ringprobe import PROC, LoadPfRing, ipv6_off
-from scapy.all import IP, TCP, UDP, Ether, Raw  # type: ignore
+from scapy.layers.inet import IP, TCP, UDP  # type: ignore
+from scapy.layers.l2 import Ether  # type: ignore
+from scapy.packet import Raw  # type: ignore
 
 from pfring.build import user_build_dir
 from pfring.clients.suricata import Build, SuricataUnavailable, find_suricata
