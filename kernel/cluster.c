@@ -130,6 +130,8 @@ static const u8 *pfr_cluster_bytes(const struct pfr_pkt *pkt, u32 off, u32 len, 
 
 	if (off > frame_len || len > frame_len - off)
 		return NULL;
+	if (!pkt->skb)
+		return pkt->data + off;	/* an aware driver's linear buffer */
 	return skb_header_pointer(pkt->skb, pkt->mac_off + off, len, buf);
 }
 

@@ -397,6 +397,42 @@ static int pfr_sock_reflector_opt(struct pfr_sock *ps, sockptr_t optval,
 	return err ? err : pfr_reflect_set(ps, &req);
 }
 
+/*
+ * Capture only on every device the ring is bound to (each must have an aware driver:
+ * EOPNOTSUPP otherwise, and none is switched). A device switch: it outlives the ring.
+ */
+static int pfr_sock_capture_only_opt(struct pfr_sock *ps, u32 val)
+{
+	struct net *net = sock_net(&ps->sk);
+	int i, pass, err = 0;
+
+	if (val > 1)
+		return -EINVAL;
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	rtnl_lock();
+	mutex_lock(&ps->lock);
+	if (ps->bound_any || !ps->nbinds)
+		err = -EOPNOTSUPP;
+	/* pass 0 checks every device, pass 1 switches them */
+	for (pass = 0; pass < 2 && !err; pass++) {
+		for (i = 0; i < ps->nbinds && !err; i++) {
+			struct net_device *dev = ps->binds[i].ifindex ?
+				__dev_get_by_index(net, ps->binds[i].ifindex) : NULL;
+
+			if (!dev)
+				err = -ENODEV;
+			else if (!pass && !pfr_driver_delivers(dev))
+				err = -EOPNOTSUPP;
+			else if (pass)
+				err = pfr_driver_capture_only(dev, val);
+		}
+	}
+	mutex_unlock(&ps->lock);
+	rtnl_unlock();
+	return err;
+}
+
 static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 			       sockptr_t optval, unsigned int optlen)
 {
@@ -441,6 +477,7 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 	case PF_RING_OPT_POLL_WATERMARK_TIMEOUT:
 	case PF_RING_OPT_PARSE:
 	case PF_RING_OPT_PROMISC:
+	case PF_RING_OPT_CAPTURE_ONLY:
 		break;
 	default:
 		return -ENOPROTOOPT;
@@ -448,6 +485,8 @@ static int pfr_sock_setsockopt(struct socket *sock, int level, int optname,
 	err = pfr_sock_opt_copy(&val, sizeof(val), optval, optlen);
 	if (err)
 		return err;
+	if (optname == PF_RING_OPT_CAPTURE_ONLY)
+		return pfr_sock_capture_only_opt(ps, val);
 	if (optname == PF_RING_OPT_PROMISC)
 		return pfr_sock_promisc_opt(ps, val);
 	if (optname == PF_RING_OPT_ENABLE)
@@ -865,6 +904,7 @@ err_proto:
 
 static void __exit pfr_exit(void)
 {
+	pfr_driver_exit();	/* aware drivers stop calling us */
 	pfr_hook_exit();
 	pfr_cluster_exit();
 	sock_unregister(PF_RING_AF_DEFAULT);

@@ -21,6 +21,8 @@
  * (N+1)th, ...; setting a rate starts the count again.
  */
 #include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_vlan.h>
 #include <linux/uaccess.h>
 #include <linux/seq_file.h>
 #include "pf_ring_int.h"
@@ -34,18 +36,52 @@ void pfr_filter_init(struct pfr_sock *ps)
 	f->sampling_rate = 1;
 }
 
+/*
+ * A frame an aware driver handed over has no skb, or one the driver has not finished
+ * (no protocol, the stripped tag still in its descriptor), and a BPF program reads
+ * those: a short-lived copy as the stack would have built it (the tag in vlan_tci).
+ * Only rings with a BPF filter on an aware device pay for it; a failed allocation
+ * refuses the frame.
+ */
+static bool pfr_filter_bpf_copy(const struct sk_filter *filter, struct pfr_pkt *pkt)
+{
+	u32 held = pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+	struct sk_buff *skb = alloc_skb(held, GFP_ATOMIC);
+	unsigned int res;
+
+	if (!skb)
+		return false;
+	if (!pfr_ring_held_bytes(pkt, 0, skb_put(skb, held), held)) {
+		kfree_skb(skb);
+		return false;
+	}
+	skb->dev = pkt->dev;
+	skb_reset_mac_header(skb);
+	if (held >= ETH_HLEN)
+		skb->protocol = eth_hdr(skb)->h_proto;
+	if (pkt->has_tag)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+				       (pkt->tag[2] << 8) | pkt->tag[3]);
+	res = bpf_prog_run_clear_cb(filter->prog, skb);
+	kfree_skb(skb);
+	return res != 0;
+}
+
 /* The socket's BPF filter on the frame: false when it refuses it. Under RCU. */
 static bool pfr_filter_bpf(struct pfr_sock *ps, struct pfr_pkt *pkt)
 {
 	struct sk_buff *skb = pkt->skb;
 	const struct sk_filter *filter;
-	u8 *data = skb->data;
-	unsigned int len = skb->len;
-	unsigned int res;
+	unsigned int res, len;
+	u8 *data;
 
 	filter = rcu_dereference(ps->sk.sk_filter);
 	if (!filter)
 		return true;
+	if (pkt->from_driver)
+		return pfr_filter_bpf_copy(filter, pkt);
+	data = skb->data;
+	len = skb->len;
 	/* The frame's start: before skb->data (received), or after it (raw IP, sent) */
 	if (pkt->mac_off < 0)
 		__skb_push(skb, -pkt->mac_off);

@@ -52,8 +52,8 @@ void pfr_hook_del(struct pfr_sock *ps)
 	mutex_unlock(&pfr_hook_lock);
 }
 
-/* The hook of dev (of net's "any" when dev is NULL), made and registered if needed */
-static struct pfr_devhook *pfr_hook_devhook_get(struct net *net, struct net_device *dev)
+/* The hook of dev (of net's "any" when dev is NULL), or NULL; under rtnl_lock */
+struct pfr_devhook *pfr_hook_find(struct net *net, const struct net_device *dev)
 {
 	struct pfr_devhook *dh;
 
@@ -61,6 +61,16 @@ static struct pfr_devhook *pfr_hook_devhook_get(struct net *net, struct net_devi
 	list_for_each_entry(dh, &pfr_hook_devhooks, all)
 		if (dh->pt.dev == dev && (dev || net_eq(dh->pt.af_packet_net, net)))
 			return dh;
+	return NULL;
+}
+
+/* The hook of dev (of net's "any" when dev is NULL), made and registered if needed */
+static struct pfr_devhook *pfr_hook_devhook_get(struct net *net, struct net_device *dev)
+{
+	struct pfr_devhook *dh = pfr_hook_find(net, dev);
+
+	if (dh)
+		return dh;
 	dh = kzalloc(sizeof(*dh), GFP_KERNEL);
 	if (!dh)
 		return NULL;
@@ -75,6 +85,7 @@ static struct pfr_devhook *pfr_hook_devhook_get(struct net *net, struct net_devi
 		dh->pt.dev = dev;
 	}
 	list_add(&dh->all, &pfr_hook_devhooks);
+	pfr_driver_refresh();	/* an aware driver delivers to it from now on */
 	dev_add_pack(&dh->pt);
 	return dh;
 }
@@ -109,6 +120,7 @@ static void pfr_hook_off(struct pfr_hook *h)
 		return;
 	__dev_remove_pack(&dh->pt);
 	list_del(&dh->all);
+	pfr_driver_refresh();	/* no aware driver delivers to it any more */
 	if (dh->pt.dev)
 		netdev_put(dh->pt.dev, &dh->tracker);
 	kfree_rcu(dh, rcu);
@@ -214,7 +226,6 @@ void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev)
 static bool pfr_hook_match(struct pfr_sock *ps, const struct packet_type *pt,
 			   const struct pfr_pkt *pkt)
 {
-	const struct sk_buff *skb = pkt->skb;
 	u32 dir, i;
 
 	if (!READ_ONCE(ps->enabled))
@@ -234,8 +245,7 @@ static bool pfr_hook_match(struct pfr_sock *ps, const struct packet_type *pt,
 		if (b->queue < 0)
 			return true;
 		/* ethX@Q: received packets of RX queue Q only */
-		if (!pkt->tx && skb_rx_queue_recorded(skb) &&
-		    skb_get_rx_queue(skb) == b->queue)
+		if (!pkt->tx && pkt->queue == b->queue)
 			return true;
 	}
 	return false;
@@ -251,11 +261,62 @@ void pfr_hook_parse(struct pfr_pkt *pkt)
 
 	pkt->parsed_done = true;
 	/* In place when the headers are linear and no stripped tag must go back in */
-	if (!pkt->has_tag && pkt->mac_off + (int)len <= (int)skb_headlen(skb))
+	if (!pkt->has_tag && !skb)
+		data = pkt->data;
+	else if (!pkt->has_tag && pkt->mac_off + (int)len <= (int)skb_headlen(skb))
 		data = skb->data + pkt->mac_off;
 	else
 		pfr_ring_copy_frame(pkt, buf, len);
 	pkt->parsed_ok = pfr_parse(data, len, pkt->link_type, &pkt->parsed, &pkt->hash);
+}
+
+/* The per-packet state every ring's path fills lazily (clock, parse, cluster keys) */
+void pfr_hook_pkt_init(struct pfr_pkt *pkt, struct net_device *dev)
+{
+	pkt->dev = dev;
+	pkt->link_type = pfr_parse_link_type(dev);
+	pkt->ts_ns = 0;
+	pkt->parsed_done = false;
+	pkt->parsed_ok = false;
+	pkt->hash = 0;
+	pkt->cl_seen = NULL;
+	pkt->cl_keys_done = 0;
+}
+
+/*
+ * The packet to each ring of the hook that wants it; returns how many took it (queued
+ * it, counted it dropped for want of room, or reflected it). Under RCU (softirq).
+ */
+unsigned int pfr_hook_deliver(struct pfr_devhook *dh, struct pfr_pkt *pkt)
+{
+	unsigned int taken = 0;
+	struct pfr_hook *h;
+
+	list_for_each_entry_rcu(h, &dh->rings, node) {
+		struct pfr_sock *ps = h->ps;
+		u32 filt;
+
+		/* Paired with smp_store_release() in pfr_ring_alloc(); a place implies a ring */
+		if (!smp_load_acquire(&ps->ring))
+			continue;
+		if (!pfr_hook_match(ps, &dh->pt, pkt))
+			continue;
+		/* a ring in no cluster and with no reflector pays a load for each */
+		if (rcu_access_pointer(ps->cluster) && !pfr_cluster_wants(ps, pkt))
+			continue;
+		/* a ring without filters pays two loads for them; one flags snapshot a packet */
+		filt = READ_ONCE(ps->filt.flags);
+		if ((filt || rcu_access_pointer(ps->sk.sk_filter)) && !pfr_filter(ps, pkt, filt))
+			continue;
+		taken++;
+		if (rcu_access_pointer(ps->reflector) && pfr_reflect(ps, pkt))
+			continue;	/* sent out, not queued */
+		if (!pkt->parsed_done && !pfr_quick_mode &&
+		    READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
+			pfr_hook_parse(pkt);
+		pfr_ring_deliver(ps, pkt);
+	}
+	return taken;
 }
 
 static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
@@ -263,16 +324,22 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	struct pfr_devhook *dh = container_of(pt, struct pfr_devhook, pt);
 	struct pfr_pkt pkt;
-	struct pfr_hook *h;
 
 	pkt.tx = skb->pkt_type == PACKET_OUTGOING;
+	/* An aware driver handed its received frames over already (driver_hook.c) */
+	if (!pkt.tx && (pt->dev ? READ_ONCE(dh->driver_rx) : pfr_driver_delivers(dev))) {
+		consume_skb(skb);
+		return 0;
+	}
+	pfr_hook_pkt_init(&pkt, dev);
 	pkt.skb = skb;
-	pkt.dev = dev;
+	pkt.data = NULL;
+	pkt.from_driver = false;
+	pkt.queue = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : -1;
 	/*
 	 * The frame starts at the MAC header, or (as af_packet's SOCK_RAW sees it) at the
 	 * network header on a device that has no link-layer header.
 	 */
-	pkt.link_type = pfr_parse_link_type(dev);
 	if (pkt.link_type == PF_RING_LINK_RAW_IP) {
 		pkt.mac_off = pkt.tx ? max(skb_network_offset(skb), 0) : 0;
 	} else {
@@ -292,37 +359,9 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 		pkt.tag[3] = tci & 0xff;
 		pkt.len += VLAN_HLEN;
 	}
-	pkt.ts_ns = 0;
-	pkt.parsed_done = false;
-	pkt.parsed_ok = false;
-	pkt.hash = 0;
-	pkt.cl_seen = NULL;
-	pkt.cl_keys_done = 0;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(h, &dh->rings, node) {
-		struct pfr_sock *ps = h->ps;
-		u32 filt;
-
-		/* Paired with smp_store_release() in pfr_ring_alloc(); a place implies a ring */
-		if (!smp_load_acquire(&ps->ring))
-			continue;
-		if (!pfr_hook_match(ps, pt, &pkt))
-			continue;
-		/* a ring in no cluster and with no reflector pays a load for each */
-		if (rcu_access_pointer(ps->cluster) && !pfr_cluster_wants(ps, &pkt))
-			continue;
-		/* a ring without filters pays two loads for them; one flags snapshot a packet */
-		filt = READ_ONCE(ps->filt.flags);
-		if ((filt || rcu_access_pointer(ps->sk.sk_filter)) && !pfr_filter(ps, &pkt, filt))
-			continue;
-		if (rcu_access_pointer(ps->reflector) && pfr_reflect(ps, &pkt))
-			continue;	/* sent out, not queued */
-		if (!pkt.parsed_done && !pfr_quick_mode &&
-		    READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4)
-			pfr_hook_parse(&pkt);
-		pfr_ring_deliver(ps, &pkt);
-	}
+	pfr_hook_deliver(dh, &pkt);
 	rcu_read_unlock();
 	consume_skb(skb);
 	return 0;

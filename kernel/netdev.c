@@ -87,10 +87,12 @@ static int pfr_netdev_event(struct notifier_block *nb, unsigned long event, void
 	switch (event) {
 	case NETDEV_REGISTER:
 		pfr_proc_dev_add(dev);
+		pfr_driver_refresh();	/* an aware device moved in: its new hooks */
 		break;
 	case NETDEV_UNREGISTER:
 		pfr_proc_dev_del(dev);
 		pfr_netdev_gone(dev);
+		pfr_driver_dev_gone(dev);
 		break;
 	case NETDEV_CHANGENAME:
 		pfr_proc_dev_del(dev);

@@ -14,11 +14,13 @@
  *   reflect.c pfr_reflect_ reflection and bounce: packets out of a device, not queued
  *   filter.c  pfr_filter_ what a ring lets in: BPF, rules' verdict, policy, sampling
  *   rules.c   pfr_rules_  wildcard and hash rules: storage, matching, actions
+ *   driver_hook.c pfr_driver_ the driver-hook API: aware drivers deliver per queue
  *
  * Locks, outermost first:
  *   rtnl_lock          bind list, promiscuous state and protocol hooks of every ring:
  *                      written with rtnl_lock and ps->lock both held (the device
- *                      notifier takes ps->lock too), so either lock makes them stable
+ *                      notifier takes ps->lock too), so either lock makes them stable;
+ *                      the aware devices and their hook pointers (driver_hook.c)
  *   pfr_hook_lock      (hook.c) the list of rings, written under it, read under RCU
  *   ps->lock           (mutex) the ring's configuration, the ring's allocation
  *   ps->filt.lock      (mutex, rules.c) the ring's rules; the hook reads them under RCU
@@ -96,6 +98,8 @@ struct pfr_devhook {
 	struct packet_type pt;
 	struct list_head rings;		/* struct pfr_hook.node: written under rtnl, RCU */
 	struct list_head all;		/* pfr_hook_devhooks, under rtnl_lock */
+	/* the device's driver hands received frames over itself: the hook skips them */
+	bool driver_rx;			/* written under rtnl_lock, READ_ONCE */
 	netdevice_tracker tracker;	/* the hold on pt.dev */
 	struct rcu_head rcu;
 };
@@ -244,9 +248,12 @@ static inline bool pfr_flag_test(const struct pfr_sock *ps, enum pfr_flag f)
 
 /* A packet as the rings see it: the frame from its MAC header, a stripped tag put back */
 struct pfr_pkt {
-	struct sk_buff *skb;
+	struct sk_buff *skb;		/* NULL: a frame an aware driver handed over */
+	const u8 *data;			/* then the frame (linear, no stripped tag) */
 	struct net_device *dev;
 	int mac_off;			/* frame start from skb->data (> 0: raw IP, TX) */
+	int queue;			/* RX queue, -1 when unknown */
+	bool from_driver;		/* handed over by an aware driver (driver_hook.c) */
 	u32 len;			/* bytes of the frame, tag included */
 	bool tx;
 	u16 link_type;			/* enum pf_ring_link_type */
@@ -283,6 +290,7 @@ int pfr_ring_alloc(struct pfr_sock *ps);
 int pfr_ring_mmap(struct pfr_sock *ps, struct vm_area_struct *vma);
 void pfr_ring_free(struct pfr_sock *ps);
 bool pfr_ring_frame_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len);
+bool pfr_ring_held_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len);
 void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len);
 void pfr_ring_deliver(struct pfr_sock *ps, struct pfr_pkt *pkt);
 u64 pfr_ring_unread(struct pfr_sock *ps);
@@ -305,6 +313,17 @@ int pfr_hook_update(struct pfr_sock *ps, bool *removed);
 void pfr_hook_dev_gone(struct pfr_sock *ps, struct net_device *dev);
 void pfr_hook_exit(void);
 void pfr_hook_parse(struct pfr_pkt *pkt);
+unsigned int pfr_hook_deliver(struct pfr_devhook *dh, struct pfr_pkt *pkt);
+struct pfr_devhook *pfr_hook_find(struct net *net, const struct net_device *dev);
+void pfr_hook_pkt_init(struct pfr_pkt *pkt, struct net_device *dev);
+
+/* driver_hook.c */
+void pfr_driver_exit(void);
+void pfr_driver_refresh(void);
+void pfr_driver_dev_gone(struct net_device *dev);
+bool pfr_driver_delivers(const struct net_device *dev);
+int pfr_driver_capture_only(struct net_device *dev, bool on);
+void pfr_driver_proc_show(struct seq_file *m, const struct net_device *dev, bool mode);
 
 /* parse.c */
 u16 pfr_parse_link_type(const struct net_device *dev);

@@ -191,10 +191,10 @@ static int pfr_proc_dev_show(struct seq_file *m, void *v)
 	seq_printf(m, "Name                 : %s\n", dev->name);
 	seq_printf(m, "Index                : %d\n", dev->ifindex);
 	seq_printf(m, "Address              : %pM\n", dev->dev_addr);
-	seq_puts(m, "Polling Mode         : NAPI\n");
+	pfr_driver_proc_show(m, dev, true);
 	seq_printf(m, "Type                 : %s\n",
 		   dev->type == ARPHRD_ETHER ? "Ethernet" : "Other");
-	seq_puts(m, "Family               : Standard NIC\n");
+	pfr_driver_proc_show(m, dev, false);
 	seq_printf(m, "MTU                  : %u\n", dev->mtu);
 	seq_printf(m, "Max # TX Queues      : %u\n", dev->num_tx_queues);
 	seq_printf(m, "# Used RX Queues     : %u\n", dev->real_num_rx_queues);

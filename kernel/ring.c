@@ -210,6 +210,20 @@ void pfr_ring_arm_wm_timer(struct pfr_sock *ps)
 	mod_timer(&ps->wm_timer, jiffies + max(msecs_to_jiffies(tmo), 1UL));
 }
 
+/* Bytes off..off + len of what the skb (or the driver's buffer) holds of the frame */
+bool pfr_ring_held_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len)
+{
+	u32 held;
+
+	if (pkt->skb)
+		return !skb_copy_bits(pkt->skb, pkt->mac_off + off, to, len);
+	held = pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+	if (off > held || len > held - off)
+		return false;
+	memcpy(to, pkt->data + off, len);
+	return true;
+}
+
 /*
  * Bytes off..off + len of the frame as it was on the wire: a VLAN tag the NIC stripped
  * is put back after the MACs. False when the skb holds fewer.
@@ -221,10 +235,10 @@ bool pfr_ring_frame_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len)
 	u32 n;
 
 	if (!pkt->has_tag)
-		return !skb_copy_bits(pkt->skb, pkt->mac_off + off, dst, len);
+		return pfr_ring_held_bytes(pkt, off, dst, len);
 	if (len && off < macs) {
 		n = min_t(u32, len, macs - off);
-		if (skb_copy_bits(pkt->skb, pkt->mac_off + off, dst, n))
+		if (!pfr_ring_held_bytes(pkt, off, dst, n))
 			return false;
 		dst += n;
 		off += n;
@@ -237,7 +251,7 @@ bool pfr_ring_frame_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len)
 		off += n;
 		len -= n;
 	}
-	return !len || !skb_copy_bits(pkt->skb, pkt->mac_off + off - VLAN_HLEN, dst, len);
+	return !len || pfr_ring_held_bytes(pkt, off - VLAN_HLEN, dst, len);
 }
 
 /* The first len bytes of the frame; zeros if the skb is shorter (it never should be) */
@@ -251,8 +265,6 @@ void pfr_ring_copy_frame(const struct pfr_pkt *pkt, void *to, u32 len)
 static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
 			      struct pf_ring_slot_hdr *hdr, u32 caplen)
 {
-	struct sk_buff *skb = pkt->skb;
-
 	lockdep_assert_held(&ps->prod_lock);
 	/* One clock read per packet, whatever the number of rings it goes to */
 	if (!pkt->ts_ns)
@@ -262,7 +274,7 @@ static void pfr_ring_fill_hdr(struct pfr_sock *ps, struct pfr_pkt *pkt,
 	hdr->len = pkt->len;
 	hdr->ifindex = pkt->dev->ifindex;
 	hdr->rx_direction = pkt->tx ? PF_RING_PKT_TX : PF_RING_PKT_RX;
-	hdr->rx_queue = skb_rx_queue_recorded(skb) ? skb_get_rx_queue(skb) : 0;
+	hdr->rx_queue = max(pkt->queue, 0);
 	hdr->link_type = pkt->link_type;
 	hdr->pad = 0;
 	if (pkt->parsed_ok && READ_ONCE(ps->parse) == PF_RING_PARSE_L2_L4) {

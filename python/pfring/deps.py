@@ -26,7 +26,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 BASE_PACKAGES = (
     "bc", "bison", "build-essential", "busybox-static", "dwarves", "ethtool", "flex",
     "iproute2", "kmod", "libbpf-dev", "libcap2-bin", "libelf-dev", "libpcap-dev",
-    "libssl-dev", "libxdp-dev", "linux-source-6.1", "python3-dev", "python3-venv",
+    "libssl-dev", "libxdp-dev", "python3-dev", "python3-venv",
     "tcpdump", "udev",
     # Suricata, the lab's real client (pfring.clients.suricata): Debian's Rust toolchain,
     # the libraries it cannot do without, and the two optional ones its configure finds
@@ -64,8 +64,9 @@ def has_backports_source() -> bool:
 
 
 def lab_kernel_packages() -> list[tuple[str, bool]]:
-    """(package, from backports?): linux-image-<abi> and linux-headers-<abi> for the newest
-    6.1 and 6.12."""
+    """(package, from backports?): linux-image-<abi>, linux-headers-<abi> and the kernel's
+    source (linux-source-<series>=<version>, what the aware drivers are patched from) for
+    the newest 6.1 and 6.12."""
     madison = subprocess.run(
         ["apt-cache", "madison", "linux-image-amd64"], capture_output=True, text=True,
         check=True,
@@ -88,7 +89,8 @@ def lab_kernel_packages() -> list[tuple[str, bool]]:
         if image is None:
             raise RuntimeError(f"cannot tell which kernel linux-image-amd64={versions[0]} is")
         headers = image.group(1).replace("linux-image-", "linux-headers-")
-        packages += [(image.group(1), from_backports), (headers, from_backports)]
+        packages += [(image.group(1), from_backports), (headers, from_backports),
+                     (f"linux-source-{series}={versions[0]}", from_backports)]
     return packages
 
 
@@ -108,11 +110,12 @@ def install(dry_run: bool = False) -> None:
     elif not any(Path("/var/lib/apt/lists").glob("*bookworm-backports*Packages*")):
         run(["apt-get", "update"])
     kernels = lab_kernel_packages()
-    have = installed([*BASE_PACKAGES, *BACKPORTS_PACKAGES, *(name for name, _ in kernels)])
+    have = installed([*BASE_PACKAGES, *BACKPORTS_PACKAGES,
+                      *(name.split("=")[0] for name, _ in kernels)])
     base = [p for p in BASE_PACKAGES if p not in have]
-    base += [name for name, bpo in kernels if not bpo and name not in have]
+    base += [name for name, bpo in kernels if not bpo and name.split("=")[0] not in have]
     backports = [p for p in BACKPORTS_PACKAGES if p not in have]
-    backports += [name for name, bpo in kernels if bpo and name not in have]
+    backports += [name for name, bpo in kernels if bpo and name.split("=")[0] not in have]
     qemu = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "qemu-system-x86"],
                           capture_output=True, text=True, check=False).stdout
     if qemu and "bpo" not in qemu and "qemu-system-x86" not in backports:

@@ -341,6 +341,31 @@ class Ring(RingFilter):
     def num_rx_channels(self) -> int:
         return int(lib.pfring_get_num_rx_channels(self._handle()))
 
+    @classmethod
+    def open_multichannel(cls, device: str, caplen: int = DEFAULT_CAPLEN,
+                          **options: Any) -> list[Ring]:
+        """One ring per RX queue of device ("eth1@0", "eth1@1", ...), as many as the
+        device has (pfring_open_multichannel); options as Ring's. With an aware driver
+        each ring reads its queue straight from the driver."""
+        if "@" in device or "," in device or device == "any":
+            raise ValueError(f"open_multichannel takes one device, not {device!r}")
+        with cls(device, caplen, enable=False) as probe:
+            queues = probe.num_rx_channels
+        rings: list[Ring] = []
+        try:
+            for queue in range(queues):
+                rings.append(cls(f"{device}@{queue}", caplen, **options))
+        except BaseException:
+            for ring in rings:
+                ring.close()
+            raise
+        return rings
+
+    def enable_rss_rehash(self) -> None:
+        """A symmetric RSS key on the ring's device: both directions of a flow reach
+        one queue (OSError EOPNOTSUPP where the NIC takes no key)."""
+        _check(lib.pfring_enable_rss_rehash(self._handle()), "RSS rehash")
+
     @property
     def link_up(self) -> bool:
         return _check(lib.pfring_get_link_status(self._handle()), "link status") == 1

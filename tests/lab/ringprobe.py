@@ -173,3 +173,31 @@ def assert_exact(result: dict[str, int], dump: Path, frames: list[bytes], stream
 def proc_fields(path: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in
             (line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)}
+
+
+def assert_queues_split(tx_if: str, rx_if: str, count: int = 2000) -> None:
+    """pktgen's flows from many sources over rx_if's two RX queues: a ring on the whole
+    device gets every frame, one on each queue (rx_if@0, rx_if@1) only that queue's,
+    the two adding up to all of them."""
+    args = ("-e", "0x0800", "-n", str(count), "-I", "4000", "-t", "120000")
+    whole = Probe("-i", rx_if, *args)
+    q0 = Probe("-i", f"{rx_if}@0", *args)
+    q1 = Probe("-i", f"{rx_if}@1", *args)
+    assert whole.ready and q0.ready and q1.ready
+    gen = traffic.Pktgen(tx_if)
+    try:
+        gen.configure(count, 128, traffic.interface_mac(rx_if), rate_pps=PACED_PPS,
+                      many_sources=True)
+        sent = gen.run().sent
+    finally:
+        gen.close()
+    assert sent == count
+    r_all, r0, r1 = whole.result(), q0.result(), q1.result()
+    assert r_all["match"] == count, r_all
+    assert r0["match"] + r1["match"] == count, (r0, r1)
+    assert r0["match"] > 0 and r1["match"] > 0, (r0, r1)
+    assert r0["queues"][0] == r0["match"] and r1["queues"][1] == r1["match"]
+    assert r_all["queues"][0] == r0["match"] and r_all["queues"][1] == r1["match"]
+    # parsed in the kernel: IPv4, UDP to port 9, offsets 14/34/42, a flow hash
+    assert r_all["parsed_udp9"] == count
+    assert r_all["stats_drop"] == 0

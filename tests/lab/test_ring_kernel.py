@@ -20,11 +20,11 @@ import pytest
 from pyroute2 import IPRoute
 from ringprobe import (
     CAPSH_NO_NET_RAW,
-    PACED_PPS,
     PROC,
     LoadPfRing,
     Probe,
     assert_exact,
+    assert_queues_split,
     crc_sum,
     lab_frames,
     probe_error,
@@ -34,7 +34,7 @@ from ringprobe import (
 )
 
 from pfring.testing.plugin import LinkEnds, LoadedModules
-from pfring.testing.traffic import Pktgen, interface_mac
+from pfring.testing.traffic import interface_mac
 
 # ---- delivery ---------------------------------------------------------------------
 
@@ -94,29 +94,7 @@ def test_device_at_queue_sees_only_its_queue(
     pfr_module: LoadPfRing, link_ifs: LinkEnds
 ) -> None:
     pfr_module()
-    count = 2000
-    args = ("-e", "0x0800", "-n", str(count), "-I", "4000", "-t", "120000")
-    whole = Probe("-i", link_ifs.rx, *args)
-    q0 = Probe("-i", f"{link_ifs.rx}@0", *args)
-    q1 = Probe("-i", f"{link_ifs.rx}@1", *args)
-    assert whole.ready and q0.ready and q1.ready
-    gen = Pktgen(link_ifs.tx)
-    try:
-        gen.configure(count, 128, interface_mac(link_ifs.rx), rate_pps=PACED_PPS,
-                      many_sources=True)
-        sent = gen.run().sent
-    finally:
-        gen.close()
-    assert sent == count
-    r_all, r0, r1 = whole.result(), q0.result(), q1.result()
-    assert r_all["match"] == count, r_all
-    assert r0["match"] + r1["match"] == count, (r0, r1)
-    assert r0["match"] > 0 and r1["match"] > 0, (r0, r1)
-    assert r0["queues"][0] == r0["match"] and r1["queues"][1] == r1["match"]
-    assert r_all["queues"][0] == r0["match"] and r_all["queues"][1] == r1["match"]
-    # parsed in the kernel: IPv4, UDP to port 9, offsets 14/34/42, a flow hash
-    assert r_all["parsed_udp9"] == count
-    assert r_all["stats_drop"] == 0
+    assert_queues_split(link_ifs.tx, link_ifs.rx)
 
 
 def test_any_sees_every_device(

@@ -868,3 +868,58 @@ def test_a_run_can_be_limited_to_the_filtering_scenario() -> None:
                               "plan": only.as_dict()})
     assert "on veth" in heading and "only the scenario(s) filtering" in heading
     assert "another device" not in heading
+
+
+# The aware drivers (issue 11): pf_ring C through the aware driver, with and without
+# capture only, against TPACKET_V3 with the in-tree driver, on one lab link.
+
+
+def _aware(ratios: dict[str, float]) -> dict[str, Any]:
+    """Rows of the aware scenario on igb at 60 B: each consumer after its own baseline."""
+    raw = _raw()
+    for rep in range(3):
+        base = {"link": "igb", "size": 60, "rep": rep}
+        for consumer, r in ratios.items():
+            raw["rate"] += [
+                {**base, "consumer": "none", "pps": 50_000.0, "sent": 1000, "delivered": 1000,
+                 "baseline_for": consumer},
+                {**base, "consumer": consumer, "pps": 50_000.0 * r, "sent": 1000,
+                 "delivered": 1000, "received": 1000, "drops": 0, "each": [[1000, 0]],
+                 "expected_each": [1000], "cpu_s": 1e-3}]
+    return raw
+
+
+@pytest.mark.parametrize(("aware", "tpv3", "capture_only", "verdicts"), [
+    (0.95, 0.80, 1.05, {"l": True, "m": True, "n": True}),
+    (0.85, 0.90, 0.97, {"l": False, "m": False, "n": False}),
+])
+def test_the_aware_driver_targets_l_m_n(aware: float, tpv3: float, capture_only: float,
+                                        verdicts: dict[str, bool]) -> None:
+    from pfring.bench.consumers import AWARE, CAPTURE_ONLY
+
+    raw = _aware({"tpacket-v3": tpv3, AWARE: aware, CAPTURE_ONLY: capture_only})
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": False})
+    found = {t["key"]: t for t in doc["targets"] if t["where"] == "igb 60 B"}
+    for key, passed in verdicts.items():
+        assert found[key]["passed"] is passed, found[key]
+    assert found["m"]["value"] == pytest.approx(aware / tpv3)
+    assert "pf_ring, C, aware driver, capture only" in report.markdown(doc)
+
+
+def test_only_aware_runs_the_aware_scenario_alone() -> None:
+    from pfring.bench.plan import FULL, select
+
+    plan = select(FULL, ["aware"])
+    assert plan.aware == ("e1000e", "igb") and plan.links == () and not plan.filtering
+    assert select(FULL, ["links"]).aware == () and QUICK.aware == ()
+
+
+def test_the_smoke_plan_runs_every_quick_scenario_once() -> None:
+    from pfring.bench.plan import SMOKE, plan_for
+
+    assert plan_for(True, smoke=True) is SMOKE and plan_for(True) is QUICK
+    assert SMOKE.reps == 1 and SMOKE.count < QUICK.count
+    for name in ("links", "sizes", "consumers", "other_device", "tx_capture_off", "senders",
+                 "multiqueue", "filtering", "filter_rules", "aware"):
+        assert getattr(SMOKE, name) == getattr(QUICK, name), name
+    assert SMOKE.cluster and SMOKE.steps[-1] == 0.0

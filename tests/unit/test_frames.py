@@ -36,7 +36,7 @@ def test_any_altered_byte_is_caught(offset: int, flip: int) -> None:
             parse_frame(bytes(frame))
 
 
-@pytest.mark.parametrize("size", [59, 1515])
+@pytest.mark.parametrize("size", [59, 9015])
 def test_sizes_outside_ethernet_are_refused(size: int) -> None:
     with pytest.raises(ValueError, match="outside"):
         build_frame(DST, SRC, 1, 1, size)
@@ -90,3 +90,8 @@ def test_pktgen_frames_give_their_seq_and_checksums_are_checked() -> None:
     with pytest.raises(CorruptFrame, match="UDP"):
         parse_pktgen_frame(bytes(bad))
     assert parse_pktgen_frame(build_frame(DST, SRC, 1, 1, 100)) is None
+
+
+def test_a_jumbo_frame_is_built_and_parsed() -> None:
+    frame = build_frame(DST, SRC, 3, 9, 9014)
+    assert len(frame) == 9014 and parse_frame(frame) == (3, 9)

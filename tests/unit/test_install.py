@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pfring import build as builder
+from pfring.drivers import built_drivers
 from pfring.paths import repo_root
 from pfring.suite import built_releases
 from pfring.tasks.pypackage import debian_site_dir, editable_checkout, staged_site_dir
@@ -84,6 +85,10 @@ def test_the_staging_root_holds_headers_libraries_and_tools(
     for release in built_releases():
         if (builder.module_dir(release) / "pf_ring.ko").is_file():
             assert (destdir / "lib/modules" / release / "extra/pf_ring.ko").is_file()
+        # the aware drivers keep their in-tree names, in updates/ (modprobe's first pick)
+        for ko in built_drivers(release):
+            assert (destdir / "lib/modules" / release / "updates" / ko.name).read_bytes() \
+                == ko.read_bytes()
 
 
 def test_the_staged_package_imports_with_its_extension(staged: tuple[Path, set[str]]) -> None:

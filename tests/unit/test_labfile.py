@@ -187,3 +187,23 @@ def test_a_boot_with_a_kernel_report_before_the_command_is_booted_again(
     result = runner.run_in_lab(["true"], kernel, out_dir=tmp_path / "b")
     assert (len(boots), result.returncode) == (2, BOOT_FAULT)
     assert [r.kind for r in result.reports] == ["BUG"]
+
+
+def test_one_way_keeps_one_direction_of_each_pair(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    lab = tmp_path / "lab.toml"
+    lab.write_text(render_lab_file(VIRTUAL_TOPOLOGY, "6.1"))
+    (tmp_path / "test_links.py").write_text(
+        "import pytest\n\n"
+        "def test_both(link):\n    pass\n\n"
+        "@pytest.mark.one_way\n"
+        "def test_one(link):\n    pass\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           f"--lab-file={lab}", "-p", "no:cacheprovider", str(tmp_path)],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)
+    ids = [line.split("::")[1] for line in done.stdout.splitlines() if "::" in line]
+    assert len([i for i in ids if i.startswith("test_both[")]) == 4, done.stdout
+    assert sorted(i for i in ids if i.startswith("test_one[")) == [
+        "test_one[e1000e-a->e1000e-b]", "test_one[igb-a->igb-b]"], done.stdout

@@ -760,12 +760,6 @@ u_int16_t pfring_get_slot_header_len(pfring *ring)
 	return OP(ring, get_slot_header_len)(ring);
 }
 
-int pfring_enable_rss_rehash(pfring *ring)
-{
-	CHECK_RING(ring);
-	return 0;	/* pkt_hash is always the symmetric (bidirectional) flow hash */
-}
-
 /* Scheduling priority for the calling process: 0 leaves it alone, 100 is the highest. */
 void pfring_config(u_short cpu_percentage)
 {

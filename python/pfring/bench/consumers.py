@@ -35,6 +35,9 @@ NOT_ADDRESSED = (OTHER_DEVICE, TX_CAPTURE_OFF)
 # device's flows: pfr_consumer rings in one pf_ring cluster, and tpv3_consumer sockets in
 # one PACKET_FANOUT_HASH group, its AF_PACKET counterpart.
 CLUSTER = "pfring-c-cluster"
+# pf_ring C through the aware driver, and with the device in capture-only mode
+AWARE = "pfring-c-aware"
+CAPTURE_ONLY = "pfring-c-capture-only"
 FANOUT = "tpacket-v3-fanout"
 # The cluster type of the bench's pf_ring clusters: per flow 5-tuple
 # (PF_RING_CLUSTER_PER_FLOW_5_TUPLE in linux/pf_ring.h)
@@ -50,6 +53,8 @@ LABELS = {
     TX_CAPTURE_OFF: "pf_ring, C, ring on the sending device, TX capture off",
     CLUSTER: "pf_ring, C, cluster per flow 5-tuple",
     FANOUT: "AF_PACKET TPACKET_V3, PACKET_FANOUT_HASH",
+    AWARE: "pf_ring, C, aware driver",
+    CAPTURE_ONLY: "pf_ring, C, aware driver, capture only",
 }
 # The pf_ring consumers' poll watermark: the kernel wakes a sleeping reader once this
 # many packets wait (TPACKET_V3 wakes once per block), or 10 ms after a packet came to

@@ -36,6 +36,8 @@ from typing import Any
 from pfring.bench import filtering
 from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
 from pfring.bench.consumers import (
+    AWARE,
+    CAPTURE_ONLY,
     CLUSTER,
     FANOUT,
     NOT_ADDRESSED,
@@ -350,6 +352,21 @@ class Bench:
             except Exception as e:  # one consumer's failure must not lose the others
                 self.error(f"{self.link} {size} B {name}", e)
 
+    def run_labelled(self, size: int, name: str, label: str) -> None:
+        """consumer name's generator runs recorded as label, after their own
+        no-consumer block (the aware scenario: one consumer, several set-ups)."""
+        try:
+            self.rate_reps(size, [], "none", baseline_for=label)
+            consumer = Consumer(name, self.rx, CONSUMER_CPU, self.work,
+                                f"-{self.link}-{size}-{label}")
+            try:
+                consumer.wait_ready()
+                self.rate_reps(size, [consumer], label)
+            finally:
+                consumer.stop()
+        except Exception as e:  # one set-up's failure must not lose the others
+            self.error(f"{self.link} {size} B {label}", e)
+
     def run_consumer(self, size: int, name: str, top_pps: float) -> None:
         consumer = Consumer(name, self.rx, CONSUMER_CPU, self.work, f"-{self.link}-{size}")
         try:
@@ -628,6 +645,67 @@ def run_multiqueue(plan: Plan, overrides: dict[str, str | None], work: Path,
         bench.close()
 
 
+def load_lab_driver(link: str, overrides: dict[str, str | None], aware: bool) -> None:
+    """The link's driver module replaced: our aware one (aware) or the in-tree one; its
+    ports come back with the largest RX ring, as the lab set them up."""
+    from pfring.lab.guest import largest_rx_ring
+    from pfring.testing.aware import swap_module
+
+    driver = LAB_LINKS[link][0]
+    swap_module(driver, aware)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            ends = lab_link_ends(link, overrides.get(link))
+            if all(Path(f"/sys/class/net/{name}").exists() for name in ends):
+                break
+        except (LookupError, RuntimeError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{link}: its ports did not come back under {driver}")
+        time.sleep(0.2)
+    for name in ends:
+        largest_rx_ring(name)
+
+
+def set_capture_only(ifname: str, on: bool) -> None:
+    Path(f"/sys/class/net/{ifname}/pf_ring/capture_only").write_text("1\n" if on else "0\n")
+
+
+def run_aware(plan: Plan, link: str, overrides: dict[str, str | None], work: Path,
+              raw: dict[str, Any]) -> None:
+    """Standard mode and TPACKET_V3 with the in-tree driver (unless the links scenario
+    measured them), then pf_ring C through the aware driver, without and with capture
+    only; the in-tree driver back at the end."""
+    if link not in plan.links:
+        tx, rx = open_link(link, overrides)
+        raw["links"][link] = [tx, rx]
+        bench = Bench(plan, link, tx, rx, work, raw)
+        try:
+            for size in plan.sizes:
+                for name in ("pfring-c", "tpacket-v3"):
+                    bench.run_labelled(size, name, name)
+        finally:
+            bench.close()
+    load_lab_driver(link, overrides, aware=True)
+    try:
+        tx, rx = open_link(link, overrides)
+        bench = Bench(plan, link, tx, rx, work, raw)
+        try:
+            for size in plan.sizes:
+                bench.run_labelled(size, "pfring-c", AWARE)
+                set_capture_only(rx, True)
+                try:
+                    bench.run_labelled(size, "pfring-c", CAPTURE_ONLY)
+                finally:
+                    set_capture_only(rx, False)
+        finally:
+            bench.close()
+    finally:
+        load_lab_driver(link, overrides, aware=False)
+        open_link(link, overrides)
+
+
 def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
@@ -657,6 +735,9 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
                           lambda: run_multiqueue(plan, overrides, work, raw)))
     if plan.filtering:
         scenarios.append(("filtering", lambda: run_filtering(plan, work, raw)))
+    for link in plan.aware:
+        scenarios.append((f"aware {link}",
+                          functools.partial(run_aware, plan, link, overrides, work, raw)))
     try:
         for name, scenario in scenarios:
             try:
@@ -676,6 +757,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pfring.bench.guest")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="every quick scenario once, few frames (CI)")
     parser.add_argument("--only", action="append", default=[], choices=SCENARIOS,
                         help="run only this scenario (repeat for more; default: all)")
     for link in LAB_LINKS:
@@ -683,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
                             help="TX:RX interfaces (default: from the lab file)")
     args = parser.parse_args(argv)
     overrides = {link: getattr(args, link) for link in LAB_LINKS}
-    raw = run(select(plan_for(args.quick), args.only), overrides, args.out)
+    raw = run(select(plan_for(args.quick, args.smoke), args.only), overrides, args.out)
     print(f"bench: {len(raw['errors'])} error(s), {raw['seconds']:.0f} s; raw numbers in "
           f"{args.out}", flush=True)
     return 1 if raw["errors"] else 0

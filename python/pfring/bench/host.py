@@ -34,17 +34,20 @@ def commit() -> tuple[str, bool]:
     return head, bool(dirty.strip())
 
 
-def results_path(date: str, kernel: LabKernel, quick: bool) -> Path:
-    return repo_root() / RESULTS / f"{date}-{kernel.name}{'-quick' if quick else ''}.json"
+def results_path(date: str, kernel: LabKernel, quick: bool, smoke: bool = False) -> Path:
+    suffix = "-smoke" if smoke else "-quick" if quick else ""
+    return repo_root() / RESULTS / f"{date}-{kernel.name}{suffix}.json"
 
 
-def run_guest(kernel: LabKernel, quick: bool, only: Sequence[str] = ()) -> dict[str, Any]:
+def run_guest(kernel: LabKernel, quick: bool, only: Sequence[str] = (),
+              smoke: bool = False) -> dict[str, Any]:
     """The guest's raw numbers; only: the scenarios to run (pfring.bench.plan.SCENARIOS;
-    none named: all)."""
+    none named: all); smoke: the quick plan once (plan.SMOKE)."""
     out_dir = new_run_dir()
     raw_path = out_dir / "bench-raw.json"
     command = [sys.executable, "-m", "pfring.bench.guest", "--out", str(raw_path),
-               *(["--quick"] if quick else []), *(f"--only={name}" for name in only)]
+               *(["--quick"] if quick else []), *(["--smoke"] if smoke else []),
+               *(f"--only={name}" for name in only)]
     result = run_in_lab(command, kernel, out_dir=out_dir,
                         timeout=(15 if quick else 90) * 60)
     if result.reports:
@@ -57,7 +60,8 @@ def run_guest(kernel: LabKernel, quick: bool, only: Sequence[str] = ()) -> dict[
     return raw
 
 
-def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool) -> dict[str, Any]:
+def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool,
+            smoke: bool = False) -> dict[str, Any]:
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d")
     head, dirty = commit()
     doc = summarize_raw(raw, {"date": date, "commit": head, "dirty_tree": dirty,
@@ -65,7 +69,7 @@ def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool) -> dict[str, An
     problems = schema_problems(doc)
     if problems:
         raise RuntimeError("the results document is malformed: " + "; ".join(problems))
-    path = results_path(date, kernel, quick)
+    path = results_path(date, kernel, quick, smoke)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n")
     show(doc)
@@ -118,8 +122,9 @@ def run_profile(kernel: LabKernel) -> Path:
     return prof_dir
 
 
-def run_bench(kernel: LabKernel, quick: bool, only: Sequence[str] = ()) -> dict[str, Any]:
+def run_bench(kernel: LabKernel, quick: bool, only: Sequence[str] = (),
+              smoke: bool = False) -> dict[str, Any]:
     """Build, run the bench in one boot (only: some of its scenarios), publish."""
-    select(plan_for(quick), only)  # an unknown scenario fails before the build
+    select(plan_for(quick, smoke), only)  # an unknown scenario fails before the build
     build_for([kernel])
-    return publish(run_guest(kernel, quick, only), kernel, quick)
+    return publish(run_guest(kernel, quick, only, smoke), kernel, quick, smoke)

@@ -28,7 +28,14 @@ from typing import Any
 from pfring.bench import accounting as acc
 from pfring.bench import filtering, senders
 from pfring.bench import targets as tg
-from pfring.bench.consumers import CLUSTER, FANOUT, OTHER_DEVICE, TX_CAPTURE_OFF
+from pfring.bench.consumers import (
+    AWARE,
+    CAPTURE_ONLY,
+    CLUSTER,
+    FANOUT,
+    OTHER_DEVICE,
+    TX_CAPTURE_OFF,
+)
 from pfring.bench.stats import Spread, capture_cost, ratio, summarize
 
 SCHEMA = 2
@@ -276,6 +283,13 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
             add(tg.OTHER_DEVICE, where, _m(row, "generator_ratio"))
         if row["consumer"] == TX_CAPTURE_OFF:
             add(tg.TX_CAPTURE_OFF, where, _m(row, "generator_ratio"))
+        if row["consumer"] == AWARE:
+            add(tg.AWARE_RATIO, where, _m(row, "generator_ratio"))
+            tpv3 = by_key.get((row["link"], row["size"], REFERENCE))
+            add(tg.AWARE_VS_TPV3, where,
+                ratio(_m(row, "generator_ratio"), _m(tpv3, "generator_ratio") if tpv3 else None))
+        if row["consumer"] == CAPTURE_ONLY:
+            add(tg.CAPTURE_ONLY_RATIO, where, _m(row, "generator_ratio"))
     eight = next((r for r in scale if r["rings"] == 8), None)
     if eight:
         add(tg.SCALING_8, f"{eight['link']} {eight['size']} B", eight["cost_vs_one"])

@@ -16,7 +16,7 @@ from invoke.tasks import task
 
 from pfring import build as builder
 from pfring import deps as apt
-from pfring import suite
+from pfring import drivers, suite
 from pfring.clients.suricata import SuricataUnavailable, ensure_suricata
 from pfring.lab.kernels import DEFAULT_KERNEL, SANITIZE, LabKernel, resolve_kernel
 from pfring.lab.runner import run_in_lab, shell_in_lab
@@ -51,6 +51,19 @@ def _build_clients(strict: bool) -> None:
         print(f"==> suricata is not built ({e}); its lab test will skip", flush=True)
 
 
+def _build_drivers(release: str, kdir: Path) -> None:
+    """The aware drivers for a distribution kernel (a kernel without a series for one
+    of them is an error that says so). The sanitizer kernel has its NICs' drivers
+    built in: no aware driver can take their place there."""
+    if not suite.takes_aware_drivers(release):
+        return
+    try:
+        for driver in drivers.patched_drivers():
+            drivers.build_driver(driver, release, kdir, _jobs())
+    except drivers.NoSeries as e:
+        raise Exit(str(e), code=1) from e
+
+
 @task(help={"dry_run": "print the apt commands instead of running them"})
 def deps(c: Context, dry_run: bool = False) -> None:
     """Install apt packages: QEMU (backports), lab kernels and headers, build tools.
@@ -83,6 +96,8 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
         for source in builder.module_sources():
             print(f"==> building {source.name}.ko for {release}", flush=True)
             builder.build_module(source, release, kdir, _jobs(), dry_run)
+        if not dry_run:
+            _build_drivers(release, kdir)
     if builder.build_userland(_jobs(), dry_run):
         print("==> built userland", flush=True)
     if builder.build_python_extension(dry_run):
@@ -114,6 +129,14 @@ def install(c: Context, destdir: str = "", prefix: str = "/usr/local",
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ko, dest / ko.name)
             print(f"installed {dest / ko.name}")
+        # The aware drivers keep their in-tree names: updates/ comes first for modprobe
+        for ko in drivers.built_drivers(release):
+            dest = root / "lib/modules" / release / "updates"
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ko, dest / ko.name)
+            print(f"installed {dest / ko.name}")
+        if not destdir and (root / "lib/modules" / release / "modules.dep").is_file():
+            c.run(f"depmod -a {shlex.quote(release)}")
     header = repo_root() / "kernel/include/uapi/linux/pf_ring.h"
     if header.is_file():
         dest = root / prefix.lstrip("/") / "include/linux"
@@ -225,12 +248,16 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     print(f"sanitizer kernel: {tree}")
 
 
-@task(help={"kernel": KERNEL_HELP,
-            "quick": "veth, 60-byte frames, 3 repetitions: a few minutes, for CI",
-            "profile": "instead: perf profiles of the delivering and consuming CPUs, "
-                       "one per consumer (veth, 60 B)"})
+@task(iterable=["only"], help={
+    "kernel": KERNEL_HELP,
+    "quick": "veth, 60-byte frames, 3 repetitions: a few minutes",
+    "smoke": "the quick plan once, few frames (CI: the bench cannot rot; not published)",
+    "only": "run only this scenario (repeatable): links, cluster, tx-capture-off, "
+            "senders, multiqueue, filtering, aware",
+    "profile": "instead: perf profiles of the delivering and consuming CPUs, "
+               "one per consumer (veth, 60 B)"})
 def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False,
-          profile: bool = False) -> None:
+          smoke: bool = False, only: list[str] | None = None, profile: bool = False) -> None:
     """Measure the cost of capture: pf_ring against TPACKET_V3 and libpcap, in one boot.
 
     Writes bench/results/<date>-<kernel>.json, prints the table, updates README.md's
@@ -242,7 +269,10 @@ def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False,
     if profile:
         print(f"bench: profiles in {run_profile(_kernel(kernel))}")
         return
-    doc = run_bench(_kernel(kernel), quick)
+    try:
+        doc = run_bench(_kernel(kernel), quick or smoke, only or (), smoke)
+    except ValueError as e:
+        raise Exit(str(e), code=2) from e
     if doc["errors"]:
         raise Exit(f"bench: {len(doc['errors'])} scenario(s) failed, see above", code=1)
 

@@ -24,6 +24,7 @@ HEADER = struct.Struct("!6s6sH4sIII")
 CRC_OFFSET = 26
 MIN_FRAME = 60  # without the FCS
 MAX_FRAME = 1514
+MAX_JUMBO_FRAME = 9014  # an MTU of 9000
 
 
 class CorruptFrame(ValueError):
@@ -31,9 +32,9 @@ class CorruptFrame(ValueError):
 
 
 def build_frame(dst: str, src: str, stream: int, seq: int, size: int) -> bytes:
-    """One frame of exactly size bytes (60 to 1514)."""
-    if not MIN_FRAME <= size <= MAX_FRAME:
-        raise ValueError(f"frame size {size} outside {MIN_FRAME}..{MAX_FRAME}")
+    """One frame of exactly size bytes (60 to 1514, or to 9014 for a jumbo MTU)."""
+    if not MIN_FRAME <= size <= MAX_JUMBO_FRAME:
+        raise ValueError(f"frame size {size} outside {MIN_FRAME}..{MAX_JUMBO_FRAME}")
     filler_len = size - HEADER.size
     pattern = struct.pack("!I", seq * 2654435761 & 0xFFFFFFFF)
     filler = (pattern * (filler_len // 4 + 1))[:filler_len]

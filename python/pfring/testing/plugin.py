@@ -10,6 +10,7 @@ reason, never passed:
     @pytest.mark.require_queues(2)          both ends with at least 2 RX queues
     @pytest.mark.require_feature("hwts")    both ends with a hardware feature
     @pytest.mark.disruptive                 the test changes device state (it restores it)
+    @pytest.mark.one_way                    one direction of each pair of ports only
 
 Every test run with a lab file gets the kernel-log check: a BUG, Oops, WARNING, KASAN,
 lockdep, refcount or kmemleak report logged while it ran fails it.
@@ -36,6 +37,8 @@ MARKERS = (
     "require_queues(n): the link's ports must have at least n RX queues",
     "require_feature(*names): the link's ports must have these hardware features",
     "disruptive: the test changes device or module state (and restores it)",
+    "one_way: the test runs on one direction of each pair of ports (the other direction "
+    "takes the same code)",
 )
 
 
@@ -77,6 +80,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     queues = [int(str(a)) for a in _marker_args(metafunc.definition, "require_queues")]
     features = [str(a) for a in _marker_args(metafunc.definition, "require_feature")]
     links = select_links(lab, drivers, max(queues, default=1), features)
+    if list(metafunc.definition.iter_markers("one_way")):
+        one_way: dict[frozenset[str], Link] = {}
+        for link in links:
+            one_way.setdefault(frozenset((link.tx.name, link.rx.name)), link)
+        links = list(one_way.values())
     if links:
         metafunc.parametrize("link", links, ids=[link.id for link in links])
         return

@@ -24,7 +24,10 @@ def interface_mac(ifname: str) -> str:
 
 def _link_ready(ifname: str) -> bool:
     sysfs = Path("/sys/class/net") / ifname
-    carrier = (sysfs / "carrier").read_text(errors="replace").strip()
+    try:
+        carrier = (sysfs / "carrier").read_text(errors="replace").strip()
+    except OSError:  # EINVAL while the interface is down
+        return False
     return carrier == "1" and (sysfs / "operstate").read_text().strip() in ("up", "unknown")
 
 
@@ -112,6 +115,27 @@ def send_frames(tx_if: str, frames: Iterable[bytes]) -> None:
     try:
         for frame in frames:
             sender.send(frame)
+    finally:
+        sender.close()
+
+
+def wait_until_receiving(tx_if: str, rx_if: str, timeout: float = 30.0) -> None:
+    """After a NIC came (back) up: carrier on both ends, then a frame that is no lab
+    frame (an ARP request) every 0.2 s until rx_if's driver counts one. QEMU's NICs report
+    carrier a moment before they take frames; lab frames sent then would be lost."""
+    wait_for_carrier([tx_if, rx_if], timeout)
+    arp = (bytes.fromhex(interface_mac(rx_if).replace(":", ""))
+           + bytes.fromhex(interface_mac(tx_if).replace(":", "")) + b"\x08\x06"
+           + bytes(46))
+    base = rx_packets(rx_if)
+    deadline = time.monotonic() + timeout
+    sender = FrameSender(tx_if)
+    try:
+        while rx_packets(rx_if) == base:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{rx_if} received nothing from {tx_if} in {timeout} s")
+            sender.send(arp)
+            time.sleep(0.2)
     finally:
         sender.close()
 

@@ -6,6 +6,7 @@
  *   pfr_probe -i DEV [-c CAPLEN] [-s SLOTS] [-d rx|tx|both] [-w WATERMARK]
  *             [-W WM_TIMEOUT_MS] [-n COUNT] [-t TIMEOUT_MS] [-I IDLE_MS] [-e ETHERTYPE]
  *             [-a APPL_NAME] [-o DUMP_FILE] [-B DEVLIST] [-g] [-m] [-D] [-P] [-U] [-x] [-k]
+ *             [-C[0]]
  *
  *   -n  stop once COUNT frames of ETHERTYPE (default 0x88b5; 0x0800 means pktgen's
  *       UDP frames to 198.18.0.2) have been read
@@ -21,6 +22,8 @@
  *       until the watermark timeout has passed, read it, print "DRAINED", then as -m
  *   -x  enable the ring only after a line on stdin, then print "ENABLED"
  *   -k  keep reading when the device goes away (POLLERR), until -t or -I
+ *   -C  after the bind, PF_RING_OPT_CAPTURE_ONLY 1 (-C0: 0); its errno is reported as
+ *       "capture_only_errno" and the probe goes on
  *
  * It prints "READY" on its own line once packets flow. On a failing call it prints
  * {"error": "<step>", "errno": N} and exits 2.
@@ -77,6 +80,7 @@ int main(int argc, char **argv)
 	unsigned int ethertype = 0x88b5;
 	int promisc = 0, unpromisc = 0, wait_stdin = 0, poll_wake = 0, drain_first = 0;
 	int enable_late = 0, keep_on_err = 0, caplen_set = 0, rebind_errno = 0, opt, fd;
+	int capture_only = -1, capture_only_errno = 0;
 	const char *rebind = NULL;
 	struct pf_ring_geometry geo;
 	struct pf_ring_stats st;
@@ -93,7 +97,7 @@ int main(int argc, char **argv)
 	int link_errno = 0;
 	unsigned int vlan_last = 0, qinq_last = 0, eth_type_last = 0;
 
-	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:B:gmDPUxkS:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:s:d:w:W:n:t:I:e:a:o:B:gmDPUxkS:C::")) != -1) {
 		switch (opt) {
 		case 'i': dev = optarg; break;
 		case 'c':
@@ -125,6 +129,7 @@ int main(int argc, char **argv)
 		case 'B': rebind = optarg; break;
 		case 'x': enable_late = 1; break;
 		case 'k': keep_on_err = 1; break;
+		case 'C': capture_only = optarg ? atoi(optarg) : 1; break;
 		case 'S': appl_stats = optarg; break;
 		default: return 1;
 		}
@@ -155,6 +160,8 @@ int main(int argc, char **argv)
 		fail("promisc");
 	if (unpromisc && set_u32(fd, PF_RING_OPT_PROMISC, 0))
 		fail("unpromisc");
+	if (capture_only >= 0 && set_u32(fd, PF_RING_OPT_CAPTURE_ONLY, (uint32_t)capture_only))
+		capture_only_errno = errno;
 	if (rebind && setsockopt(fd, SOL_PF_RING, PF_RING_OPT_BIND, rebind, strlen(rebind)))
 		rebind_errno = errno;
 	if (appl_stats) {
@@ -348,14 +355,15 @@ int main(int argc, char **argv)
 	       "\"version\": %u, \"ring_id\": %u, \"stats_file\": \"%s\", \"dev_errno\": %d, "
 	       "\"ifindex\": %d, \"mtu\": %u, \"rx_channels\": %u, \"link_up\": %u, "
 	       "\"vlan_id\": %u, \"qinq_vlan_id\": %u, \"eth_type\": %u, "
-	       "\"rebind_errno\": %d, \"link_type\": %d, \"raw_ip\": %lu, "
+	       "\"rebind_errno\": %d, \"capture_only_errno\": %d, "
+	       "\"link_type\": %d, \"raw_ip\": %lu, "
 	       "\"raw_udp9\": %lu, \"raw_bytes\": %llu, \"raw_crc_sum\": %llu, \"mac\": \"%02x:%02x:%02x:%02x:%02x:%02x\"}\n",
 	       recv, match, other, bytes, wire_bytes, crc_sum, rx, tx, q[0], q[1], q[2], q[3],
 	       bad_hdr, parsed_udp9, (unsigned long long)st.recv, (unsigned long long)st.drop,
 	       (unsigned long long)__atomic_load_n(&info->drops, __ATOMIC_RELAXED),
 	       geo.num_slots, geo.slot_size, geo.caplen, (unsigned long long)geo.mmap_len,
 	       version, ring_id, stats_file, di_errno, di.ifindex, di.mtu, di.num_rx_channels,
-	       di.link_up, vlan_last, qinq_last, eth_type_last, rebind_errno,
+	       di.link_up, vlan_last, qinq_last, eth_type_last, rebind_errno, capture_only_errno,
 	       link_errno ? -link_errno : (int)link_type, raw_ip, raw_udp9, raw_bytes,
 	       raw_crc_sum, di.mac[0],
 	       di.mac[1], di.mac[2], di.mac[3], di.mac[4], di.mac[5]);

@@ -135,6 +135,14 @@
 #define PF_RING_OPT_CLUSTER		13	/* struct pf_ring_cluster: join (get: which) */
 #define PF_RING_OPT_CLUSTER_LEAVE	14	/* no value: leave the cluster */
 #define PF_RING_OPT_REFLECTOR		15	/* struct pf_ring_reflector (get: the one set) */
+/*
+ * __u32 1: the bound devices' aware drivers keep the frames a ring takes from the stack
+ * (0: they go up as well, the default). A switch of each device, not of the ring: it
+ * stays when the ring closes, shows in /proc/net/pf_ring/dev/<dev>/info and in
+ * /sys/class/net/<dev>/pf_ring/capture_only. Needs CAP_NET_ADMIN (EPERM); EOPNOTSUPP
+ * when a bound device (or "any") has no PF_RING-aware driver.
+ */
+#define PF_RING_OPT_CAPTURE_ONLY	22
 /* 16 to 19, 30 to 39 and 71 to 74: filtering, see "Filtering" */
 /* getsockopt */
 #define PF_RING_OPT_VERSION		64	/* __u32: RING_VERSION_NUM of the module */
