@@ -126,7 +126,7 @@ static u32 pfr_cluster_base_type(u32 type)
 /* len bytes at off of the frame as it is in the skb (without a stripped tag) */
 static const u8 *pfr_cluster_bytes(const struct pfr_pkt *pkt, u32 off, u32 len, void *buf)
 {
-	u32 frame_len = pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+	u32 frame_len = pfr_pkt_held_len(pkt);
 
 	if (off > frame_len || len > frame_len - off)
 		return NULL;

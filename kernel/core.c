@@ -404,7 +404,8 @@ static int pfr_sock_reflector_opt(struct pfr_sock *ps, sockptr_t optval,
 static int pfr_sock_capture_only_opt(struct pfr_sock *ps, u32 val)
 {
 	struct net *net = sock_net(&ps->sk);
-	int i, pass, err = 0;
+	struct net_device *dev;
+	int i, err = 0;
 
 	if (val > 1)
 		return -EINVAL;
@@ -414,20 +415,17 @@ static int pfr_sock_capture_only_opt(struct pfr_sock *ps, u32 val)
 	mutex_lock(&ps->lock);
 	if (ps->bound_any || !ps->nbinds)
 		err = -EOPNOTSUPP;
-	/* pass 0 checks every device, pass 1 switches them */
-	for (pass = 0; pass < 2 && !err; pass++) {
-		for (i = 0; i < ps->nbinds && !err; i++) {
-			struct net_device *dev = ps->binds[i].ifindex ?
-				__dev_get_by_index(net, ps->binds[i].ifindex) : NULL;
-
-			if (!dev)
-				err = -ENODEV;
-			else if (!pass && !pfr_driver_delivers(dev))
-				err = -EOPNOTSUPP;
-			else if (pass)
-				err = pfr_driver_capture_only(dev, val);
-		}
+	for (i = 0; i < ps->nbinds && !err; i++) {
+		dev = ps->binds[i].ifindex ? __dev_get_by_index(net, ps->binds[i].ifindex) : NULL;
+		if (!dev)
+			err = -ENODEV;
+		else if (!pfr_driver_delivers(dev))
+			err = -EOPNOTSUPP;
 	}
+	/* every device checked: none is switched unless all can be */
+	for (i = 0; i < ps->nbinds && !err; i++)
+		err = pfr_driver_capture_only(__dev_get_by_index(net, ps->binds[i].ifindex),
+					      val);
 	mutex_unlock(&ps->lock);
 	rtnl_unlock();
 	return err;

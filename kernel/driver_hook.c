@@ -86,14 +86,7 @@ static enum pfr_driver_verdict pfr_driver_deliver(struct pfr_driver_ctx *ctx,
 	pkt.queue = f->queue;
 	pkt.tx = false;
 	pkt.len = f->skb ? f->skb->len : f->len;
-	pkt.has_tag = f->vlan_present && pkt.len >= 2 * ETH_ALEN;
-	if (pkt.has_tag) {
-		pkt.tag[0] = ETH_P_8021Q >> 8;
-		pkt.tag[1] = ETH_P_8021Q & 0xff;
-		pkt.tag[2] = f->vlan_tci >> 8;
-		pkt.tag[3] = f->vlan_tci & 0xff;
-		pkt.len += VLAN_HLEN;
-	}
+	pfr_hook_pkt_tag(&pkt, f->vlan_present, ETH_P_8021Q, f->vlan_tci);
 	if (dh)
 		taken += pfr_hook_deliver(dh, &pkt);
 	if (any)

@@ -45,7 +45,7 @@ void pfr_filter_init(struct pfr_sock *ps)
  */
 static bool pfr_filter_bpf_copy(const struct sk_filter *filter, struct pfr_pkt *pkt)
 {
-	u32 held = pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+	u32 held = pfr_pkt_held_len(pkt);
 	struct sk_buff *skb = alloc_skb(held, GFP_ATOMIC);
 	unsigned int res;
 

@@ -284,6 +284,22 @@ void pfr_hook_pkt_init(struct pfr_pkt *pkt, struct net_device *dev)
 }
 
 /*
+ * A VLAN tag the NIC stripped (stripped: there is one) goes back in after the MACs:
+ * pkt->len counts it. Needs pkt->len set first.
+ */
+void pfr_hook_pkt_tag(struct pfr_pkt *pkt, bool stripped, u16 proto, u16 tci)
+{
+	pkt->has_tag = stripped && pkt->len >= 2 * ETH_ALEN;
+	if (!pkt->has_tag)
+		return;
+	pkt->tag[0] = proto >> 8;
+	pkt->tag[1] = proto & 0xff;
+	pkt->tag[2] = tci >> 8;
+	pkt->tag[3] = tci & 0xff;
+	pkt->len += VLAN_HLEN;
+}
+
+/*
  * The packet to each ring of the hook that wants it; returns how many took it (queued
  * it, counted it dropped for want of room, or reflected it). Under RCU (softirq).
  */
@@ -348,17 +364,8 @@ static int pfr_hook_rcv(struct sk_buff *skb, struct net_device *dev,
 			pkt.mac_off = 0;
 	}
 	pkt.len = skb->len - pkt.mac_off;
-	pkt.has_tag = skb_vlan_tag_present(skb) && dev->type == ARPHRD_ETHER &&
-		      pkt.len >= 2 * ETH_ALEN;
-	if (pkt.has_tag) {
-		u16 proto = be16_to_cpu(skb->vlan_proto), tci = skb_vlan_tag_get(skb);
-
-		pkt.tag[0] = proto >> 8;
-		pkt.tag[1] = proto & 0xff;
-		pkt.tag[2] = tci >> 8;
-		pkt.tag[3] = tci & 0xff;
-		pkt.len += VLAN_HLEN;
-	}
+	pfr_hook_pkt_tag(&pkt, skb_vlan_tag_present(skb) && dev->type == ARPHRD_ETHER,
+			 be16_to_cpu(skb->vlan_proto), skb_vlan_tag_get(skb));
 
 	rcu_read_lock();
 	pfr_hook_deliver(dh, &pkt);

@@ -40,6 +40,7 @@
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/netdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/rhashtable-types.h>
 #include <net/sock.h>
 #include <linux/pf_ring.h>
@@ -283,6 +284,12 @@ struct pfr_pkt {
 
 enum { PFR_FRAG_NONE, PFR_FRAG_FIRST, PFR_FRAG_LATER };
 
+/* The frame's bytes the skb (or the driver's buffer) holds: without a stripped tag */
+static inline u32 pfr_pkt_held_len(const struct pfr_pkt *pkt)
+{
+	return pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+}
+
 /* ring.c */
 u64 pfr_ring_size(u32 num_slots, u32 slot_size);
 void pfr_ring_geometry(struct pfr_sock *ps, struct pf_ring_geometry *geo);
@@ -316,6 +323,7 @@ void pfr_hook_parse(struct pfr_pkt *pkt);
 unsigned int pfr_hook_deliver(struct pfr_devhook *dh, struct pfr_pkt *pkt);
 struct pfr_devhook *pfr_hook_find(struct net *net, const struct net_device *dev);
 void pfr_hook_pkt_init(struct pfr_pkt *pkt, struct net_device *dev);
+void pfr_hook_pkt_tag(struct pfr_pkt *pkt, bool stripped, u16 proto, u16 tci);
 
 /* driver_hook.c */
 void pfr_driver_exit(void);

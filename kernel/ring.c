@@ -217,7 +217,7 @@ bool pfr_ring_held_bytes(const struct pfr_pkt *pkt, u32 off, void *to, u32 len)
 
 	if (pkt->skb)
 		return !skb_copy_bits(pkt->skb, pkt->mac_off + off, to, len);
-	held = pkt->len - (pkt->has_tag ? VLAN_HLEN : 0);
+	held = pfr_pkt_held_len(pkt);
 	if (off > held || len > held - off)
 		return false;
 	memcpy(to, pkt->data + off, len);
