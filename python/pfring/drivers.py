@@ -158,5 +158,15 @@ def patched_drivers(root: Path | None = None) -> list[str]:
     return [d for d in DRIVERS if any((root / "drivers" / d).glob("*/*.patch"))]
 
 
+def modular_drivers(kdir: Path) -> list[str]:
+    """The drivers that the kernel built in kdir builds as modules: those an aware one
+    can take the place of (all five on Debian's kernels, e1000e and igb on the lab's
+    sanitizer kernel)."""
+    config = kdir / ".config"
+    text = config.read_text() if config.is_file() else ""
+    return [d for d, option in DRIVERS.items()
+            if re.search(rf"^{option}=m$", text, re.MULTILINE)]
+
+
 def built_drivers(release: str) -> list[Path]:
     return sorted((build_root() / release / "drivers").glob("*.ko"))

@@ -906,6 +906,30 @@ def test_the_aware_driver_targets_l_m_n(aware: float, tpv3: float, capture_only:
     assert "pf_ring, C, aware driver, capture only" in report.markdown(doc)
 
 
+def test_target_o_adds_softirq_time_to_the_consumers_cpu_per_packet() -> None:
+    from pfring.bench.consumers import AWARE, CAPTURE_ONLY
+
+    raw = _aware({"pfring-c": 0.8, AWARE: 0.95, CAPTURE_ONLY: 1.0})
+    cost = {"pfring-c": (2e-3, 8e-3), AWARE: (1e-3, 3e-3), CAPTURE_ONLY: (1e-3, 5e-3)}
+    for record in raw["rate"]:
+        if record["consumer"] in cost:  # cpu_s, softirq_s for 1000 frames
+            record["cpu_s"], record["softirq_s"] = cost[record["consumer"]]
+    doc = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": False})
+    found = {t["where"]: t for t in doc["targets"] if t["key"] == "o"}
+    assert found["igb 60 B"]["value"] == pytest.approx(4 / 10)
+    assert found["igb 60 B"]["passed"] is True
+    assert found["igb 60 B capture only"]["value"] == pytest.approx(6 / 10)
+    assert found["igb 60 B capture only"]["passed"] is False
+    rows = {r["consumer"]: r for r in doc["scenarios"]}
+    assert rows[AWARE]["cpu_softirq_us_per_packet"]["median"] == pytest.approx(4.0)
+    assert not schema_problems(doc)
+    for record in raw["rate"]:  # results of before softirq time was measured
+        record.pop("softirq_s", None)
+    older = summarize_raw(raw, {"date": "2026-01-01", "commit": "0" * 40, "quick": False})
+    assert not schema_problems(older)
+    assert [t["value"] for t in older["targets"] if t["key"] == "o"] == [None, None]
+
+
 def test_only_aware_runs_the_aware_scenario_alone() -> None:
     from pfring.bench.plan import FULL, select
 

@@ -40,6 +40,16 @@ def test_a_kernel_without_a_series_is_a_clear_error(tmp_path: Path) -> None:
         drivers.series_for("igb", "6.15.2-1-amd64", root=tmp_path)
 
 
+def test_aware_drivers_are_built_where_the_in_tree_one_is_a_module(tmp_path: Path) -> None:
+    (tmp_path / ".config").write_text(
+        "CONFIG_E1000E=m\nCONFIG_IGB=y\n# CONFIG_IXGBE is not set\nCONFIG_I40E=m\n"
+        "CONFIG_ICE_SWITCHDEV=m\n")
+    assert drivers.modular_drivers(tmp_path) == ["e1000e", "i40e"]
+    assert drivers.modular_drivers(tmp_path / "no-tree") == []
+    for debian in Path("/lib/modules").glob("*-amd64/build"):  # the lab kernels' headers
+        assert drivers.modular_drivers(debian) == list(drivers.DRIVERS), debian
+
+
 def test_the_kbuild_adds_the_glue_and_our_headers() -> None:
     series = drivers.series_for("igb", "6.1.0-57-amd64")
     text = drivers.kbuild_text(series)

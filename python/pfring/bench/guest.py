@@ -74,6 +74,21 @@ GROUP_ID_BASE = 100
 STARTED = time.monotonic()  # the log's clock (the CI budget is in minutes)
 
 
+def softirq_seconds() -> float:
+    """Time all CPUs spent in softirq context (ksoftirqd's included), from /proc/stat.
+
+    The lab kernels sample it at each tick (no CONFIG_IRQ_TIME_ACCOUNTING): over a run of
+    seconds that is an estimate within a few ticks. It holds the sending side's softirq
+    work too, the same with and without capture, so a ratio of two set-ups' totals
+    understates the difference on the receiving side."""
+    ticks = 0
+    for line in Path("/proc/stat").read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0].startswith("cpu") and fields[0] != "cpu":
+            ticks += int(fields[7])  # user nice system idle iowait irq softirq
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -261,11 +276,13 @@ class Bench:
         before = self.snapshot(consumers)
         cpu0 = sum(c.cpu_seconds() for c in consumers)
         ticks0 = sum(c.cpu_ticks_seconds() for c in consumers)
+        softirq0 = softirq_seconds()
         sent, pps = self.send(count, size, rate)
         after = self.settle(consumers, before, sent)
         record: dict[str, Any] = {
             "sent": sent, "pps": pps, "delivered": after.delivered_since(before),
             "interfaces": after.interfaces_since(before),
+            "softirq_s": softirq_seconds() - softirq0,
         }
         if queues:
             record["rx_queues"] = {q: n - queues0.get(q, 0)

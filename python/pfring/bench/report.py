@@ -93,7 +93,8 @@ def scenario_table(doc: dict[str, Any]) -> str:
             generator_verdict(doc, consumer, where),
             loss_free_cell(row), _num(lf_ratio) + (lf_note if lf_ratio is not None else ""), b,
             _num(_median(row["cpu_us_per_packet"]), "{:.1f}"),
-            _num(row["cpu_ratio_vs_tpv3"]), accounted(row),
+            _num(row["cpu_ratio_vs_tpv3"]),
+            _num(_median(row.get("cpu_softirq_us_per_packet")), "{:.1f}"), accounted(row),
         ]) + " |")
     return "\n".join(lines)
 

@@ -78,6 +78,10 @@ def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[s
     gen_ratio = summarize([r["pps"] / none.median for r in runs] if none else [])
     cpu = summarize([r["cpu_s"] / r["received"] * 1e6 for r in runs
                      if r.get("received")])
+    # the consumer's CPU and the softirq time of the whole guest (results of before
+    # 2026-12-03 lack softirq_s)
+    cpu_softirq = summarize([(r["cpu_s"] + r["softirq_s"]) / r["received"] * 1e6
+                             for r in runs if r.get("received") and "softirq_s" in r])
     searches = _select(raw["search"], link, size, consumer)
     outcomes = loss_free_outcomes(searches)
     valid = [o for o in outcomes if o.loss_free_pps is not None]  # not void
@@ -91,6 +95,7 @@ def scenario(raw: dict[str, Any], link: str, size: int, consumer: str) -> dict[s
         "runs_accounted": _tally(acc.tally_runs(runs)),
         "steps_accounted": _tally(acc.tally_steps(searches)),
         "cpu_us_per_packet": _d(cpu),
+        "cpu_softirq_us_per_packet": _d(cpu_softirq),
         "loss_free_pps": _d(loss_free),
         "loss_free_capped": bool(valid) and all(o.capped for o in valid),
         "loss_free_void_reps": len(outcomes) - len(valid),
@@ -283,6 +288,12 @@ def evaluate(rows: list[dict[str, Any]], scale: list[dict[str, Any]],
             add(tg.OTHER_DEVICE, where, _m(row, "generator_ratio"))
         if row["consumer"] == TX_CAPTURE_OFF:
             add(tg.TX_CAPTURE_OFF, where, _m(row, "generator_ratio"))
+        if row["consumer"] in (AWARE, CAPTURE_ONLY):
+            standard = by_key.get((row["link"], row["size"], "pfring-c"))
+            add(tg.AWARE_CPU, where + (" capture only" if row["consumer"] == CAPTURE_ONLY
+                                       else ""),
+                ratio(_m(row, "cpu_softirq_us_per_packet"),
+                      _m(standard, "cpu_softirq_us_per_packet") if standard else None))
         if row["consumer"] == AWARE:
             add(tg.AWARE_RATIO, where, _m(row, "generator_ratio"))
             tpv3 = by_key.get((row["link"], row["size"], REFERENCE))
@@ -352,8 +363,10 @@ def schema_problems(doc: dict[str, Any]) -> list[str]:
     problems = [f"{k}: missing or not {t.__name__}" for k, t in REQUIRED.items()
                 if not isinstance(doc.get(k), t)]
     for row in doc.get("scenarios", []):
-        for key in ("generator_pps", "generator_ratio", "cpu_us_per_packet", "loss_free_pps"):
-            value = row.get(key, "missing")
+        for key in ("generator_pps", "generator_ratio", "cpu_us_per_packet",
+                    "cpu_softirq_us_per_packet", "loss_free_pps"):
+            # results of before 2026-12-03 have no softirq time
+            value = row.get(key, None if key == "cpu_softirq_us_per_packet" else "missing")
             if value is not None and (not isinstance(value, dict)
                                       or any(k not in value for k in SPREAD_KEYS)):
                 problems.append(f"scenario {row.get('link')} {row.get('size')} "

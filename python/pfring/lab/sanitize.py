@@ -2,9 +2,10 @@
 """The lab's sanitizer kernel: Debian's linux-source-6.1 with KASAN, lockdep and kmemleak.
 
 It is built once (about 18 minutes on two cores) into the cache outside the repository
-and booted with '--kernel sanitize'; `invoke test` builds it when it is missing. The NIC
-drivers, veth and pktgen are built in, so the guest needs no module tree for them;
-out-of-tree modules (pf_ring.ko, test modules) build against the tree itself.
+and booted with '--kernel sanitize'; `invoke test` builds it when it is missing. veth and
+pktgen are built in; the NIC drivers are modules (virtme-ng links the tree's modules into
+the guest), so that the aware drivers can take their place as on Debian's kernels.
+Out-of-tree modules (pf_ring.ko, the aware drivers, test modules) build against the tree.
 
 A build that completed leaves a mark in the tree naming the configuration items it was
 made with: a tree without it (an interrupted build, other configuration items) is built
@@ -48,8 +49,8 @@ CONFIG_ITEMS = (
     "CONFIG_NETDEVICES=y",
     "CONFIG_ETHERNET=y",
     "CONFIG_NET_VENDOR_INTEL=y",
-    "CONFIG_E1000E=y",
-    "CONFIG_IGB=y",
+    "CONFIG_E1000E=m",
+    "CONFIG_IGB=m",
     "CONFIG_VETH=y",
     "CONFIG_TUN=y",
     # what pf_ring.ko's tests exercise: memory cgroups, user namespaces

@@ -52,13 +52,11 @@ def _build_clients(strict: bool) -> None:
 
 
 def _build_drivers(release: str, kdir: Path) -> None:
-    """The aware drivers for a distribution kernel (a kernel without a series for one
-    of them is an error that says so). The sanitizer kernel has its NICs' drivers
-    built in: no aware driver can take their place there."""
-    if not suite.takes_aware_drivers(release):
-        return
+    """The aware drivers for a kernel, each whose in-tree driver is a module there (a
+    kernel without a series for one of them is an error that says so)."""
+    modular = drivers.modular_drivers(kdir)
     try:
-        for driver in drivers.patched_drivers():
+        for driver in (d for d in drivers.patched_drivers() if d in modular):
             drivers.build_driver(driver, release, kdir, _jobs())
     except drivers.NoSeries as e:
         raise Exit(str(e), code=1) from e

@@ -271,6 +271,10 @@ class Pktgen:
             time.sleep(0.05)
         return self.result()
 
+    def stop(self) -> None:
+        """Stop every running device of pktgen (the waiting run() then returns)."""
+        self._write(PKTGEN / "pgctrl", "stop")
+
     def running(self) -> bool:
         """Is the device in its thread's "Running:" list (net/core/pktgen.c)?"""
         text = self.thread.read_text()
