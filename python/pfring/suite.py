@@ -101,8 +101,9 @@ SANITIZER_SKIPS = (
     "test_pfsend_every_frame_arrives_once_byte_for_byte",
     "test_promiscuous_mode_set_by_the_admin_stays",
     "test_a_bind_refused_promiscuous_mode_keeps_the_old_bind",
-    # The aware drivers: what only the sanitizers can see is a leak or a use after free
-    # when a device is attached and let go, which the 100 load/unload cycles under
+    # The aware drivers (when the sanitizer kernel has e1000e and igb as modules, see
+    # pfring.lab.sanitize): what only the sanitizers can see is a leak or a use after
+    # free when a device is attached and let go, which the 100 load/unload cycles under
     # traffic take (with kmemleak's scan at the end); the rest of the file runs on 6.1
     # and 6.12. A second tunnel type: the inner-flow path of VXLAN's case again.
     "(test_aware_driver and not test_pf_ring_loaded_and_unloaded_again_and_again)",

@@ -71,7 +71,7 @@ def test_guest_kernel_parameters_can_be_added(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pfring.lab.kernels import LabKernel
-    from pfring.lab.runner import ROOT_FLAGS, vng_run_argv
+    from pfring.lab.runner import vng_run_argv
 
     kernel = LabKernel("6.1", "6.1.0-test", tmp_path / "vmlinuz", tmp_path)
 
@@ -82,11 +82,10 @@ def test_guest_kernel_parameters_can_be_added(
         return argv[argv.index("--append") + 1]
 
     monkeypatch.delenv("PFRING_LAB_APPEND", raising=False)
-    assert appended() == f"panic=-1 {ROOT_FLAGS}"
-    assert appended(sanitize) == f"panic=-1 {ROOT_FLAGS} no5lvl"
-    assert ROOT_FLAGS.startswith("rootflags=") and ROOT_FLAGS.endswith(",cache=loose")
+    assert appended() == "panic=-1"
+    assert appended(sanitize) == "panic=-1 no5lvl"
     monkeypatch.setenv("PFRING_LAB_APPEND", " clocksource=tsc  tsc=reliable ")
-    assert appended() == f"panic=-1 {ROOT_FLAGS} clocksource=tsc tsc=reliable"
+    assert appended() == "panic=-1 clocksource=tsc tsc=reliable"
 
 
 def test_a_long_command_stays_off_the_kernel_command_line(tmp_path: Path) -> None:

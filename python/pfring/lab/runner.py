@@ -83,18 +83,8 @@ def guest_command(command: Sequence[str], out_dir: Path) -> list[str]:
     ]
 
 
-# vng's root mount (the host's tree over 9p) with the guest's caches on: by default every
-# lookup, stat and read is a round trip to QEMU, and a Python start makes thousands of
-# them (measured on the sanitizer kernel: `import pytest` 63 s, the lab's imports 133 s;
-# cached: 22 s and 38 s, the whole boot to our command 376 s -> 219 s). The host does
-# not change the tree while a guest runs; what the guest writes goes to its run folder,
-# a mount of its own.
-ROOT_FLAGS = "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
-
-
 def kernel_params(kernel: LabKernel) -> list[str]:
-    """Parameters a lab kernel boots with, beyond vng's own: the cached root mount
-    (ROOT_FLAGS, given after vng's own rootflags, so it is the one the kernel keeps).
+    """Parameters a lab kernel boots with, beyond vng's own.
 
     The sanitizer kernel runs with 4-level paging. With 5-level paging (QEMU's -cpu max
     offers LA57), 6.1's identify_cpu() clears the boot CPU's feature bits while it
@@ -102,7 +92,7 @@ def kernel_params(kernel: LabKernel) -> list[str]:
     that window fails KASAN's address-range check, which depends on it ("wild-memory-
     access" in handle_edge_irq with x86_model on the stack, seen one boot in three).
     """
-    return [ROOT_FLAGS, *(["no5lvl"] if kernel.name == "sanitize" else [])]
+    return ["no5lvl"] if kernel.name == "sanitize" else []
 
 
 def vng_run_argv(

@@ -2,10 +2,12 @@
 """The lab's sanitizer kernel: Debian's linux-source-6.1 with KASAN, lockdep and kmemleak.
 
 It is built once (about 18 minutes on two cores) into the cache outside the repository
-and booted with '--kernel sanitize'; `invoke test` builds it when it is missing. veth and
-pktgen are built in; the NIC drivers are modules (virtme-ng links the tree's modules into
-the guest), so that the aware drivers can take their place as on Debian's kernels.
-Out-of-tree modules (pf_ring.ko, the aware drivers, test modules) build against the tree.
+and booted with '--kernel sanitize'; `invoke test` builds it when it is missing. The NIC
+drivers, veth and pktgen are built in, so the guest needs no module tree for them;
+out-of-tree modules (pf_ring.ko, test modules) build against the tree itself. (With
+CONFIG_E1000E=m and CONFIG_IGB=m the aware drivers are built for it and their tests
+run under the sanitizers; measured 2026-12-03, all passed, but the stage then took far
+longer than CI's hour allows, so it stays built in until that is understood.)
 
 A build that completed leaves a mark in the tree naming the configuration items it was
 made with: a tree without it (an interrupted build, other configuration items) is built
@@ -49,8 +51,8 @@ CONFIG_ITEMS = (
     "CONFIG_NETDEVICES=y",
     "CONFIG_ETHERNET=y",
     "CONFIG_NET_VENDOR_INTEL=y",
-    "CONFIG_E1000E=m",
-    "CONFIG_IGB=m",
+    "CONFIG_E1000E=y",
+    "CONFIG_IGB=y",
     "CONFIG_VETH=y",
     "CONFIG_TUN=y",
     # what pf_ring.ko's tests exercise: memory cgroups, user namespaces
