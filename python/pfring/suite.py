@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pfring import build as builder
 from pfring import drivers
+from pfring.lab.bytecode import warm_bytecode
 from pfring.lab.kernels import SANITIZE, SERIES, LabKernel, resolve_kernel, sanitize_tree
 from pfring.lab.runner import LabRunError, new_run_dir, run_in_lab
 from pfring.lab.sanitize import SanitizerBuildError, ensure_sanitizer_kernel
@@ -290,6 +291,7 @@ def run_lab_suite(kernel: LabKernel, keyword: str = "",
     if prove_sanitizers:
         command = with_planted_faults(command, kernel.release)
     print(f"==> {stage}: tests/lab in a guest", flush=True)
+    warm_bytecode()  # the guest's pytest, on a read-only tree, reads what the host wrote
     try:
         result = run_in_lab(command, kernel, out_dir=out_dir, timeout=40 * 60)
     except LabRunError as e:

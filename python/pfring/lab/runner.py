@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pfring.lab.bytecode import warm_bytecode
 from pfring.lab.guest import BOOT_FAULT, BOOT_FAULT_FILE
 from pfring.lab.kernels import LabKernel
 from pfring.lab.topology import GUEST_CPUS, VIRTUAL_TOPOLOGY, NicSpec, qemu_opts, render_lab_file
@@ -277,7 +276,6 @@ def run_in_lab(
     if dry_run:
         print(shlex.join(argv))
         return LabRunResult(0, out_dir, kernel, 0.0)
-    warm_bytecode()
     print(f"lab: booting {kernel.release} ({kernel.name}); run folder {out_dir}", flush=True)
     start = time.monotonic()
     boot(argv, out_dir, kernel, timeout)
