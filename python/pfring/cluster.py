@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pfring.packet import Packet
 from pfring.ring import DEFAULT_CAPLEN, ClusterType, Ring
 
-__all__ = ["Cluster", "ClusterType", "WorkerFailed", "frames_until_idle"]
+__all__ = ["Cluster", "ClusterType", "Flag", "WorkerFailed", "frames_until_idle"]
 
 T = TypeVar("T")
 
@@ -38,13 +38,24 @@ class WorkerFailed(RuntimeError):
     """A worker could not join the cluster or its work raised."""
 
 
-def frames_until_idle(ring: Ring, idle: float, poll: float = 0.05) -> Iterator[Packet]:
-    """The ring's packets until none came for idle seconds."""
+class Flag(Protocol):
+    """What frames_until_idle waits on: a threading or multiprocessing Event, say."""
+
+    def is_set(self) -> bool: ...
+
+
+def frames_until_idle(ring: Ring, idle: float, poll: float = 0.05, *,
+                      after: Flag | None = None) -> Iterator[Packet]:
+    """The ring's packets until none came for idle seconds; with after, the idle clock
+    starts only once it is set (the sender sets it when all is sent: a slow start of the
+    traffic then ends no member's work early)."""
     last = time.monotonic()
     while time.monotonic() - last < idle:
         packet = ring.recv(wait=False)
         if packet is None:
             ring.poll(poll)
+            if after is not None and not after.is_set():
+                last = time.monotonic()
             continue
         last = time.monotonic()
         yield packet

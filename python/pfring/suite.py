@@ -22,7 +22,12 @@ from pfring import drivers
 from pfring.lab.bytecode import warm_bytecode
 from pfring.lab.kernels import SANITIZE, SERIES, LabKernel, resolve_kernel, sanitize_tree
 from pfring.lab.runner import LabRunError, new_run_dir, run_in_lab
-from pfring.lab.sanitize import SanitizerBuildError, ensure_sanitizer_kernel
+from pfring.lab.sanitize import (
+    BackgroundBuild,
+    SanitizerBuildError,
+    ensure_sanitizer_kernel,
+    is_built,
+)
 from pfring.paths import build_root, repo_root
 from pfring.testing.kernel_log import KernelReport
 
@@ -113,6 +118,10 @@ SANITIZER_SKIPS = (
 # Test files the sanitizer stage need not import at all (pytest's start is slow there)
 SANITIZER_UNIMPORTED = ("test_lab_selftest.py", "test_filter_oracle.py", "test_suricata.py",
                         "test_libpfring.py", "test_python_ring.py", "test_pfwrite.py")
+
+
+# The lab stages list their slowest tests (CI's time is the lab's to keep within its hour)
+SLOWEST = ("--durations=15", "--durations-min=10")
 
 
 def none_of(names: tuple[str, ...]) -> str:
@@ -287,7 +296,7 @@ def run_lab_suite(kernel: LabKernel, keyword: str = "",
     command = ["env", "PYTHONDONTWRITEBYTECODE=1",
                f"HYPOTHESIS_STORAGE_DIRECTORY={out_dir / 'hypothesis'}",
                *pytest_argv([*paths, f"--lab-file={out_dir / 'lab.toml'}"], report, keyword,
-                            extra)]
+                            (*extra, *SLOWEST))]
     if prove_sanitizers:
         command = with_planted_faults(command, kernel.release)
     print(f"==> {stage}: tests/lab in a guest", flush=True)
@@ -312,10 +321,21 @@ def run_lab_suite(kernel: LabKernel, keyword: str = "",
     return outcome
 
 
-def run_sanitizer_stage(keyword: str = "") -> Outcome:
+def start_sanitizer_build(names: list[str]) -> BackgroundBuild | None:
+    """When names include the sanitizer kernel and it is missing: its build, started in
+    the background (the stages before its own run meanwhile)."""
+    if SANITIZE not in names or is_built():
+        return None
+    return BackgroundBuild(build_root() / "reports" / "sanitizer-kernel.log",
+                           os.cpu_count() or 2)
+
+
+def run_sanitizer_stage(keyword: str = "", background: BackgroundBuild | None = None) -> Outcome:
     """The kernel-facing part of the lab suite (SANITIZER_SELECTION) on the sanitizer kernel,
-    which is built first when it is missing."""
+    which is built first when it is missing (or waited for, when background builds it)."""
     try:
+        if background is not None:
+            background.wait()
         kernel = ensure_sanitizer_kernel(os.cpu_count() or 2)
     except SanitizerBuildError as e:
         return Outcome(problems=[f"lab-{SANITIZE}: {e}"])
@@ -330,13 +350,15 @@ def sanitizer_keyword(keyword: str = "") -> str:
     return within(SANITIZER_SELECTION, keyword)
 
 
-def run_all(names: list[str], keyword: str = "") -> Outcome:
+def run_all(names: list[str], keyword: str = "",
+            background: BackgroundBuild | None = None) -> Outcome:
     """Unit tests, each kernel's lab suite, then the boot tests.
 
     names are lab kernels ('6.1', 'sanitize', a release...): the first gets the whole lab
     suite, the others KERNEL_SELECTION; the sanitizer kernel's suite (SANITIZER_SELECTION)
-    runs after the others, its kernel built first when it is missing. The others must
-    exist (FileNotFoundError says what to do)."""
+    runs after the others, its kernel built first when it is missing (background: its
+    build, started by start_sanitizer_build, is waited for). The others must exist
+    (FileNotFoundError says what to do)."""
     kernels = [resolve_kernel(name) for name in names if name != SANITIZE]
     if kernels:
         build_for(kernels)
@@ -344,7 +366,7 @@ def run_all(names: list[str], keyword: str = "") -> Outcome:
     for n, kernel in enumerate(kernels):
         total.add(run_lab_suite(kernel, within(KERNEL_SELECTION, keyword) if n else keyword))
     if SANITIZE in names:
-        total.add(run_sanitizer_stage(keyword))
+        total.add(run_sanitizer_stage(keyword, background))
     if names:
         total.add(run_host_stage("boot", ["tests/boot"], keyword))
     return total

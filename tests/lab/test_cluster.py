@@ -13,6 +13,7 @@ inner types; a member killed moves only its own flows.
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import re
 import subprocess
 import time
@@ -88,11 +89,14 @@ def plain_flows(veth: tuple[str, str], key: Callable[[str, str, str, int, int, i
 def run_cluster(veth: tuple[str, str], ctype: ClusterType, frames: Sequence[Sent],
                 members: int = MEMBERS, cluster_id: int = 7) -> list[list[bytes]]:
     """frames sent into a cluster of members processes on veth[1]; each one's frames."""
+    sent = multiprocessing.get_context("fork").Event()
+
     def collect(ring: Ring, index: int) -> list[bytes]:
-        return [p.data for p in frames_until_idle(ring, IDLE_S)]
+        return [p.data for p in frames_until_idle(ring, IDLE_S, after=sent)]
 
     with Cluster(veth[1], cluster_id, ctype, members, collect) as cluster:
         traffic.send_frames(veth[0], [s.frame for s in frames])
+        sent.set()
         got = cluster.results(timeout=120)
     return [g or [] for g in got]
 
@@ -299,8 +303,10 @@ def test_a_killed_member_moves_only_its_flows(pfr_module: LoadPfRing,
     first = plain_flows(veth, five, phase=0)
     second = plain_flows(veth, five, phase=1)
 
+    sent = multiprocessing.get_context("fork").Event()
+
     def collect(ring: Ring, index: int) -> list[bytes]:
-        return [p.data for p in frames_until_idle(ring, 6.0)]
+        return [p.data for p in frames_until_idle(ring, IDLE_S, after=sent)]
 
     with Cluster(veth[1], 11, ClusterType.PER_FLOW_5_TUPLE, MEMBERS, collect) as cluster:
         traffic.send_frames(veth[0], [s.frame for s in first])
@@ -309,6 +315,7 @@ def test_a_killed_member_moves_only_its_flows(pfr_module: LoadPfRing,
         text = (PROC / "clusters").read_text()
         assert re.search(r"Cluster 11: type 4 \(per flow 5-tuple\), 2 member\(s\)", text), text
         traffic.send_frames(veth[0], [s.frame for s in second])
+        sent.set()
         results = cluster.results(timeout=120)
     assert results[1] is None
     seen = where([r or [] for r in results])

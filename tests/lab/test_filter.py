@@ -378,6 +378,7 @@ class Tcpdump:
 
     def __init__(self, ifname: str, expr: str, path: Path) -> None:
         self.path = path
+        self.stats = ""
         # -Z root: Debian's tcpdump would otherwise write as user tcpdump
         # --immediate-mode: each frame is written as it comes (no TPACKET_V3 block waits)
         self.proc = subprocess.Popen(["tcpdump", "-n", "-U", "--immediate-mode", "-Z", "root",
@@ -387,8 +388,10 @@ class Tcpdump:
         line = self.proc.stderr.readline()
         assert "listening on" in line, line
 
-    def stop(self, expected: int, timeout: float = 20.0) -> list[bytes]:
-        """What it captured, once it has written expected frames (or timeout passed)."""
+    def stop(self, expected: int, timeout: float = 60.0) -> list[bytes]:
+        """What it captured, once it has written expected frames (or timeout passed; a
+        loaded TCG guest has been seen to need more than 20 s). self.stats: what tcpdump
+        says at its end (captured, received by filter, dropped by kernel)."""
         deadline = time.monotonic() + timeout
         while len(self._read()) < expected and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -396,6 +399,7 @@ class Tcpdump:
         self.proc.send_signal(signal.SIGINT)
         _, err = self.proc.communicate(timeout=20)
         assert self.proc.returncode == 0, err
+        self.stats = " / ".join(line.strip() for line in err.splitlines() if "packets" in line)
         return self._read()
 
     def _read(self) -> list[bytes]:
@@ -424,7 +428,7 @@ def test_bpf_decides_as_tcpdump_does(pfr_module: LoadPfRing, wire: Wire, expr: s
         got = run(wire, ring, frames)
         want = dump.stop(len(got))
         assert 0 < len(want) < len(frames), expr  # the expression does decide
-        assert got == want
+        assert got == want, f"ring {len(got)} frames, tcpdump {len(want)}: {dump.stats}"
         assert ring.stats().filtered == len(frames) - len(want)
         ring.remove_bpf()
         assert proc_field(ring, "BPF Filter") == "Disabled"

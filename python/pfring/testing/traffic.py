@@ -80,12 +80,19 @@ class FrameReceiver:
 
 
 class FrameSender:
-    """An AF_PACKET socket that sends exact frames on one interface."""
+    """An AF_PACKET socket that sends exact frames on one interface, in order.
+
+    Until close(), the thread that made it runs on one CPU: a veth delivers what a thread
+    sends through the backlog of the CPU it runs on, and when that CPU's softirq work is
+    left to ksoftirqd (seen on the slow sanitizer kernel), a thread that moved to the
+    other CPU could have its later frames delivered before its earlier ones."""
 
     def __init__(self, ifname: str) -> None:
         self.ifname = ifname
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         self.sock.bind((ifname, 0))
+        self._cpus = os.sched_getaffinity(0)  # 0: the calling thread
+        os.sched_setaffinity(0, {min(self._cpus)})
 
     def send(self, frame: bytes) -> None:
         while True:
@@ -99,6 +106,7 @@ class FrameSender:
 
     def close(self) -> None:
         self.sock.close()
+        os.sched_setaffinity(0, self._cpus)
 
 
 def lab_frames(tx_if: str, rx_if: str, count: int, sizes: Sequence[int] = (60, 512, 1514),
