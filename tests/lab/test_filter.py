@@ -389,9 +389,10 @@ class Tcpdump:
         assert "listening on" in line, line
 
     def stop(self, expected: int, timeout: float = 60.0) -> list[bytes]:
-        """What it captured, once it has written expected frames (or timeout passed; a
-        loaded TCG guest has been seen to need more than 20 s). self.stats: what tcpdump
-        says at its end (captured, received by filter, dropped by kernel)."""
+        """What it captured, once it has written expected frames (or timeout passed).
+        self.stats: what tcpdump says at its end (captured, received by filter, dropped
+        by kernel). Once in CI, on a slow host, it had 2 frames fewer than the ring after
+        20 s: too short a wait, or frames it lost; the stats tell which next time."""
         deadline = time.monotonic() + timeout
         while len(self._read()) < expected and time.monotonic() < deadline:
             time.sleep(0.2)

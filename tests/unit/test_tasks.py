@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pfring.lab.sanitize import BUILT_MARK, configuration_mark, is_built
+from pfring.lab.sanitize import BUILT_MARK, BackgroundBuild, configuration_mark, is_built
 from pfring.paths import repo_root
 from pfring.suite import (
     KERNEL_SELECTION,
@@ -22,6 +22,7 @@ from pfring.suite import (
     run_sanitizer_stage,
     sanitizer_keyword,
     sanitizer_paths,
+    start_sanitizer_build,
     with_planted_faults,
 )
 from pfring.tasks import namespace
@@ -158,6 +159,26 @@ def test_a_sanitizer_kernel_that_cannot_be_built_fails_its_stage(
     assert not outcome.ok
     assert len(outcome.problems) == 1
     assert outcome.problems[0].startswith("lab-sanitize: the sanitizer kernel could not be built")
+
+
+def test_a_background_sanitizer_build_that_fails_fails_its_stage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build in its own process (as `invoke test` starts it): the stage waits for
+    it, and its failure names the log and shows the log's last lines."""
+    tree = tmp_path / "kernels/sanitize-6.1"
+    tree.mkdir(parents=True)
+    (tree / "Makefile").write_text("")
+    monkeypatch.setenv("PFRING_CACHE", str(tmp_path))
+    log = tmp_path / "sanitizer-kernel.log"
+    build = BackgroundBuild(log, 1)
+    outcome = run_sanitizer_stage(background=build)
+    assert build.proc.returncode not in (0, None)
+    assert len(outcome.problems) == 1
+    problem = outcome.problems[0]
+    assert problem.startswith("lab-sanitize: the sanitizer kernel could not be built (exit code")
+    assert str(log) in problem
+    assert "--kconfig" in problem  # the tail of its log: the step that failed
+    assert start_sanitizer_build(["6.1", "6.12"]) is None  # not asked for: not built
 
 
 def test_the_sanitizer_stage_ends_with_its_planted_faults() -> None:

@@ -157,7 +157,7 @@ def ensure_suricata(jobs: int = 2) -> Path:
         key = build_key()
         note = failure_note(key)
         started = time.monotonic()
-        print(f"==> building Suricata {VERSION} against our libpfring ({key}, about 6 "
+        print(f"==> building Suricata {VERSION} against our libpfring ({key}, about 3 "
               "minutes on 2 cores, once)", flush=True)
         try:
             build = _build(key, jobs)

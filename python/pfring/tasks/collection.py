@@ -40,7 +40,7 @@ def _jobs() -> int:
 
 def _build_clients(strict: bool) -> None:
     """Suricata for the lab's real-client test, built into the cache when it is missing
-    (about 6 minutes on 2 cores; again only when our public headers change). strict (CI,
+    (about 3 minutes on 2 cores; again only when our public headers change). strict (CI,
     which must run that test): a failed build fails the task; otherwise the test skips
     with the reason."""
     try:
