@@ -936,6 +936,9 @@ def test_only_aware_runs_the_aware_scenario_alone() -> None:
     plan = select(FULL, ["aware"])
     assert plan.aware == ("e1000e", "igb") and plan.links == () and not plan.filtering
     assert select(FULL, ["links"]).aware == () and QUICK.aware == ()
+    # the quick plans have no aware drivers: refused, before anything boots or publishes
+    with pytest.raises(ValueError, match="none of aware"):
+        select(QUICK, ["aware"])
 
 
 def test_the_smoke_plan_runs_every_quick_scenario_once() -> None:

@@ -83,7 +83,7 @@ def select(plan: Plan, only: Iterable[str]) -> Plan:
                          f"known: {', '.join(SCENARIOS)}")
     if not wanted:
         return plan
-    return replace(
+    limited = replace(
         plan, only=wanted,
         links=plan.links if "links" in wanted else (),
         other_device=plan.other_device if "links" in wanted else "",
@@ -94,6 +94,12 @@ def select(plan: Plan, only: Iterable[str]) -> Plan:
         filtering=plan.filtering and "filtering" in wanted,
         aware=plan.aware if "aware" in wanted else (),
     )
+    if not (limited.links or limited.cluster or limited.tx_capture_off or limited.senders
+            or limited.multiqueue or limited.filtering or limited.aware):
+        # it would boot, measure nothing and publish an empty table over the last one
+        raise ValueError(f"this plan has none of {', '.join(wanted)} (the quick plans have "
+                         "no aware drivers): run it without --quick")
+    return limited
 
 
 MULTIQUEUE_LINK = "igb"
