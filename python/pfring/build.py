@@ -9,6 +9,7 @@ build/<release>/modules/.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -16,6 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pfring.paths import build_root, repo_root
+
+
+def default_jobs() -> int:
+    """make -j for a build on this machine: one job per CPU."""
+    return os.cpu_count() or 2
 
 
 @dataclass(frozen=True)

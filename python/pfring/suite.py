@@ -8,7 +8,6 @@ Every stage writes a JUnit XML report; the tally adds them up into one closing l
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
@@ -224,7 +223,7 @@ def built_releases() -> list[str]:
 def build_for(kernels: list[LabKernel]) -> None:
     """Build every module source for each kernel (the lab's aware drivers too), and the
     userland once."""
-    jobs = os.cpu_count() or 2
+    jobs = builder.default_jobs()
     for kernel in kernels:
         for source in builder.module_sources():
             builder.build_module(source, kernel.release, kernel.build_dir, jobs)
@@ -327,7 +326,7 @@ def start_sanitizer_build(names: list[str]) -> BackgroundBuild | None:
     if SANITIZE not in names or is_built():
         return None
     return BackgroundBuild(build_root() / "reports" / "sanitizer-kernel.log",
-                           os.cpu_count() or 2)
+                           builder.default_jobs())
 
 
 def run_sanitizer_stage(keyword: str = "", background: BackgroundBuild | None = None) -> Outcome:
@@ -336,7 +335,7 @@ def run_sanitizer_stage(keyword: str = "", background: BackgroundBuild | None = 
     try:
         if background is not None:
             background.wait()
-        kernel = ensure_sanitizer_kernel(os.cpu_count() or 2)
+        kernel = ensure_sanitizer_kernel(builder.default_jobs())
     except SanitizerBuildError as e:
         return Outcome(problems=[f"lab-{SANITIZE}: {e}"])
     build_for([kernel])

@@ -26,6 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pfring.build import default_jobs
 from pfring.lab.kernels import SANITIZE, LabKernel, resolve_kernel, sanitize_tree
 from pfring.lab.vng import vng_argv, vng_env
 
@@ -221,7 +222,7 @@ def main() -> None:
     """python -m pfring.lab.sanitize [--jobs N]: build the sanitizer kernel when it is
     missing (BackgroundBuild's process)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--jobs", type=int, default=default_jobs())
     ensure_sanitizer_kernel(parser.parse_args().jobs)
 
 

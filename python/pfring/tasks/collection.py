@@ -17,6 +17,7 @@ from invoke.tasks import task
 from pfring import build as builder
 from pfring import deps as apt
 from pfring import drivers, suite
+from pfring.build import default_jobs
 from pfring.clients.suricata import SuricataUnavailable, ensure_suricata
 from pfring.lab.kernels import DEFAULT_KERNEL, SANITIZE, LabKernel, resolve_kernel
 from pfring.lab.runner import run_in_lab, shell_in_lab
@@ -34,17 +35,13 @@ def _kernel(name: str) -> LabKernel:
         raise Exit(str(e), code=2) from e
 
 
-def _jobs() -> int:
-    return os.cpu_count() or 2
-
-
 def _build_clients(strict: bool) -> None:
     """Suricata for the lab's real-client test, built into the cache when it is missing
     (about 3 minutes on 2 cores; again only when our public headers change). strict (CI,
     which must run that test): a failed build fails the task; otherwise the test skips
     with the reason."""
     try:
-        print(f"==> suricata for today's headers: {ensure_suricata(_jobs())}", flush=True)
+        print(f"==> suricata for today's headers: {ensure_suricata(default_jobs())}", flush=True)
     except SuricataUnavailable as e:
         if strict:
             raise Exit(f"suricata could not be built: {e}", code=1) from e
@@ -57,7 +54,7 @@ def _build_drivers(release: str, kdir: Path) -> None:
     modular = drivers.modular_drivers(kdir)
     try:
         for driver in (d for d in drivers.patched_drivers() if d in modular):
-            drivers.build_driver(driver, release, kdir, _jobs())
+            drivers.build_driver(driver, release, kdir, default_jobs())
     except drivers.NoSeries as e:
         raise Exit(str(e), code=1) from e
 
@@ -87,16 +84,16 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
         from pfring.newest_kernel import build_against_newest
 
         if not dry_run:
-            print(f"==> built {build_against_newest(_jobs())}", flush=True)
+            print(f"==> built {build_against_newest(default_jobs())}", flush=True)
         return
     targets = suite.module_targets(kernel_release, kernel_src)
     for release, kdir in targets:
         for source in builder.module_sources():
             print(f"==> building {source.name}.ko for {release}", flush=True)
-            builder.build_module(source, release, kdir, _jobs(), dry_run)
+            builder.build_module(source, release, kdir, default_jobs(), dry_run)
         if not dry_run:
             _build_drivers(release, kdir)
-    if builder.build_userland(_jobs(), dry_run):
+    if builder.build_userland(default_jobs(), dry_run):
         print("==> built userland", flush=True)
     if builder.build_python_extension(dry_run):
         print("==> built the Python binding (pfring.native._pfring)", flush=True)
@@ -248,7 +245,7 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     """
     if not sanitize:
         raise Exit("nothing to build: pass --sanitize", code=2)
-    tree = build_sanitizer_kernel(_jobs(), dry_run)
+    tree = build_sanitizer_kernel(default_jobs(), dry_run)
     print(f"sanitizer kernel: {tree}")
 
 
