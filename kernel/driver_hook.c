@@ -13,8 +13,10 @@
  *
  * Capture only (a per-device switch, off by default): a received frame that a ring
  * took does not go up the stack; the driver recycles its buffer. Set with
- * PF_RING_OPT_CAPTURE_ONLY on a ring bound to the device (CAP_NET_ADMIN), or
- * /sys/class/net/<dev>/pf_ring/capture_only; shown in /proc/net/pf_ring/dev/<dev>/info.
+ * PF_RING_OPT_CAPTURE_ONLY on a ring bound to the device (CAP_NET_ADMIN),
+ * /sys/class/net/<dev>/pf_ring/capture_only, or the driver's ethtool private flag
+ * "pf_ring-capture-only"; shown in /proc/net/pf_ring/dev/<dev>/info. The switch is the
+ * driver's (pd->capture_only): it outlives pf_ring.ko.
  *
  * Locks: the list of aware devices and each one's hook pointers are written under
  * rtnl_lock and read under RCU: the driver's NAPI poll (softirq) is a read-side
@@ -37,7 +39,6 @@ struct pfr_aware_dev {
 	struct list_head list;		/* pfr_aware_devs: rtnl_lock, RCU */
 	struct pfr_devhook __rcu *dh;	/* the device's hook, while rings are on it */
 	struct pfr_devhook __rcu *any;	/* its namespace's "any" hook */
-	bool capture_only;		/* READ_ONCE by the RX path */
 	bool sysfs;			/* the sysfs group was added */
 	atomic64_t kept_from_stack;	/* frames consumed in capture-only mode */
 	struct rcu_head rcu;
@@ -86,12 +87,13 @@ static enum pfr_driver_verdict pfr_driver_deliver(struct pfr_driver_ctx *ctx,
 	pkt.queue = f->queue;
 	pkt.tx = false;
 	pkt.len = f->skb ? f->skb->len : f->len;
-	pfr_hook_pkt_tag(&pkt, f->vlan_present, ETH_P_8021Q, f->vlan_tci);
+	pfr_hook_pkt_tag(&pkt, f->vlan_present,
+			 f->vlan_proto ? be16_to_cpu(f->vlan_proto) : ETH_P_8021Q, f->vlan_tci);
 	if (dh)
 		taken += pfr_hook_deliver(dh, &pkt);
 	if (any)
 		taken += pfr_hook_deliver(any, &pkt);
-	if (taken && READ_ONCE(ad->capture_only)) {
+	if (taken && pfr_capture_only_get(ad->pd)) {
 		atomic64_inc(&ad->kept_from_stack);
 		verdict = PFR_DRIVER_CONSUMED;
 	}
@@ -136,7 +138,7 @@ int pfr_driver_capture_only(struct net_device *dev, bool on)
 	ad = pfr_driver_find(dev);
 	if (!ad)
 		return -EOPNOTSUPP;
-	WRITE_ONCE(ad->capture_only, on);
+	pfr_capture_only_set(ad->pd, on);
 	return 0;
 }
 
@@ -151,7 +153,7 @@ static ssize_t capture_only_show(struct device *d, struct device_attribute *attr
 		return restart_syscall();
 	ad = pfr_driver_find(to_net_dev(d));
 	if (ad)
-		n = sysfs_emit(buf, "%d\n", READ_ONCE(ad->capture_only));
+		n = sysfs_emit(buf, "%d\n", pfr_capture_only_get(ad->pd));
 	rtnl_unlock();
 	return n;
 }
@@ -279,7 +281,7 @@ void pfr_driver_proc_show(struct seq_file *m, const struct net_device *dev, bool
 		seq_printf(m, "Family               : Intel %s\n", ad->pd->driver);
 		seq_printf(m, "Driver Series        : %s\n", ad->pd->series);
 		seq_printf(m, "Capture Only         : %s\n",
-			   READ_ONCE(ad->capture_only) ? "Yes" : "No");
+			   pfr_capture_only_get(ad->pd) ? "Yes" : "No");
 		seq_printf(m, "Kept From Stack      : %lld\n",
 			   atomic64_read(&ad->kept_from_stack));
 	}

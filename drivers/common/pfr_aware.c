@@ -81,6 +81,7 @@ void pfr_aware_register(struct pfr_driver_dev *pd, struct net_device *netdev,
 	pd->netdev = netdev;
 	pd->driver = driver;
 	pd->series = pfr_aware_series;
+	pd->capture_only = 0;
 	RCU_INIT_POINTER(pd->ctx, NULL);
 	mutex_lock(&pfr_aware_lock);
 	list_add_tail(&pd->glue, &pfr_aware_devs);

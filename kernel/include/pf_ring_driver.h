@@ -28,6 +28,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
+#include <linux/rtnetlink.h>
 #include <linux/types.h>
 
 #define PFR_DRIVER_API_VERSION	1
@@ -39,7 +40,9 @@ struct pfr_driver_frame {
 	u16 queue;		/* the hardware RX queue it came from */
 	u16 vlan_tci;		/* a VLAN tag the NIC stripped, when vlan_present */
 	u8 vlan_present;
-	u8 pad[7];
+	u8 pad0;
+	__be16 vlan_proto;	/* that tag's TPID: htons(ETH_P_8021AD), or 0 for 802.1Q */
+	u8 pad[4];
 	struct sk_buff *skb;	/* the skb holding data when the driver has one, or NULL */
 };
 
@@ -66,6 +69,13 @@ struct pfr_driver_dev {
 	struct pfr_driver_ctx __rcu *ctx;
 	/* the glue's */
 	struct list_head glue;
+	/*
+	 * Capture only: a frame a ring took does not go up the stack. The device's switch,
+	 * kept here so that it outlives pf_ring.ko: written under rtnl_lock by the
+	 * driver's ethtool private flag (PFR_DRIVER_PRIV_FLAG) and by pf_ring.ko (sysfs,
+	 * the ring option); read by pf_ring.ko's RX path (READ_ONCE).
+	 */
+	u8 capture_only;
 };
 
 /* What pf_ring.ko exports as pfr_driver_api_v1 (EXPORT_SYMBOL_GPL) */
@@ -93,6 +103,21 @@ pfr_driver_rx(struct pfr_driver_dev *pd, const struct pfr_driver_frame *frame)
 static inline bool pfr_driver_active(struct pfr_driver_dev *pd)
 {
 	return rcu_access_pointer(pd->ctx);
+}
+
+/* The name of the switch among the driver's ethtool private flags */
+#define PFR_DRIVER_PRIV_FLAG	"pf_ring-capture-only"
+
+static inline bool pfr_capture_only_get(const struct pfr_driver_dev *pd)
+{
+	return READ_ONCE(pd->capture_only);
+}
+
+/* Under rtnl_lock (ethtool's set_priv_flags holds it) */
+static inline void pfr_capture_only_set(struct pfr_driver_dev *pd, bool on)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(pd->capture_only, on);
 }
 
 /* The glue (drivers/common/pfr_aware.c), compiled into each aware driver */

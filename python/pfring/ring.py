@@ -366,6 +366,12 @@ class Ring(RingFilter):
         one queue (OSError EOPNOTSUPP where the NIC takes no key)."""
         _check(lib.pfring_enable_rss_rehash(self._handle()), "RSS rehash")
 
+    def set_capture_only(self, on: bool = True) -> None:
+        """Keep the frames this ring takes on its devices from the stack (on), or give
+        them back: a switch of each device, which outlives the ring (CAP_NET_ADMIN; an
+        aware driver on every device: OSError EOPNOTSUPP otherwise, none switched)."""
+        _check(lib.pfring_set_capture_only(self._handle(), int(on)), "set capture only")
+
     @property
     def link_up(self) -> bool:
         return _check(lib.pfring_get_link_status(self._handle()), "link status") == 1

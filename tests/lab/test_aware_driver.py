@@ -33,7 +33,7 @@ from ringprobe import (
 
 from pfring.testing.aware import aware_module, ethtool_version, use_driver
 from pfring.testing.frames import parse_pktgen_frame
-from pfring.testing.labfile import Lab
+from pfring.testing.labfile import Lab, LabFileError
 from pfring.testing.plugin import LinkEnds, LoadedModules
 from pfring.testing.traffic import (
     FrameReceiver,
@@ -85,6 +85,36 @@ def capture_only(ifname: str, on: bool | None = None) -> int:
     if on is not None:
         path.write_text("1\n" if on else "0\n")
     return int(path.read_text())
+
+
+PRIV_FLAG = "pf_ring-capture-only"
+
+
+def priv_flag(ifname: str, on: bool | None = None) -> bool:
+    """The driver's ethtool private flag for capture only (set first when on is given)."""
+    if on is not None:
+        subprocess.run(["ethtool", "--set-priv-flags", ifname, PRIV_FLAG,
+                        "on" if on else "off"], check=True)
+    out = subprocess.run(["ethtool", "--show-priv-flags", ifname], capture_output=True,
+                         text=True, check=True).stdout
+    flags = dict(tuple(part.strip() for part in line.rsplit(":", 1))
+                 for line in out.splitlines()[1:] if ":" in line)
+    return {"on": True, "off": False}[flags[PRIV_FLAG]]
+
+
+@pytest.fixture(autouse=True)
+def capture_only_off(lab: Lab) -> Iterator[None]:
+    """Capture only is the driver's switch and outlives pf_ring.ko: off after each test,
+    so that a failed one leaves no port keeping frames from the stack."""
+    yield
+    for port in lab.ports:
+        if port.driver in AWARE:
+            try:
+                ifname = port.interface()
+            except (LookupError, LabFileError):
+                continue  # not bound: a fresh probe starts with the switch off
+            subprocess.run(["ethtool", "--set-priv-flags", ifname, PRIV_FLAG, "off"],
+                           capture_output=True, check=False)
 
 
 # ---- delivery -----------------------------------------------------------------------
@@ -166,8 +196,9 @@ def test_capture_only_keeps_captured_frames_from_the_stack(
 def test_capture_only_as_a_ring_option_and_its_errors(
     pfr_module: LoadPfRing, link_ifs: LinkEnds, veth: tuple[str, str]
 ) -> None:
-    """PF_RING_OPT_CAPTURE_ONLY switches every bound device and outlives the ring; a
-    device without an aware driver (veth) has no switch: EOPNOTSUPP, and no sysfs file."""
+    """PF_RING_OPT_CAPTURE_ONLY (pfring_set_capture_only(), Ring.set_capture_only())
+    switches every bound device and outlives the ring; a device without an aware driver
+    (veth) has no switch: EOPNOTSUPP, and no sysfs file."""
     pfr_module()
     rx = link_ifs.rx
     probe = Probe("-i", rx, "-C", "-n", "1", "-t", "1000")
@@ -188,6 +219,60 @@ def test_capture_only_as_a_ring_option_and_its_errors(
     assert probe.ready
     assert probe.result()["capture_only_errno"] == errno.EOPNOTSUPP
     assert capture_only(rx) == 0
+    # libpfring's pfring_set_capture_only() through Python: the same switch
+    from pfring.ring import Ring
+
+    with Ring(rx) as ring:
+        ring.set_capture_only(True)
+        assert capture_only(rx) == 1 and priv_flag(rx) is True
+        ring.set_capture_only(False)
+        assert capture_only(rx) == 0 and priv_flag(rx) is False
+    with Ring(veth[1]) as ring, pytest.raises(OSError) as refused:
+        ring.set_capture_only(True)
+    assert refused.value.errno == errno.EOPNOTSUPP
+
+
+@pytest.mark.one_way
+def test_capture_only_as_an_ethtool_private_flag(
+    pf_ring_module: LoadPfRing, kernel_modules: LoadedModules, link_ifs: LinkEnds
+) -> None:
+    """ethtool's private flag is the switch that sysfs and the ring option set. It is the
+    driver's: it can be set before pf_ring.ko is loaded and holds while pf_ring.ko is
+    unloaded and loaded again."""
+    rx, tx = link_ifs.rx, link_ifs.tx
+    assert priv_flag(rx) is False
+    # set with no pf_ring.ko: no ring takes the frames, the stack gets them all
+    assert priv_flag(rx, True) is True
+    with FrameReceiver(rx) as stack:
+        send(tx, lab_frames(tx, rx, 100, stream=1))
+        assert len(stack.frames(100, timeout=20)) == 100
+    # pf_ring.ko loaded: the switch is on, the ring takes every frame, the stack none
+    pf_ring_module()
+    assert capture_only(rx) == 1 and dev_info(rx)["Capture Only"] == "Yes"
+    with FrameReceiver(rx) as stack:
+        probe = Probe("-i", rx, "-d", "rx", "-n", "100")
+        assert probe.ready
+        send(tx, lab_frames(tx, rx, 100, stream=2))
+        assert probe.result()["match"] == 100
+        assert stack.frames(1, timeout=3, idle=3) == []
+    # sysfs switches it off: ethtool says so
+    capture_only(rx, False)
+    assert priv_flag(rx) is False
+    # on from ethtool, then pf_ring.ko unloaded and loaded again: still on
+    priv_flag(rx, True)
+    kernel_modules.unload_all()
+    assert priv_flag(rx) is True
+    pf_ring_module()
+    assert capture_only(rx) == 1
+    # off from ethtool: the stack gets the frames again beside the ring
+    assert priv_flag(rx, False) is False
+    assert capture_only(rx) == 0 and dev_info(rx)["Capture Only"] == "No"
+    with FrameReceiver(rx) as stack:
+        probe = Probe("-i", rx, "-d", "rx", "-n", "100")
+        assert probe.ready
+        send(tx, lab_frames(tx, rx, 100, stream=3))
+        assert probe.result()["match"] == 100
+        assert len(stack.frames(100, timeout=20)) == 100
 
 
 # ---- lifecycle ----------------------------------------------------------------------

@@ -601,6 +601,16 @@ int pfring_set_poll_watermark_timeout(pfring *ring, u_int16_t poll_watermark_tim
 	return OP(ring, set_poll_watermark_timeout)(ring, poll_watermark_timeout);
 }
 
+int pfring_set_capture_only(pfring *ring, u_int8_t enable)
+{
+	CHECK_RING(ring);
+	if (enable > 1)
+		return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
+	if (!OP(ring, set_capture_only))
+		return pfring_err(PF_RING_ERROR_NOT_SUPPORTED, EOPNOTSUPP);
+	return OP(ring, set_capture_only)(ring, enable);
+}
+
 int pfring_set_poll_duration(pfring *ring, u_int duration)
 {
 	CHECK_RING(ring);

@@ -740,6 +740,15 @@ int pfring_get_filtering_rule_stats(pfring *ring, u_int16_t rule_id, char *stats
 int pfring_toggle_filtering_policy(pfring *ring, u_int8_t rules_default_accept_policy);
 int pfring_enable_rss_rehash(pfring *ring);
 /*
+ * Capture only (this implementation's addition): enable 1 keeps the frames a ring takes
+ * on the ring's devices from the stack, 0 gives them back. A switch of each device (it
+ * outlives the ring; the same as the driver's ethtool private flag
+ * "pf_ring-capture-only"), which needs CAP_NET_ADMIN and a PF_RING-aware driver on
+ * every device of the ring: PF_RING_ERROR_NOT_SUPPORTED (errno EOPNOTSUPP) otherwise,
+ * and no device is switched.
+ */
+int pfring_set_capture_only(pfring *ring, u_int8_t enable);
+/*
  * Waits up to wait_duration ms for a packet the program has not received yet: 1 when
  * there is one, 0 when none came (or pfring_breakloop() was called), < 0 on an error.
  * Like a receive, it first gives back what the last receive handed out (the ring's

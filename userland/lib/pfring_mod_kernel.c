@@ -703,6 +703,15 @@ static int kring_set_poll_watermark_timeout(pfring *ring, u_int16_t ms)
 	return kring_setopt_u32(ring, PF_RING_OPT_POLL_WATERMARK_TIMEOUT, ms);
 }
 
+/* The switch of every device the ring is bound to; EOPNOTSUPP: one has no aware driver */
+static int kring_set_capture_only(pfring *ring, u_int32_t on)
+{
+	if (setsockopt(ring->fd, SOL_PF_RING, PF_RING_OPT_CAPTURE_ONLY, &on, sizeof(on)) < 0)
+		return pfring_err(errno == EOPNOTSUPP ? PF_RING_ERROR_NOT_SUPPORTED :
+				  PF_RING_ERROR_GENERIC, errno);
+	return 0;
+}
+
 static int kring_set_string(pfring *ring, int opt, const char *s)
 {
 	if (setsockopt(ring->fd, SOL_PF_RING, opt, s, strlen(s)) < 0)
@@ -871,6 +880,7 @@ const struct pfring_ops pfring_kernel_ops = {
 	.set_cluster = kring_set_cluster,
 	.remove_from_cluster = kring_remove_from_cluster,
 	.set_reflector = kring_set_reflector,
+	.set_capture_only = kring_set_capture_only,
 	.get_num_slots = kring_get_num_slots,
 	.get_slot_header_len = kring_get_slot_header_len,
 	.send_batch = kring_send_batch,

@@ -60,6 +60,7 @@ struct pfring_ops {
 	int (*set_cluster)(pfring *ring, u_int32_t id, u_int32_t type, u_int32_t consumer);
 	int (*remove_from_cluster)(pfring *ring);
 	int (*set_reflector)(pfring *ring, int ifindex, u_int32_t mode);
+	int (*set_capture_only)(pfring *ring, u_int32_t on);
 };
 
 struct pfring_private {

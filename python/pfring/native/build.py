@@ -58,6 +58,7 @@ int pfring_get_bound_device_address(pfring *ring, unsigned char mac_address[6]);
 int pfring_get_bound_device_ifindex(pfring *ring, int *if_index);
 uint8_t pfring_get_num_rx_channels(pfring *ring);
 int pfring_enable_rss_rehash(pfring *ring);
+int pfring_set_capture_only(pfring *ring, uint8_t enable);
 int pfring_get_link_status(pfring *ring);
 uint32_t pfring_get_interface_speed(pfring *ring);
 int pfring_get_mtu_size(pfring *ring);

@@ -365,6 +365,7 @@ static void test_ring_functions_without_ring(void)
 	EXPECT_INVALID(pfring_get_link_status(r));
 	EXPECT_INVALID(pfring_get_mtu_size(r));
 	EXPECT_INVALID(pfring_enable_rss_rehash(r));
+	EXPECT_INVALID(pfring_set_capture_only(r, 1));
 	EXPECT_INVALID(pfring_set_cluster(r, 1, cluster_round_robin));
 	EXPECT_INVALID(pfring_set_cluster_consumer(r, 1, 0, cluster_per_flow, 0));
 	EXPECT_INVALID(pfring_remove_from_cluster(r));
