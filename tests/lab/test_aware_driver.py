@@ -102,6 +102,17 @@ def priv_flag(ifname: str, on: bool | None = None) -> bool:
     return {"on": True, "off": False}[flags[PRIV_FLAG]]
 
 
+def ring_and_stack(tx: str, rx: str, stream: int, count: int = 100) -> int:
+    """count frames sent to rx while a ring captures there: the ring must get every one;
+    how many the stack got (count, or 0 when capture only keeps them from it)."""
+    with FrameReceiver(rx) as stack:
+        probe = Probe("-i", rx, "-d", "rx", "-n", str(count))
+        assert probe.ready
+        send(tx, lab_frames(tx, rx, count, stream=stream))
+        assert probe.result()["match"] == count
+        return len(stack.frames(count, timeout=20, idle=3))
+
+
 @pytest.fixture(autouse=True)
 def capture_only_off(lab: Lab) -> Iterator[None]:
     """Capture only is the driver's switch and outlives pf_ring.ko: off after each test,
@@ -249,12 +260,7 @@ def test_capture_only_as_an_ethtool_private_flag(
     # pf_ring.ko loaded: the switch is on, the ring takes every frame, the stack none
     pf_ring_module()
     assert capture_only(rx) == 1 and dev_info(rx)["Capture Only"] == "Yes"
-    with FrameReceiver(rx) as stack:
-        probe = Probe("-i", rx, "-d", "rx", "-n", "100")
-        assert probe.ready
-        send(tx, lab_frames(tx, rx, 100, stream=2))
-        assert probe.result()["match"] == 100
-        assert stack.frames(1, timeout=3, idle=3) == []
+    assert ring_and_stack(tx, rx, stream=2) == 0
     # sysfs switches it off: ethtool says so
     capture_only(rx, False)
     assert priv_flag(rx) is False
@@ -267,12 +273,7 @@ def test_capture_only_as_an_ethtool_private_flag(
     # off from ethtool: the stack gets the frames again beside the ring
     assert priv_flag(rx, False) is False
     assert capture_only(rx) == 0 and dev_info(rx)["Capture Only"] == "No"
-    with FrameReceiver(rx) as stack:
-        probe = Probe("-i", rx, "-d", "rx", "-n", "100")
-        assert probe.ready
-        send(tx, lab_frames(tx, rx, 100, stream=3))
-        assert probe.result()["match"] == 100
-        assert len(stack.frames(100, timeout=20)) == 100
+    assert ring_and_stack(tx, rx, stream=3) == 100
 
 
 # ---- lifecycle ----------------------------------------------------------------------

@@ -381,7 +381,11 @@ class Tcpdump:
         self.stats = ""
         # -Z root: Debian's tcpdump would otherwise write as user tcpdump
         # --immediate-mode: each frame is written as it comes (no TPACKET_V3 block waits)
+        # -s 2048 -B 8192: libpcap's immediate mode sizes each ring slot for the snap
+        # length (262144 by default), so its default 2 MB held about 8 frames, and a
+        # slow guest's tcpdump lost some of a burst ("4 packets dropped by kernel", CI)
         self.proc = subprocess.Popen(["tcpdump", "-n", "-U", "--immediate-mode", "-Z", "root",
+                                      "-s", "2048", "-B", "8192",
                                       "-i", ifname, "-w", str(path), expr],
                                      stderr=subprocess.PIPE, text=True)
         assert self.proc.stderr is not None
@@ -391,8 +395,7 @@ class Tcpdump:
     def stop(self, expected: int, timeout: float = 60.0) -> list[bytes]:
         """What it captured, once it has written expected frames (or timeout passed).
         self.stats: what tcpdump says at its end (captured, received by filter, dropped
-        by kernel). Once in CI, on a slow host, it had 2 frames fewer than the ring after
-        20 s: too short a wait, or frames it lost; the stats tell which next time."""
+        by kernel): a reference that dropped frames shows it there."""
         deadline = time.monotonic() + timeout
         while len(self._read()) < expected and time.monotonic() < deadline:
             time.sleep(0.2)
