@@ -17,7 +17,6 @@ from invoke.tasks import task
 from pfring import build as builder
 from pfring import deps as apt
 from pfring import drivers, suite
-from pfring.build import default_jobs
 from pfring.clients.suricata import SuricataUnavailable, ensure_suricata
 from pfring.lab.kernels import DEFAULT_KERNEL, SANITIZE, LabKernel, resolve_kernel
 from pfring.lab.runner import run_in_lab, shell_in_lab
@@ -41,7 +40,8 @@ def _build_clients(strict: bool) -> None:
     which must run that test): a failed build fails the task; otherwise the test skips
     with the reason."""
     try:
-        print(f"==> suricata for today's headers: {ensure_suricata(default_jobs())}", flush=True)
+        suricata = ensure_suricata(builder.default_jobs())
+        print(f"==> suricata for today's headers: {suricata}", flush=True)
     except SuricataUnavailable as e:
         if strict:
             raise Exit(f"suricata could not be built: {e}", code=1) from e
@@ -54,7 +54,7 @@ def _build_drivers(release: str, kdir: Path) -> None:
     modular = drivers.modular_drivers(kdir)
     try:
         for driver in (d for d in drivers.patched_drivers() if d in modular):
-            drivers.build_driver(driver, release, kdir, default_jobs())
+            drivers.build_driver(driver, release, kdir, builder.default_jobs())
     except drivers.NoSeries as e:
         raise Exit(str(e), code=1) from e
 
@@ -84,16 +84,16 @@ def build(c: Context, kernel_release: str = "", kernel_src: str = "",
         from pfring.newest_kernel import build_against_newest
 
         if not dry_run:
-            print(f"==> built {build_against_newest(default_jobs())}", flush=True)
+            print(f"==> built {build_against_newest(builder.default_jobs())}", flush=True)
         return
     targets = suite.module_targets(kernel_release, kernel_src)
     for release, kdir in targets:
         for source in builder.module_sources():
             print(f"==> building {source.name}.ko for {release}", flush=True)
-            builder.build_module(source, release, kdir, default_jobs(), dry_run)
+            builder.build_module(source, release, kdir, builder.default_jobs(), dry_run)
         if not dry_run:
             _build_drivers(release, kdir)
-    if builder.build_userland(default_jobs(), dry_run):
+    if builder.build_userland(builder.default_jobs(), dry_run):
         print("==> built userland", flush=True)
     if builder.build_python_extension(dry_run):
         print("==> built the Python binding (pfring.native._pfring)", flush=True)
@@ -245,7 +245,7 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     """
     if not sanitize:
         raise Exit("nothing to build: pass --sanitize", code=2)
-    tree = build_sanitizer_kernel(default_jobs(), dry_run)
+    tree = build_sanitizer_kernel(builder.default_jobs(), dry_run)
     print(f"sanitizer kernel: {tree}")
 
 
