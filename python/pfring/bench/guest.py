@@ -172,12 +172,12 @@ def pin_link_irqs(ends: Sequence[str], cpu: int = PKTGEN_CPU) -> dict[str, int]:
     clean-up then runs where the generator rate is measured (as it does on veth), and on
     the same CPU whichever driver is loaded; {irq name: cpu}.
 
-    Left to the kernel, a module's vectors land where its allocator puts them: measured
-    2026-12-04 (6.1), e1000e's RX vector came back on the consumer's CPU after the aware
-    module replaced the in-tree one, and pktgen then ran ahead of the guest's clean-up:
-    the receiving NIC counted 40,000 to 44,000 of 50,000 frames, the rest lost inside
-    QEMU and counted by nobody. With the vector on pktgen's CPU every run delivered all
-    50,000 and the rates stopped swinging between runs."""
+    Left to the kernel, a module's vectors land where its allocator puts them: in one
+    boot (2026-12-04, 6.1) e1000e's RX vector sat on the consumer's CPU, under the in-tree
+    module and again after the aware one replaced it, and pktgen ran ahead of the
+    guest's clean-up: the receiving NIC counted 40,000 to 48,000 of 50,000 frames, the
+    rest lost inside QEMU and counted by nobody. With the vector on pktgen's CPU every
+    run delivered all 50,000 and the rates stopped swinging between runs."""
     pinned = {}
     for ifname in ends:
         for irq, name in _irq_lines(ifname):
