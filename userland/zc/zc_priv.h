@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * zc_priv.h - the layout of a cluster's shared memory region and the process-local
+ * handles that point into it.
+ *
+ * One region per cluster; everything in it is located by offsets from its start, never
+ * by pointers, so that another process can map it at another address:
+ *
+ *   0             struct zc_shm_hdr   magic, version, geometry, offsets, lock, id tables
+ *   free_off      u32[tot_num_buffers] the cluster's stack of free buffer indexes
+ *   arena_off     queues and pools (bump allocated, cache-line aligned)
+ *   buffers_off   tot_num_buffers buffers of buf_stride bytes, 4 KB aligned
+ *
+ * A buffer (buf_stride bytes, a multiple of 64):
+ *
+ *   +0  struct zc_buf_hdr   (private: index, data offset)
+ *   +8  pfring_zc_pkt_buff  (the handle applications hold) + metadata_len bytes
+ *   meta_len                rounded up to 64
+ *   +meta_len               PF_RING_ZC_BUFFER_HEAD_ROOM bytes of head room
+ *   +meta_len+64            buffer_len bytes of data, rounded up to 64
+ */
+#ifndef ZC_PRIV_H
+#define ZC_PRIV_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pfring_zc.h"
+
+#define ZC_API		__attribute__((visibility("default")))
+#define ZC_CACHELINE	64
+#define ZC_ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
+
+#define ZC_SHM_MAGIC	0x505a4331u	/* "PZC1" */
+#define ZC_SHM_VERSION	1u
+#define ZC_MAX_QUEUES	256		/* queue ids 0..255 per cluster */
+#define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
+#define ZC_HUGEPAGE	(2u << 20)
+#define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
+
+/* In front of every pfring_zc_pkt_buff, inside the buffer. */
+struct zc_buf_hdr {
+	uint32_t idx;		/* the buffer's index in the cluster */
+	uint16_t data_off;	/* from the handle to the first packet byte */
+	uint16_t data_min;	/* data_off at the very start of the head room */
+};
+
+/* The queue as it lives in shared memory: producer and consumer lines apart. */
+struct zc_shm_queue {
+	/* read-only after creation */
+	uint32_t id;
+	uint32_t len;		/* capacity and number of slots */
+	uint64_t slots_off;	/* u32[len] of buffer indexes, from the region start */
+	/*
+	 * head: count of packets ever published by the producer.  Written by the producer
+	 * only, store-release after it has written the slots; paired with the consumer's
+	 * load-acquire in zc_queue_avail(), so the slot contents (buffer indexes) and the
+	 * packet bytes written before the send are visible to the consumer.
+	 */
+	_Alignas(ZC_CACHELINE) _Atomic uint64_t head;
+	_Atomic uint64_t drop;	/* producer only (relaxed); read by pfring_zc_stats() */
+	/*
+	 * tail: count of packets ever taken by the consumer.  Written by the consumer only,
+	 * store-release after it has read the slot and written its own buffer index into
+	 * it; paired with the producer's load-acquire in zc_queue_room(), so the producer
+	 * never overwrites a slot the consumer is still exchanging.
+	 */
+	_Alignas(ZC_CACHELINE) _Atomic uint64_t tail;
+	char pad_[ZC_CACHELINE - sizeof(uint64_t)];
+};
+
+struct zc_shm_pool {
+	uint32_t id;
+	uint32_t cap;		/* room of the stack (a reused descriptor may have more) */
+	uint32_t len;		/* pool_len of the pool that uses it: the most it keeps */
+	uint32_t count;		/* buffers in the stack (one user: no atomics) */
+	uint32_t in_use;
+	uint32_t pad_;
+	uint64_t stack_off;	/* u32[cap] of buffer indexes */
+};
+
+struct zc_shm_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t cluster_id;
+	uint32_t flags;
+	uint32_t buffer_len;	/* usable data bytes per buffer (rounded to 64) */
+	uint32_t metadata_len;
+	uint32_t meta_len;	/* bytes from buffer start to head room */
+	uint32_t buf_stride;
+	uint32_t tot_num_buffers;
+	int32_t numa_node;
+	uint64_t region_size;
+	uint64_t free_off;
+	uint64_t arena_off;
+	uint64_t arena_size;
+	uint64_t buffers_off;
+	/* mutable, under lock (process-shared) */
+	pthread_mutex_t lock;
+	uint32_t free_count;
+	uint32_t num_queues;
+	uint32_t num_pools;
+	uint32_t pad_;
+	uint64_t arena_used;
+	uint64_t queue_off[ZC_MAX_QUEUES];
+	uint64_t pool_off[ZC_MAX_POOLS];	/* 0: free id */
+};
+
+struct zc_cluster;
+
+/*
+ * A process-local queue handle.  One thread sends while another receives through the
+ * same handle, so each side's private state has its own cache line.
+ */
+struct zc_queue {
+	/* read-only */
+	struct zc_shm_queue *shm;
+	uint32_t *slots;
+	char *buffers;		/* base of the buffer area */
+	uint32_t stride;
+	uint32_t len;
+	struct zc_cluster *cluster;
+
+	/* producer only */
+	_Alignas(ZC_CACHELINE) uint64_t prod_head;	/* next packet number to write */
+	uint64_t prod_published;			/* last head stored to shm */
+	uint64_t prod_tail_cache;			/* a copy of shm->tail, may be stale */
+	uint32_t prod_pos;				/* prod_head % len */
+
+	/* consumer only */
+	_Alignas(ZC_CACHELINE) uint64_t cons_tail;
+	uint64_t cons_head_cache;			/* a copy of shm->head, may be stale */
+	uint32_t cons_pos;				/* cons_tail % len */
+
+	/* set by any thread, read and cleared by the consumer */
+	_Alignas(ZC_CACHELINE) _Atomic int breakloop;
+};
+
+/* The shared layout is an ABI between processes (a later attach by cluster id). */
+_Static_assert(sizeof(pfring_zc_pkt_buff) == 16, "public handle layout");
+_Static_assert(sizeof(struct zc_buf_hdr) == 8, "buffer header layout");
+_Static_assert(offsetof(struct zc_shm_queue, head) == ZC_CACHELINE, "head on its own line");
+_Static_assert(offsetof(struct zc_shm_queue, tail) == 2 * ZC_CACHELINE, "tail on its own line");
+_Static_assert(sizeof(struct zc_shm_queue) == 3 * ZC_CACHELINE, "queue descriptor size");
+_Static_assert(offsetof(struct zc_queue, cons_tail) - offsetof(struct zc_queue, prod_head) >=
+	       ZC_CACHELINE, "producer and consumer state on separate lines");
+
+struct zc_pool {
+	struct zc_shm_pool *shm;
+	uint32_t *stack;
+	struct zc_cluster *cluster;
+};
+
+/* A process-local cluster handle. */
+struct zc_cluster {
+	struct zc_shm_hdr *hdr;
+	char *base;
+	size_t size;
+	int fd;
+	char path[4096];	/* hugetlbfs file to unlink, or "" */
+	struct zc_queue *queues[ZC_MAX_QUEUES];
+	struct zc_pool *pools[ZC_MAX_POOLS];
+};
+
+static inline pfring_zc_pkt_buff *zc_buf_handle(char *buffers, uint32_t stride, uint32_t idx)
+{
+	return (pfring_zc_pkt_buff *)(buffers + (size_t)idx * stride + sizeof(struct zc_buf_hdr));
+}
+
+static inline struct zc_buf_hdr *zc_buf_hdr(pfring_zc_pkt_buff *h)
+{
+	return (struct zc_buf_hdr *)((char *)h - sizeof(struct zc_buf_hdr));
+}
+
+static inline void *zc_at(const struct zc_cluster *c, uint64_t off)
+{
+	return c->base + off;
+}
+
+/* zc_cluster.c */
+int zc_handle_valid(const struct zc_cluster *c, const pfring_zc_pkt_buff *h);
+void *zc_arena_alloc(struct zc_cluster *c, size_t size, uint64_t *off);	/* under lock */
+int zc_take_buffers(struct zc_cluster *c, uint32_t *dst, uint32_t n);	/* under lock */
+void zc_put_buffer(struct zc_cluster *c, uint32_t idx);			/* under lock */
+void zc_buf_reset(pfring_zc_pkt_buff *h);
+void zc_lock(struct zc_cluster *c);
+void zc_unlock(struct zc_cluster *c);
+
+/* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
+void zc_queue_free(struct zc_queue *q);
+void zc_pool_free(struct zc_pool *p);
+
+#endif /* ZC_PRIV_H */
