@@ -22,17 +22,9 @@ CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """make install into a private DESTDIR (and a private BUILD_DIR)."""
-    if shutil.which("cc") is None or shutil.which("make") is None:
-        pytest.skip("no C compiler or make")
-    root = tmp_path_factory.mktemp("libpfring")
-    subprocess.run(
-        ["make", "-s", "-C", str(ROOT / "userland"), "install", f"DESTDIR={root}",
-         f"BUILD_DIR={root / 'build'}", f"PREFIX={PREFIX}"],
-        check=True, capture_output=True, text=True,
-    )
-    return root
+def installed(userland_install: Path) -> Path:
+    """The DESTDIR of the session's make install (conftest.py)."""
+    return userland_install
 
 
 def _prefix(root: Path) -> Path:

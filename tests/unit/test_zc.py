@@ -35,17 +35,9 @@ def _meminfo(key: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """make install into a private DESTDIR (and a private BUILD_DIR); returns the prefix."""
-    if shutil.which("cc") is None or shutil.which("make") is None:
-        pytest.skip("no C compiler or make")
-    root = tmp_path_factory.mktemp("libpfring_zc")
-    subprocess.run(
-        ["make", "-s", "-j1", "-C", str(ROOT / "userland"), "install", f"DESTDIR={root}",
-         f"BUILD_DIR={root / 'build'}", f"PREFIX={PREFIX}"],
-        check=True, capture_output=True, text=True,
-    )
-    return root / PREFIX.lstrip("/")
+def installed(userland_install: Path) -> Path:
+    """The prefix of the session's make install (conftest.py)."""
+    return userland_install / PREFIX.lstrip("/")
 
 
 @pytest.fixture(scope="module")
