@@ -75,10 +75,11 @@ def build_module(source: ModuleSource, release: str, kdir: Path, jobs: int = 2,
 
 def c_dirs(root: Path | None = None) -> list[Path]:
     """Folders of C userland code with a Makefile: the userland, the lab's C test
-    programs and the bench's consumers. Their output goes to build/user/ (make
-    BUILD_DIR=...)."""
+    programs, the bench's consumers and its ZC queue bench (after userland/, whose
+    libpfring_zc.a it links). Their output goes to build/user/ (make BUILD_DIR=...)."""
     root = root or repo_root()
-    folders = (root / "userland", root / "tests/lab/c", root / "bench/consumers")
+    folders = (root / "userland", root / "tests/lab/c", root / "bench/consumers",
+               root / "bench/zc")
     return [d for d in folders if (d / "Makefile").is_file()]
 
 
@@ -87,8 +88,8 @@ def user_build_dir() -> Path:
 
 
 def build_userland(jobs: int = 2, dry_run: bool = False) -> bool:
-    """make in each C folder (userland/, tests/lab/c/, bench/consumers/); False when there
-    is none."""
+    """make in each C folder (userland/, tests/lab/c/, bench/consumers/, bench/zc/); False
+    when there is none."""
     dirs = c_dirs()
     for folder in dirs:
         run(["make", "-C", str(folder), f"-j{jobs}", f"BUILD_DIR={user_build_dir()}"],

@@ -33,6 +33,8 @@ BASE_PACKAGES = (
     # when present (so that every machine builds, and links, the same binary)
     "cargo", "libcap-ng-dev", "libjansson-dev", "liblz4-dev", "libpcre2-dev", "libyaml-dev",
     "pkgconf", "rustc", "zlib1g-dev",
+    # DPDK 22.11's rte_ring, the reference of the ZC queue's bench (invoke bench --zc)
+    "libdpdk-dev",
 )
 # From bookworm-backports.
 BACKPORTS_PACKAGES = ("linux-perf", "qemu-system-x86", "qemu-utils",  # perf: invoke bench --profile

@@ -256,15 +256,26 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     "only": "run only this scenario (repeatable): links, cluster, tx-capture-off, "
             "senders, multiqueue, filtering, aware",
     "profile": "instead: perf profiles of the delivering and consuming CPUs, "
-               "one per consumer (veth, 60 B)"})
+               "one per consumer (veth, 60 B)",
+    "zc": "instead: the ZC SPSC queue against DPDK's rte_ring on the host (no guest); "
+          "writes bench/results/<date>-host-zc.json"})
 def bench(c: Context, kernel: str = DEFAULT_KERNEL, quick: bool = False,
-          smoke: bool = False, only: list[str] | None = None, profile: bool = False) -> None:
+          smoke: bool = False, only: list[str] | None = None, profile: bool = False,
+          zc: bool = False) -> None:
     """Measure the cost of capture: pf_ring against TPACKET_V3 and libpcap, in one boot.
 
     Writes bench/results/<date>-<kernel>.json, prints the table, updates README.md's
     Performance section and bench/results/latest.png. It reports; it does not fail on a
     missed target.
     """
+    if zc:
+        from pfring.bench.zc import ZcBenchError, run_zc_bench
+
+        try:
+            run_zc_bench()
+        except ZcBenchError as e:
+            raise Exit(f"bench --zc: {e}", code=1) from e
+        return
     from pfring.bench.host import run_bench, run_profile
 
     if profile:

@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * queue_bench.c - SPSC throughput of the ZC queue (libpfring_zc) against DPDK's rte_ring,
+ * measured side by side in one run: a producer thread pinned to CPU 0 pushes N packets
+ * to a consumer thread pinned to CPU 1, in six modes:
+ *
+ *   zc-single    pfring_zc_send_pkt(flush) / pfring_zc_recv_pkt
+ *   zc-burst     pfring_zc_send_pkt_burst(flush) / pfring_zc_recv_pkt_burst
+ *   ring-single  rte_ring_sp_enqueue / rte_ring_sc_dequeue (one pointer each)
+ *   ring-burst   rte_ring_sp_enqueue_burst / rte_ring_sc_dequeue_burst
+ *   ring-single-data, ring-burst-data
+ *                as the two above, but what goes through the ring is a pointer to a
+ *                buffer (a cycle of queue_len + 2 * burst + 2 buffers of the ZC
+ *                cluster's stride) whose length and sequence number the producer
+ *                writes and the consumer reads, as in the ZC modes: the same memory
+ *                traffic per packet, to tell the queue's cost from the data's
+ *
+ *   queue_bench [-n PACKETS] [-b BURST] [-q QUEUE_LEN] [-r REPETITIONS] [-N]
+ *
+ * -N: never try hugepages for the ZC cluster.  Every repetition runs the six modes one
+ * after the other, so drift touches all of them alike.  Both sides poll without blocking
+ * and back off the same way (pause; sched_yield once per 64 failed tries).
+ *
+ * Correctness: the ZC producer writes the sequence number into the packet data, the
+ * rte_ring producer enqueues the sequence number itself (in the -data modes: the
+ * buffer's pointer, the number in the buffer); the consumer checks every one
+ * and counts them.  Output: one JSON line per mode and repetition
+ *   {"mode", "rep", "packets", "seconds", "mpps", "hugepages", "queue_len", "burst", "ok"}
+ * The exit status is 1 as soon as a mode lost, duplicated or reordered a packet, 2 on a
+ * usage or set-up error.
+ *
+ * The rte_ring lives in memory of our own (rte_ring_get_memsize, aligned_alloc,
+ * rte_ring_init): DPDK's EAL is not initialised, no hugepage is taken for it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+
+#include <pfring_zc.h>
+
+#define MAX_BURST 256
+#define ZC_BUFFER_LEN 1536
+#define HUGEPAGE_BYTES (2u << 20)
+
+enum mode { ZC_SINGLE, ZC_BURST, RING_SINGLE, RING_BURST, RING_SINGLE_DATA,
+	     RING_BURST_DATA, NUM_MODES };
+
+static const char *const mode_names[NUM_MODES] = {
+	"zc-single", "zc-burst", "ring-single", "ring-burst", "ring-single-data",
+	"ring-burst-data",
+};
+
+/* Where the -data modes write in a buffer: a length at its head, the number further on. */
+#define DATA_LEN_OFF 0
+#define DATA_SEQ_OFF 128
+
+struct options {
+	uint64_t packets;
+	uint32_t burst;
+	uint32_t queue_len;
+	uint32_t reps;
+	bool no_hugepages;
+};
+
+/* What both threads of one measurement share. */
+struct run {
+	enum mode mode;
+	uint64_t n;
+	uint32_t burst;
+	pfring_zc_cluster *zc;
+	pfring_zc_queue *zq;
+	struct rte_ring *ring;
+	uint8_t *bufs;		/* the -data modes' buffers */
+	uint64_t nbufs;
+	size_t stride;
+	size_t bufs_bytes;
+	pthread_barrier_t start;
+	struct timespec t0;	/* written by the producer once both are ready */
+	struct timespec t1;	/* written by the consumer after the last packet */
+	uint64_t got;		/* consumer only */
+	uint64_t bad;		/* consumer only: out of order or damaged */
+};
+
+/* Waiting on a full or empty queue, the same for every mode. */
+static inline void backoff(unsigned int *tries)
+{
+	if ((++*tries & 63) == 0)
+		sched_yield();
+	else
+		__builtin_ia32_pause();
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		fprintf(stderr, "queue_bench: cannot pin a thread to CPU %d\n", cpu);
+}
+
+/* ---- ZC ------------------------------------------------------------------------------ */
+
+static inline void zc_stamp(pfring_zc_pkt_buff *h, uint64_t seq)
+{
+	memcpy(pfring_zc_pkt_buff_data(h, NULL), &seq, sizeof(seq));
+	h->len = 60;
+}
+
+static inline bool zc_good(pfring_zc_pkt_buff *h, uint64_t seq)
+{
+	uint64_t v;
+
+	memcpy(&v, pfring_zc_pkt_buff_data(h, NULL), sizeof(v));
+	return v == seq && h->len == 60;
+}
+
+static bool zc_take_handles(struct run *r, pfring_zc_pkt_buff **h, uint32_t k)
+{
+	for (uint32_t i = 0; i < k; i++)
+		if (!(h[i] = pfring_zc_get_packet_handle(r->zc)))
+			return false;
+	return true;
+}
+
+static void zc_give_handles(struct run *r, pfring_zc_pkt_buff **h, uint32_t k)
+{
+	for (uint32_t i = 0; i < k; i++)
+		if (h[i])
+			pfring_zc_release_packet_handle(r->zc, h[i]);
+}
+
+static void zc_produce_single(struct run *r)
+{
+	pfring_zc_pkt_buff *h;
+	unsigned int tries = 0;
+
+	h = pfring_zc_get_packet_handle(r->zc);
+	if (!h)
+		abort();
+	for (uint64_t seq = 0; seq < r->n; seq++) {
+		zc_stamp(h, seq);
+		while (pfring_zc_send_pkt(r->zq, &h, 1) < 0)
+			backoff(&tries);
+	}
+	pfring_zc_release_packet_handle(r->zc, h);
+}
+
+static void zc_consume_single(struct run *r)
+{
+	pfring_zc_pkt_buff *h;
+	unsigned int tries = 0;
+
+	h = pfring_zc_get_packet_handle(r->zc);
+	if (!h)
+		abort();
+	while (r->got < r->n) {
+		if (pfring_zc_recv_pkt(r->zq, &h, 0) != 1) {
+			backoff(&tries);
+			continue;
+		}
+		r->bad += !zc_good(h, r->got);
+		r->got++;
+	}
+	pfring_zc_release_packet_handle(r->zc, h);
+}
+
+static void zc_produce_burst(struct run *r)
+{
+	pfring_zc_pkt_buff *h[MAX_BURST] = { 0 };
+	unsigned int tries = 0;
+	uint64_t seq = 0;
+
+	if (!zc_take_handles(r, h, r->burst))
+		abort();
+	while (seq < r->n) {
+		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
+		uint32_t done = 0;
+
+		for (uint32_t i = 0; i < k; i++)
+			zc_stamp(h[i], seq + i);
+		while (done < k) {
+			int sent = pfring_zc_send_pkt_burst(r->zq, &h[done], k - done, 1);
+
+			if (sent < 0)
+				abort();
+			if (sent == 0)
+				backoff(&tries);
+			done += (uint32_t)sent;
+		}
+		seq += k;
+	}
+	zc_give_handles(r, h, r->burst);
+}
+
+static void zc_consume_burst(struct run *r)
+{
+	pfring_zc_pkt_buff *h[MAX_BURST] = { 0 };
+	unsigned int tries = 0;
+
+	if (!zc_take_handles(r, h, r->burst))
+		abort();
+	while (r->got < r->n) {
+		int got = pfring_zc_recv_pkt_burst(r->zq, h, r->burst, 0);
+
+		if (got <= 0) {
+			backoff(&tries);
+			continue;
+		}
+		for (int i = 0; i < got; i++) {
+			r->bad += !zc_good(h[i], r->got);
+			r->got++;
+		}
+	}
+	zc_give_handles(r, h, r->burst);
+}
+
+/* ---- rte_ring ------------------------------------------------------------------------ */
+
+static void ring_produce_single(struct run *r)
+{
+	unsigned int tries = 0;
+
+	for (uint64_t seq = 0; seq < r->n; seq++)
+		while (rte_ring_sp_enqueue(r->ring, (void *)(uintptr_t)seq) != 0)
+			backoff(&tries);
+}
+
+static void ring_consume_single(struct run *r)
+{
+	unsigned int tries = 0;
+	void *obj;
+
+	while (r->got < r->n) {
+		if (rte_ring_sc_dequeue(r->ring, &obj) != 0) {
+			backoff(&tries);
+			continue;
+		}
+		r->bad += (uintptr_t)obj != r->got;
+		r->got++;
+	}
+}
+
+static void ring_produce_burst(struct run *r)
+{
+	void *objs[MAX_BURST];
+	unsigned int tries = 0;
+	uint64_t seq = 0;
+
+	while (seq < r->n) {
+		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
+		uint32_t done = 0;
+
+		for (uint32_t i = 0; i < k; i++)
+			objs[i] = (void *)(uintptr_t)(seq + i);
+		while (done < k) {
+			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, &objs[done],
+								      k - done, NULL);
+
+			if (sent == 0)
+				backoff(&tries);
+			done += sent;
+		}
+		seq += k;
+	}
+}
+
+static void ring_consume_burst(struct run *r)
+{
+	void *objs[MAX_BURST];
+	unsigned int tries = 0;
+
+	while (r->got < r->n) {
+		unsigned int got = rte_ring_sc_dequeue_burst(r->ring, objs, r->burst, NULL);
+
+		if (got == 0) {
+			backoff(&tries);
+			continue;
+		}
+		for (unsigned int i = 0; i < got; i++) {
+			r->bad += (uintptr_t)objs[i] != r->got;
+			r->got++;
+		}
+	}
+}
+
+/* ---- rte_ring carrying buffers ------------------------------------------------------ */
+
+/*
+ * Buffer seq % nbufs carries packet seq.  The producer rewrites a buffer only nbufs
+ * packets later, when at most queue_len - 1 packets are in the ring and at most a burst
+ * each is held by the two threads: the consumer is done with it by then.
+ */
+static inline void *data_stamp(struct run *r, uint64_t seq)
+{
+	uint8_t *b = r->bufs + (seq % r->nbufs) * r->stride;
+	uint16_t len = 60;
+
+	memcpy(b + DATA_LEN_OFF, &len, sizeof(len));
+	memcpy(b + DATA_SEQ_OFF, &seq, sizeof(seq));
+	return b;
+}
+
+static inline bool data_good(struct run *r, void *obj, uint64_t seq)
+{
+	uint8_t *b = obj;
+	uint64_t v;
+	uint16_t len;
+
+	memcpy(&len, b + DATA_LEN_OFF, sizeof(len));
+	memcpy(&v, b + DATA_SEQ_OFF, sizeof(v));
+	return b == r->bufs + (seq % r->nbufs) * r->stride && v == seq && len == 60;
+}
+
+static void data_produce_single(struct run *r)
+{
+	unsigned int tries = 0;
+
+	for (uint64_t seq = 0; seq < r->n; seq++) {
+		void *obj = data_stamp(r, seq);
+
+		while (rte_ring_sp_enqueue(r->ring, obj) != 0)
+			backoff(&tries);
+	}
+}
+
+static void data_consume_single(struct run *r)
+{
+	unsigned int tries = 0;
+	void *obj;
+
+	while (r->got < r->n) {
+		if (rte_ring_sc_dequeue(r->ring, &obj) != 0) {
+			backoff(&tries);
+			continue;
+		}
+		r->bad += !data_good(r, obj, r->got);
+		r->got++;
+	}
+}
+
+static void data_produce_burst(struct run *r)
+{
+	void *objs[MAX_BURST];
+	unsigned int tries = 0;
+	uint64_t seq = 0;
+
+	while (seq < r->n) {
+		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
+		uint32_t done = 0;
+
+		for (uint32_t i = 0; i < k; i++)
+			objs[i] = data_stamp(r, seq + i);
+		while (done < k) {
+			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, &objs[done],
+								      k - done, NULL);
+
+			if (sent == 0)
+				backoff(&tries);
+			done += sent;
+		}
+		seq += k;
+	}
+}
+
+static void data_consume_burst(struct run *r)
+{
+	void *objs[MAX_BURST];
+	unsigned int tries = 0;
+
+	while (r->got < r->n) {
+		unsigned int got = rte_ring_sc_dequeue_burst(r->ring, objs, r->burst, NULL);
+
+		if (got == 0) {
+			backoff(&tries);
+			continue;
+		}
+		for (unsigned int i = 0; i < got; i++) {
+			r->bad += !data_good(r, objs[i], r->got);
+			r->got++;
+		}
+	}
+}
+
+/* ---- threads ------------------------------------------------------------------------- */
+
+static void (*const producers[NUM_MODES])(struct run *) = {
+	zc_produce_single, zc_produce_burst, ring_produce_single, ring_produce_burst,
+	data_produce_single, data_produce_burst,
+};
+static void (*const consumers[NUM_MODES])(struct run *) = {
+	zc_consume_single, zc_consume_burst, ring_consume_single, ring_consume_burst,
+	data_consume_single, data_consume_burst,
+};
+
+static void *producer_thread(void *arg)
+{
+	struct run *r = arg;
+
+	pin(0);
+	pthread_barrier_wait(&r->start);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	producers[r->mode](r);
+	return NULL;
+}
+
+static void *consumer_thread(void *arg)
+{
+	struct run *r = arg;
+
+	pin(1);
+	pthread_barrier_wait(&r->start);
+	consumers[r->mode](r);
+	clock_gettime(CLOCK_MONOTONIC, &r->t1);
+	return NULL;
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The queue must be empty again after a run: nothing left behind, nothing made up. */
+static bool queue_empty(const struct run *r)
+{
+	if (r->mode == ZC_SINGLE || r->mode == ZC_BURST)
+		return pfring_zc_queue_is_empty(r->zq) == 1;
+	return rte_ring_empty(r->ring) == 1;
+}
+
+/* One measurement; prints its JSON line; false when the packets did not add up. */
+static bool measure(struct run *r, enum mode mode, uint32_t rep, const struct options *o,
+		    bool hugepages)
+{
+	pthread_t p, c;
+	double secs;
+	bool ok;
+
+	r->mode = mode;
+	r->got = 0;
+	r->bad = 0;
+	if (pthread_barrier_init(&r->start, NULL, 2) != 0)
+		return false;
+	if (pthread_create(&c, NULL, consumer_thread, r) != 0 ||
+	    pthread_create(&p, NULL, producer_thread, r) != 0) {
+		fprintf(stderr, "queue_bench: pthread_create failed\n");
+		exit(2);
+	}
+	pthread_join(p, NULL);
+	pthread_join(c, NULL);
+	pthread_barrier_destroy(&r->start);
+	secs = seconds_between(&r->t0, &r->t1);
+	ok = r->got == r->n && r->bad == 0 && queue_empty(r);
+	printf("{\"mode\": \"%s\", \"rep\": %" PRIu32 ", \"packets\": %" PRIu64
+	       ", \"seconds\": %.6f, \"mpps\": %.3f, \"hugepages\": %s, \"queue_len\": %" PRIu32
+	       ", \"burst\": %" PRIu32 ", \"ok\": %s}\n",
+	       mode_names[mode], rep, r->got, secs, secs > 0 ? (double)r->got / secs / 1e6 : 0.0,
+	       hugepages ? "true" : "false", o->queue_len,
+	       (mode == ZC_BURST || mode == RING_BURST || mode == RING_BURST_DATA) ? o->burst : 1, ok ? "true" : "false");
+	fflush(stdout);
+	if (!ok)
+		fprintf(stderr, "queue_bench: %s: %" PRIu64 " of %" PRIu64
+			" packets, %" PRIu64 " out of order or damaged\n",
+			mode_names[mode], r->got, r->n, r->bad);
+	return ok;
+}
+
+/* ---- set-up -------------------------------------------------------------------------- */
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-n PACKETS] [-b BURST (1..%d)] [-q QUEUE_LEN (power of 2)] "
+		"[-r REPETITIONS] [-N (no hugepages)]\n", prog, MAX_BURST);
+	exit(2);
+}
+
+static struct options parse_options(int argc, char **argv)
+{
+	struct options o = { .packets = 100000000, .burst = 32, .queue_len = 4096, .reps = 3 };
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:b:q:r:Nh")) != -1) {
+		switch (opt) {
+		case 'n': o.packets = strtoull(optarg, NULL, 0); break;
+		case 'b': o.burst = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'q': o.queue_len = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'r': o.reps = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'N': o.no_hugepages = true; break;
+		default: usage(argv[0]);
+		}
+	}
+	if (o.packets == 0 || o.burst == 0 || o.burst > MAX_BURST || o.reps == 0 ||
+	    o.queue_len < 2 || (o.queue_len & (o.queue_len - 1)) != 0)
+		usage(argv[0]);
+	return o;
+}
+
+/* The ZC cluster: hugepages when there are enough, else normal pages. */
+static pfring_zc_cluster *make_cluster(const struct options *o, bool *hugepages)
+{
+	/* the queue's slots, and the handles both threads hold */
+	uint32_t buffers = o->queue_len + 2 * o->burst + 2;
+	pfring_zc_cluster *zc = NULL;
+
+	if (!o->no_hugepages) {
+		zc = pfring_zc_create_cluster(1, ZC_BUFFER_LEN, 0, buffers, -1, NULL, 0);
+		if (zc) {
+			*hugepages = true;
+			return zc;
+		}
+		fprintf(stderr, "queue_bench: no hugepages for the ZC cluster (%s): "
+			"normal pages instead\n", strerror(errno));
+	}
+	*hugepages = false;
+	return pfring_zc_create_cluster(1, ZC_BUFFER_LEN, 0, buffers, -1, NULL,
+					PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+}
+
+/*
+ * The -data modes' buffers, with the ZC cluster's stride: hugepages when the cluster got
+ * them and there are enough left, else normal pages.
+ */
+static bool make_data_buffers(struct run *r, const struct options *o, bool want_huge,
+			      bool *hugepages)
+{
+	pfring_zc_cluster_info info;
+	size_t bytes;
+	void *p = MAP_FAILED;
+
+	if (pfring_zc_precompute_cluster_settings(&info, ZC_BUFFER_LEN, 0, 1, 0) != 0)
+		return false;
+	r->stride = info.real_buffer_len;
+	r->nbufs = o->queue_len + 2 * (uint64_t)o->burst + 2;
+	bytes = (r->nbufs * r->stride + HUGEPAGE_BYTES - 1) & ~(size_t)(HUGEPAGE_BYTES - 1);
+	if (want_huge)
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	*hugepages = p != MAP_FAILED;
+	if (p == MAP_FAILED)
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	r->bufs = p;
+	r->bufs_bytes = bytes;
+	return true;
+}
+
+/* An rte_ring in memory of our own, without DPDK's EAL or its memzones. */
+static struct rte_ring *make_ring(uint32_t count)
+{
+	ssize_t size = rte_ring_get_memsize(count);
+	struct rte_ring *ring;
+	size_t bytes;
+
+	if (size < 0)
+		return NULL;
+	bytes = ((size_t)size + RTE_CACHE_LINE_SIZE - 1) & ~(size_t)(RTE_CACHE_LINE_SIZE - 1);
+	ring = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
+	if (!ring)
+		return NULL;
+	if (rte_ring_init(ring, "queue_bench", count, RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
+		free(ring);
+		return NULL;
+	}
+	return ring;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = parse_options(argc, argv);
+	struct run r = { .n = o.packets, .burst = o.burst };
+	bool hugepages, data_huge, ok = true;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		fprintf(stderr, "queue_bench: fewer than 2 CPUs online: both threads share one\n");
+	r.zc = make_cluster(&o, &hugepages);
+	if (!r.zc) {
+		perror("queue_bench: pfring_zc_create_cluster");
+		return 2;
+	}
+	r.zq = pfring_zc_create_queue(r.zc, o.queue_len);
+	if (!r.zq) {
+		perror("queue_bench: pfring_zc_create_queue");
+		return 2;
+	}
+	r.ring = make_ring(o.queue_len);
+	if (!r.ring) {
+		fprintf(stderr, "queue_bench: rte_ring_init failed\n");
+		return 2;
+	}
+	if (!make_data_buffers(&r, &o, hugepages, &data_huge)) {
+		perror("queue_bench: buffers of the -data modes");
+		return 2;
+	}
+	fprintf(stderr, "queue_bench: %" PRIu64 " packets, queue %" PRIu32 " (rte_ring capacity %u), "
+		"burst %" PRIu32 ", %" PRIu32 " repetitions, ZC cluster on %s, -data buffers on %s, "
+		"rte_ring without EAL\n",
+		o.packets, o.queue_len, rte_ring_get_capacity(r.ring), o.burst, o.reps,
+		hugepages ? "hugepages" : "normal pages", data_huge ? "hugepages" : "normal pages");
+	for (uint32_t rep = 1; rep <= o.reps && ok; rep++)
+		for (int m = 0; m < NUM_MODES && ok; m++)
+			ok = measure(&r, (enum mode)m, rep, &o,
+				     m < RING_SINGLE ? hugepages : m >= RING_SINGLE_DATA && data_huge);
+	munmap(r.bufs, r.bufs_bytes);
+	free(r.ring);
+	pfring_zc_destroy_cluster(r.zc);
+	return ok ? 0 : 1;
+}

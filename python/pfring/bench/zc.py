@@ -1,0 +1,245 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The ZC SPSC queue against DPDK's rte_ring, on the host (no guest): `invoke bench --zc`.
+
+Builds bench/zc/queue_bench (make BUILD_DIR=build/user, which also builds libpfring_zc.a
+when missing), reserves the hugepages of its ZC cluster for the run when root (and gives
+them back), runs it, parses its JSON lines and reports the median Mpps of every mode and
+the two ratios of the issue's targets:
+
+  zc-single / ring-single   pfring_zc_send_pkt/recv_pkt against rte_ring_sp_enqueue/sc_dequeue
+  zc-burst / ring-burst     the burst calls of both, burst 32
+
+and, for information, the same against rte_ring carrying pointers to buffers whose data
+both threads write and read as in the ZC modes (ring-*-data): the queues' own cost, the
+traffic of the packets' cache lines between the two CPUs being the same on both sides.
+
+Writes bench/results/<date>-host-zc.json. A missed target is reported, not failed; only
+a program that could not run or failed its own correctness checks is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pfring.paths import build_root, repo_root
+
+MODES = ("zc-single", "zc-burst", "ring-single", "ring-burst", "ring-single-data",
+         "ring-burst-data")
+# (name, numerator mode, denominator mode, target: at least this; None: for information)
+RATIOS: tuple[tuple[str, str, str, float | None], ...] = (
+    ("zc-single / ring-single", "zc-single", "ring-single", 1.0),
+    ("zc-burst / ring-burst", "zc-burst", "ring-burst", 1.0),
+    # the same data traffic per packet on both sides: the queues' own cost
+    ("zc-single / ring-single-data", "zc-single", "ring-single-data", None),
+    ("zc-burst / ring-burst-data", "zc-burst", "ring-burst-data", None),
+)
+DEFAULT_PACKETS = 10**8
+DEFAULT_REPS = 3
+QUEUE_LEN = 4096
+BURST = 32
+BUFFER_BYTES = 2048  # a 1536-byte ZC buffer with its handle and head room, rounded up
+HUGEPAGE_KB = 2048
+NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
+NOTE = ("host run; the machine may be shared (e.g. with a running VM), so the figures are "
+        "approximate. ZC modes write and read a sequence number in each packet's data; "
+        "ring-single/ring-burst enqueue the number itself, ring-*-data a pointer to a "
+        "buffer holding it (the same data traffic as ZC's).")
+
+
+class ZcBenchError(RuntimeError):
+    """The program could not be built or run, or failed its correctness checks."""
+
+
+@dataclass(frozen=True)
+class ModeRun:
+    mode: str
+    rep: int
+    packets: int
+    seconds: float
+    mpps: float
+    hugepages: bool
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Ratio:
+    name: str
+    value: float | None
+    target: float | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target
+
+
+def program_path() -> Path:
+    return build_root() / "user/bench/queue_bench"
+
+
+def build_program() -> Path:
+    """make in bench/zc; the program, or ZcBenchError when it was not built (no DPDK)."""
+    argv = ["make", "-C", str(repo_root() / "bench/zc"), "-j1",
+            f"BUILD_DIR={build_root() / 'user'}"]
+    print(f"+ {' '.join(argv)}", flush=True)
+    if subprocess.run(argv, check=False).returncode != 0:
+        raise ZcBenchError("building bench/zc failed")
+    exe = program_path()
+    if not exe.is_file():
+        raise ZcBenchError(f"{exe} was not built (DPDK missing? apt-get install libdpdk-dev)")
+    return exe
+
+
+def parse_line(line: str) -> ModeRun:
+    d = json.loads(line)
+    return ModeRun(mode=str(d["mode"]), rep=int(d.get("rep", 0)), packets=int(d["packets"]),
+                   seconds=float(d["seconds"]), mpps=float(d["mpps"]),
+                   hugepages=bool(d["hugepages"]), ok=bool(d.get("ok", True)))
+
+
+def parse_output(text: str) -> list[ModeRun]:
+    """Every JSON line of the program's stdout (other lines are ignored)."""
+    return [parse_line(line) for line in text.splitlines() if line.lstrip().startswith("{")]
+
+
+def check_runs(runs: list[ModeRun], packets: int, reps: int) -> list[str]:
+    """What is wrong with a run's output: modes missing, counts off, checks failed."""
+    problems = [f"{r.mode} rep {r.rep}: {r.packets} packets of {packets}"
+                for r in runs if r.packets != packets]
+    problems += [f"{r.mode} rep {r.rep}: failed its checks" for r in runs if not r.ok]
+    for mode in MODES:
+        n = sum(1 for r in runs if r.mode == mode)
+        if n != reps:
+            problems.append(f"{mode}: {n} repetition(s) of {reps}")
+    return problems
+
+
+def medians(runs: list[ModeRun]) -> dict[str, float]:
+    """Median Mpps per mode (modes without a run left out)."""
+    out = {}
+    for mode in MODES:
+        values = [r.mpps for r in runs if r.mode == mode]
+        if values:
+            out[mode] = statistics.median(values)
+    return out
+
+
+def ratios(median: dict[str, float]) -> list[Ratio]:
+    out = []
+    for name, num, den, target in RATIOS:
+        value = (median[num] / median[den]
+                 if num in median and den in median and median[den] > 0 else None)
+        out.append(Ratio(name, value, target))
+    return out
+
+
+def _verdict(r: Ratio) -> str:
+    if r.target is None:
+        return "(information)"
+    return {None: "n/a", True: "met", False: "missed"}[r.met]
+
+
+def format_table(median: dict[str, float], rat: list[Ratio], hugepages: bool) -> str:
+    pages = "hugepages" if hugepages else "normal pages"
+    lines = [f"ZC queue against rte_ring (ZC cluster on {pages})", "",
+             f"{'mode':<30}{'median Mpps':>12}"]
+    lines += [f"{mode:<30}{median[mode]:>12.2f}" for mode in MODES if mode in median]
+    lines += ["", f"{'ratio':<30}{'value':>8}{'target':>10}  verdict"]
+    for r in rat:
+        value = "n/a" if r.value is None else f"{r.value:.2f}"
+        target = "-" if r.target is None else f">= {r.target:.1f}"
+        lines.append(f"{r.name:<30}{value:>8}{target:>10}  {_verdict(r)}")
+    return "\n".join(lines)
+
+
+def hugepages_needed(queue_len: int = QUEUE_LEN, burst: int = BURST) -> int:
+    """2 MB pages for the cluster (the queue's buffers, the threads' handles, rings) and
+    for the same number of buffers of the ring-*-data modes."""
+    buffers = queue_len + 2 * burst + 2
+    return 2 * (-(-buffers * BUFFER_BYTES // (HUGEPAGE_KB * 1024)) + 1)
+
+
+def _meminfo(key: str) -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name == key:
+            return int(value.split()[0])
+    return 0
+
+
+@contextmanager
+def hugepages_reserved(pages: int) -> Iterator[bool]:
+    """Make sure pages 2 MB hugepages are free while the block runs (root only); the old
+    count is written back afterwards. Yields whether they are there."""
+    if _meminfo("HugePages_Free") >= pages:
+        yield True
+        return
+    if os.geteuid() != 0 or _meminfo("Hugepagesize") != HUGEPAGE_KB:
+        yield False
+        return
+    old = NR_HUGEPAGES.read_text().strip()
+    try:
+        NR_HUGEPAGES.write_text(f"{int(old) + pages - _meminfo('HugePages_Free')}\n")
+        yield _meminfo("HugePages_Free") >= pages
+    finally:
+        NR_HUGEPAGES.write_text(f"{old}\n")
+
+
+def run_program(exe: Path, packets: int, reps: int) -> tuple[list[ModeRun], int]:
+    """The program's runs and exit status; its stderr goes to ours."""
+    argv = [str(exe), "-n", str(packets), "-r", str(reps), "-q", str(QUEUE_LEN),
+            "-b", str(BURST)]
+    print(f"+ {' '.join(argv)}", flush=True)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=False)
+    return parse_output(proc.stdout), proc.returncode
+
+
+def results_doc(runs: list[ModeRun], packets: int, reps: int) -> dict[str, Any]:
+    median = medians(runs)
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "packets": packets, "repetitions": reps, "queue_len": QUEUE_LEN, "burst": BURST,
+        "hugepages": any(r.hugepages for r in runs if r.mode.startswith("zc-")),
+        "note": NOTE,
+        "runs": [r.__dict__ for r in runs],
+        "median_mpps": median,
+        "ratios": {r.name: {"value": r.value, "target": r.target, "met": r.met}
+                   for r in ratios(median)},
+    }
+
+
+def write_results(doc: dict[str, Any]) -> Path:
+    day = dt.date.today().isoformat()
+    path = repo_root() / "bench/results" / f"{day}-host-zc.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    return path
+
+
+def run_zc_bench(packets: int = DEFAULT_PACKETS, reps: int = DEFAULT_REPS) -> dict[str, Any]:
+    """Build, run, check, write the results file, print the table. ZcBenchError when the
+    program could not run or failed its checks."""
+    exe = build_program()
+    with hugepages_reserved(hugepages_needed()):
+        runs, status = run_program(exe, packets, reps)
+    problems = check_runs(runs, packets, reps)
+    if status != 0 or problems:
+        raise ZcBenchError(f"queue_bench exited {status}: " + "; ".join(problems))
+    doc = results_doc(runs, packets, reps)
+    path = write_results(doc)
+    print(format_table(doc["median_mpps"], ratios(doc["median_mpps"]), doc["hugepages"]))
+    print(f"\n{NOTE}\nresults: {path}", flush=True)
+    return doc
