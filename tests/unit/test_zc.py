@@ -42,14 +42,16 @@ def installed(userland_install: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def programs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """tests/unit/c/zc_*.c linked against the installed static library."""
+    """tests/unit/c/zc_*.c linked against the installed static libraries (libpfring_zc
+    needs libpfring: its devices open standard rings)."""
     out = tmp_path_factory.mktemp("zc_bin")
     exes = {}
     for src in sorted(C_DIR.glob("zc_*.c")):
         exe = out / src.stem
         linked = subprocess.run(
             ["cc", *CFLAGS, f"-I{installed / 'include'}", str(src),
-             str(installed / "lib/libpfring_zc.a"), "-lpthread", "-o", str(exe)],
+             str(installed / "lib/libpfring_zc.a"), str(installed / "lib/libpfring.a"),
+             "-lpthread", "-o", str(exe)],
             capture_output=True, text=True)
         assert linked.returncode == 0, linked.stderr
         exes[src.stem] = exe

@@ -3,7 +3,7 @@
  * pfring_zc.h - the public ZC API (libpfring_zc): clusters of packet buffers in one shared
  * memory region, buffer pools, and single-producer/single-consumer queues that move
  * buffers by exchanging them (zero copy).  Names, types and values are source-compatible
- * with today's PF_RING ZC header for the calls implemented here; devices, workers
+ * with today's PF_RING ZC header for the calls implemented here; "zc:" devices, workers
  * (balancer/fanout) and IPC attach are not implemented yet.
  *
  * Conventions: pointer returns are NULL with errno set on failure; int returns are
@@ -25,6 +25,34 @@
  */
 #define PF_RING_ZC_CLUSTER_NO_HUGEPAGES	(1 << 24)
 
+/*
+ * pfring_zc_open_device() flags (values as in today's ntop header).  On the one-copy
+ * devices of this library (a standard PF_RING socket, see pfring_zc_open_device()):
+ *   NOT_PROMISC, CAPTURE_TX             honoured
+ *   SW_TIMESTAMP                        always on: the kernel stamps every packet (ns)
+ *   HW_TIMESTAMP, STRIP_HW_TIMESTAMP    "when available": never here (software stamps)
+ *   ASYMMETRIC_RSS, FIXED_RSS_Q_0, NOT_REPROGRAM_RSS, IPONLY_RSS
+ *                                       accepted, no effect: they program the NIC's RSS
+ *                                       in kernel-bypass mode (open "ethX@Q" for a queue)
+ *   CAPTURE_INJECTED                    accepted: the kernel never hides injected packets
+ *   IXIA_TIMESTAMP, ARISTA/METAWATCH_TIMESTAMP, DO_NOT_STRIP_FCS
+ *                                       refused: EOPNOTSUPP
+ */
+#define PF_RING_ZC_DEVICE_ASYMMETRIC_RSS	(1 << 0)
+#define PF_RING_ZC_DEVICE_FIXED_RSS_Q_0		(1 << 1)
+#define PF_RING_ZC_DEVICE_SW_TIMESTAMP		(1 << 2)
+#define PF_RING_ZC_DEVICE_HW_TIMESTAMP		(1 << 3)
+#define PF_RING_ZC_DEVICE_STRIP_HW_TIMESTAMP	(1 << 4)
+#define PF_RING_ZC_DEVICE_IXIA_TIMESTAMP	(1 << 5)
+#define PF_RING_ZC_DEVICE_NOT_REPROGRAM_RSS	(1 << 6)
+#define PF_RING_ZC_DEVICE_CAPTURE_TX		(1 << 7)
+#define PF_RING_ZC_DEVICE_IPONLY_RSS		(1 << 8)
+#define PF_RING_ZC_DEVICE_NOT_PROMISC		(1 << 9)
+#define PF_RING_ZC_DO_NOT_STRIP_FCS		(1 << 10)
+#define PF_RING_ZC_DEVICE_ARISTA_TIMESTAMP	(1 << 11)
+#define PF_RING_ZC_DEVICE_METAWATCH_TIMESTAMP	(1 << 11)
+#define PF_RING_ZC_DEVICE_CAPTURE_INJECTED	(1 << 12)
+
 /* pfring_zc_pkt_buff.flags */
 #define PF_RING_ZC_PKT_FLAGS_GOOD_IP_CS		(1 << 0)
 #define PF_RING_ZC_PKT_FLAGS_BAD_IP_CS		(1 << 1)
@@ -41,6 +69,10 @@
 #define PF_RING_ZC_BUFFER_HEAD_ROOM	64
 
 #define UNDEFINED_QUEUEID	0xFFFFFFFF
+/* pfring_zc_get_queue_id() of a device: its ifindex << 16 (queues have ids below 65536) */
+#define QUEUE_IS_DEVICE(i)	((i) > 0xFFFF)
+#define QUEUEID_TO_IFINDEX(i)	((i) >> 16)
+#define IFINDEX_TO_QUEUEID(i)	((i) << 16)
 
 #ifdef __cplusplus
 extern "C" {
@@ -188,6 +220,47 @@ int pfring_zc_queue_is_full(pfring_zc_queue *queue);
 void pfring_zc_sync_queue(pfring_zc_queue *queue, pfring_zc_queue_mode direction);
 void pfring_zc_queue_breakloop(pfring_zc_queue *queue);
 int pfring_zc_stats(pfring_zc_queue *queue, pfring_zc_stat *stats);
+
+/* ---- devices (one-copy, through pf_ring.ko) ----------------------------------------- */
+
+/*
+ * Open a network device as a queue of the cluster, through a standard PF_RING socket
+ * (libpfring and pf_ring.ko; any driver).  device_name: "ethX", "ethX@Q" (one hardware
+ * queue), "ethX,ethY" (RX), "any" (RX), "stack:ethX" (TX only: what is sent enters the
+ * local stack as if ethX had received it).  "zc:ethX" (kernel bypass) is not available
+ * yet: EOPNOTSUPP.
+ *
+ * rx_only: pfring_zc_recv_pkt()/_burst() copy each packet once into the caller's buffer
+ * (*pkt_handle stays the same handle: len, ts in ns, hash when the ring has one -- 0
+ * today -- flags 0, data from the default head room; frames longer than the cluster's
+ * buffer_len are cut to it).  From there on the buffer moves in zero copy.  A blocking
+ * receive sleeps in poll() and returns 0 after pfring_zc_queue_breakloop().
+ * tx_only: pfring_zc_send_pkt()/_burst() hand the buffer's data to the socket's send path
+ * (the caller keeps its handle); without flush up to 64 frames wait for a later send with
+ * flush or pfring_zc_sync_queue(q, tx_only).  A full device queue: -EAGAIN, counted as a
+ * drop.  TX needs one device (no list, no "any").
+ * management_only: the socket is opened and bound, neither RX nor TX.
+ *
+ * A call of the wrong direction (send on rx_only, receive or is_empty on tx_only, either
+ * on management_only) fails with EOPNOTSUPP.  pfring_zc_stats(): RX, recv and drop of the
+ * ring as the kernel counts them (sent 0); TX, sent = frames taken, drop = refused with
+ * EAGAIN (recv 0).  pfring_zc_queue_is_full() of a TX device is 0 (the send path cannot
+ * tell before trying).  pfring_zc_get_queue_id(): IFINDEX_TO_QUEUEID(ifindex) of the
+ * (first) device, UNDEFINED_QUEUEID for "any".  One thread uses a device (plus breakloop
+ * and stats from any thread).
+ *
+ * Errors (NULL, errno): EINVAL (bad argument or flag, "stack:" with several devices, TX
+ * on a list or "any"), ENODEV (no such interface), EOPNOTSUPP ("zc:", "stack:" not
+ * tx_only, a refused flag), and libpfring's for the socket itself (EAFNOSUPPORT:
+ * pf_ring.ko not loaded; EPERM: not root).  Link with libpfring too (-lpfring_zc -lpfring).
+ */
+pfring_zc_queue *pfring_zc_open_device(pfring_zc_cluster *cluster, const char *device_name,
+				       pfring_zc_queue_mode queue_mode, u_int32_t flags);
+/*
+ * Close a device opened by pfring_zc_open_device() (frames waiting to be sent go first).
+ * pfring_zc_destroy_cluster() closes those still open.  EINVAL for anything else.
+ */
+void pfring_zc_close_device(pfring_zc_queue *queue);
 
 /* ---- licence and version ----------------------------------------------------------- */
 

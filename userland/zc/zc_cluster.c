@@ -265,6 +265,13 @@ ZC_API void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster)
 
 	if (!c)
 		return;
+	/* devices first: frames they still hold go out, their sockets close */
+	while (c->backends) {
+		struct zc_queue *q = c->backends;
+
+		c->backends = q->backend_next;
+		q->ops->close(q);
+	}
 	for (i = 0; i < ZC_MAX_QUEUES; i++)
 		zc_queue_free(c->queues[i]);
 	for (i = 0; i < ZC_MAX_POOLS; i++)
@@ -299,6 +306,30 @@ ZC_API u_int32_t pfring_zc_get_cluster_id(pfring_zc_cluster *cluster)
 		return UNDEFINED_QUEUEID;
 	}
 	return c->hdr->cluster_id;
+}
+
+void zc_backend_add(struct zc_cluster *c, struct zc_queue *q)
+{
+	zc_lock(c);
+	q->backend_next = c->backends;
+	c->backends = q;
+	zc_unlock(c);
+}
+
+int zc_backend_remove(struct zc_cluster *c, struct zc_queue *q)
+{
+	struct zc_queue **pp;
+	int found = 0;
+
+	zc_lock(c);
+	for (pp = &c->backends; *pp; pp = &(*pp)->backend_next)
+		if (*pp == q) {
+			*pp = q->backend_next;
+			found = 1;
+			break;
+		}
+	zc_unlock(c);
+	return found;
 }
 
 void zc_lock(struct zc_cluster *c)

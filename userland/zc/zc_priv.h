@@ -110,6 +110,32 @@ struct zc_shm_hdr {
 };
 
 struct zc_cluster;
+struct zc_queue;
+
+/*
+ * Queue backends.  A queue whose ops is NULL is an SPSC queue in cluster memory (shm,
+ * slots: zc_queue.c); any other queue is a backend's (ops set, shm and slots NULL, its
+ * state behind the handle -- zc_device.c's one-copy devices today).  Every public queue
+ * call tests ops once, after its argument checks, and hands a backend's queue to the op:
+ * the SPSC fast path pays one predictable branch.  An op may be NULL: the call then fails
+ * with EOPNOTSUPP.  Ops return as the public call does (-errno with errno set).
+ */
+struct zc_queue_ops {
+	const char *name;
+	int (*send_pkt)(struct zc_queue *q, pfring_zc_pkt_buff **h, u_int8_t flush);
+	int (*send_pkt_burst)(struct zc_queue *q, pfring_zc_pkt_buff **h, u_int32_t n,
+			      u_int8_t flush);
+	int (*recv_pkt)(struct zc_queue *q, pfring_zc_pkt_buff **h, u_int8_t wait);
+	int (*recv_pkt_burst)(struct zc_queue *q, pfring_zc_pkt_buff **h, u_int32_t n,
+			      u_int8_t wait);
+	int (*is_empty)(struct zc_queue *q);
+	int (*is_full)(struct zc_queue *q);
+	void (*sync)(struct zc_queue *q, pfring_zc_queue_mode direction);
+	void (*breakloop)(struct zc_queue *q);
+	int (*stats)(struct zc_queue *q, pfring_zc_stat *stats);
+	u_int32_t (*queue_id)(struct zc_queue *q);
+	void (*close)(struct zc_queue *q);	/* frees q; the cluster's lock is not held */
+};
 
 /*
  * A process-local queue handle.  One thread sends while another receives through the
@@ -123,6 +149,7 @@ struct zc_queue {
 	uint32_t stride;
 	uint32_t len;
 	struct zc_cluster *cluster;
+	const struct zc_queue_ops *ops;	/* NULL: SPSC queue; else a backend (above) */
 
 	/* producer only */
 	_Alignas(ZC_CACHELINE) uint64_t prod_head;	/* next packet number to write */
@@ -137,6 +164,9 @@ struct zc_queue {
 
 	/* set by any thread, read and cleared by the consumer */
 	_Alignas(ZC_CACHELINE) _Atomic int breakloop;
+
+	/* backends: the cluster's list of its open backend queues (under the cluster lock) */
+	struct zc_queue *backend_next;
 };
 
 /* The shared layout is an ABI between processes (a later attach by cluster id). */
@@ -163,6 +193,7 @@ struct zc_cluster {
 	char path[4096];	/* hugetlbfs file to unlink, or "" */
 	struct zc_queue *queues[ZC_MAX_QUEUES];
 	struct zc_pool *pools[ZC_MAX_POOLS];
+	struct zc_queue *backends;	/* open backend queues (devices), under lock */
 };
 
 static inline pfring_zc_pkt_buff *zc_buf_handle(char *buffers, uint32_t stride, uint32_t idx)
@@ -188,6 +219,10 @@ void zc_put_buffer(struct zc_cluster *c, uint32_t idx);			/* under lock */
 void zc_buf_reset(pfring_zc_pkt_buff *h);
 void zc_lock(struct zc_cluster *c);
 void zc_unlock(struct zc_cluster *c);
+
+/* backend queues: link into / unlink from the cluster's list (take the lock) */
+void zc_backend_add(struct zc_cluster *c, struct zc_queue *q);
+int zc_backend_remove(struct zc_cluster *c, struct zc_queue *q);	/* 0: not listed */
 
 /* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
 void zc_queue_free(struct zc_queue *q);

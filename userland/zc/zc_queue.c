@@ -35,6 +35,18 @@
 
 #define ZC_SPINS_BEFORE_YIELD 1024
 
+/*
+ * A backend's queue (a device) goes to its op: one predictable branch on the SPSC path
+ * (zc_priv.h, "Queue backends").  ZC_BACKEND(q) is that test.
+ */
+#define ZC_BACKEND(q) __builtin_expect((q)->ops != NULL, 0)
+
+static int zc_no_op(void)
+{
+	errno = EOPNOTSUPP;
+	return -EOPNOTSUPP;
+}
+
 ZC_API pfring_zc_queue *pfring_zc_create_queue(pfring_zc_cluster *cluster, u_int32_t queue_len)
 {
 	struct zc_cluster *c = cluster;
@@ -102,6 +114,13 @@ ZC_API u_int32_t pfring_zc_get_queue_id(pfring_zc_queue *queue)
 		errno = EINVAL;
 		return UNDEFINED_QUEUEID;
 	}
+	if (ZC_BACKEND(q)) {
+		if (!q->ops->queue_id) {
+			errno = EOPNOTSUPP;
+			return UNDEFINED_QUEUEID;
+		}
+		return q->ops->queue_id(q);
+	}
 	return q->shm->id;
 }
 
@@ -167,6 +186,8 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->send_pkt ? q->ops->send_pkt(q, pkt_handle, flush_packet) : zc_no_op();
 	if (__builtin_expect(zc_queue_room(q, 1) == 0, 0)) {
 		zc_queue_count_drops(q, 1);
 		if (q->prod_head != q->prod_published)
@@ -191,6 +212,10 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->send_pkt_burst ?
+		       q->ops->send_pkt_burst(q, pkt_handles, num_packets, flush_packets) :
+		       zc_no_op();
 	n = zc_queue_room(q, num_packets);
 	if (n > num_packets)
 		n = num_packets;
@@ -211,6 +236,8 @@ ZC_API int pfring_zc_queue_is_full(pfring_zc_queue *queue)
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->is_full ? q->ops->is_full(q) : zc_no_op();
 	return zc_queue_room(q, 1) == 0;
 }
 
@@ -280,6 +307,9 @@ ZC_API int pfring_zc_recv_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->recv_pkt ? q->ops->recv_pkt(q, pkt_handle, wait_for_incoming_packet) :
+		       zc_no_op();
 	if (zc_queue_avail(q, 1) == 0 && (!wait_for_incoming_packet || zc_queue_wait(q) == 0))
 		return 0;
 	zc_queue_get(q, pkt_handle);
@@ -297,6 +327,11 @@ ZC_API int pfring_zc_recv_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->recv_pkt_burst ?
+		       q->ops->recv_pkt_burst(q, pkt_handles, max_num_packets,
+					      wait_for_incoming_packet) :
+		       zc_no_op();
 	n = zc_queue_avail(q, max_num_packets);
 	if (n == 0 && (!wait_for_incoming_packet || (n = zc_queue_wait(q)) == 0))
 		return 0;
@@ -316,6 +351,8 @@ ZC_API int pfring_zc_queue_is_empty(pfring_zc_queue *queue)
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->is_empty ? q->ops->is_empty(q) : zc_no_op();
 	return atomic_load_explicit(&q->shm->head, memory_order_acquire) ==
 	       atomic_load_explicit(&q->shm->tail, memory_order_acquire);
 }
@@ -326,6 +363,11 @@ ZC_API void pfring_zc_queue_breakloop(pfring_zc_queue *queue)
 
 	if (!q) {
 		errno = EINVAL;
+		return;
+	}
+	if (ZC_BACKEND(q)) {
+		if (q->ops->breakloop)
+			q->ops->breakloop(q);
 		return;
 	}
 	atomic_store_explicit(&q->breakloop, 1, memory_order_relaxed);
@@ -339,6 +381,11 @@ ZC_API void pfring_zc_sync_queue(pfring_zc_queue *queue, pfring_zc_queue_mode di
 
 	if (!q) {
 		errno = EINVAL;
+		return;
+	}
+	if (ZC_BACKEND(q)) {
+		if (q->ops->sync)
+			q->ops->sync(q, direction);
 		return;
 	}
 	if (direction == tx_only)
@@ -355,6 +402,8 @@ ZC_API int pfring_zc_stats(pfring_zc_queue *queue, pfring_zc_stat *stats)
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (ZC_BACKEND(q))
+		return q->ops->stats ? q->ops->stats(q, stats) : zc_no_op();
 	/* published counts: packets held back by a producer without flush are not in sent */
 	stats->sent = atomic_load_explicit(&q->shm->head, memory_order_relaxed);
 	stats->recv = atomic_load_explicit(&q->shm->tail, memory_order_relaxed);
