@@ -27,7 +27,7 @@
 #include "zc_priv.h"
 
 #define ZC_DEV_STACK_PREFIX	"stack:"
-#define ZC_DEV_WAIT_MS		500	/* a blocked receive looks again at least this often */
+#define ZC_DEV_WAIT_MS		1000	/* a blocked receive looks again at least this often */
 
 /* Flags with an effect, or none to have here (pfring_zc.h), and those refused. */
 #define ZC_DEV_FLAGS_ACCEPTED                                                          \
