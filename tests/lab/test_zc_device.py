@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import LoadPfRing, ipv6_off
+from ringprobe import LoadPfRing, ipv6_off, kasan_kernel
 from test_tx import (
     TimedReceiver,
     first_difference,
@@ -180,6 +180,22 @@ def test_zcount_active_wait_pktgen(quiet_link: LinkEnds, pf_ring_module: LoadPfR
     assert sent.sent == count
     pkts, nbytes, drops, _ = zcount.finish()
     assert (pkts, nbytes, drops) == (count, count * size, 0)
+
+
+def test_zcount_verbose_prints_each_frame(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+    """-v 2: each packet's timestamp and headers, then its bytes in hex: those sent."""
+    pf_ring_module()
+    frames = lab_frames(wire.tx, wire.rx, 3, (60, 130, 75), stream=35)
+    zcount = Zcount("-i", wire.rx, "-c", "15", "-v", "2", "-N", str(len(frames)))
+    send_frames_paced(wire.tx, wire.rx, frames)
+    out, err = zcount.proc.communicate(timeout=60)
+    assert zcount.proc.returncode == 0, err
+    hex_lines = [line for line in out.splitlines()
+                 if re.fullmatch(r"(?:[0-9A-F]{2} )*[0-9A-F]{2}", line)]
+    assert bytes.fromhex("".join(hex_lines)) == b"".join(frames), out
+    stamped = [line for line in out.splitlines() if re.match(r"^\[\d+\.\d{9}\] ", line)]
+    assert len(stamped) == len(frames), out
+    assert out.splitlines()[-1] == f"Total: 3 packets, {sum(map(len, frames))} bytes, 0 drops"
 
 
 def test_zcount_missing_interface(pf_ring_module: LoadPfRing) -> None:
@@ -336,6 +352,8 @@ def test_zsend_rate(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
             stamped = receiver.timed_frames(count, timeout=60)
         assert sent_totals(done)[0] == count
         assert len(stamped) == count
+        if kasan_kernel():
+            continue  # every frame arrived; rates are not measured on the sanitizer kernel
         pps = measured_pps(stamped)
         assert abs(pps - want_pps) / want_pps < 0.05, (args, pps)
 

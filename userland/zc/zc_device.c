@@ -364,7 +364,8 @@ static int zc_dev_check_names(const char *name, unsigned int *first, unsigned in
 /* The socket, set up for the mode and enabled: 0, or an errno */
 static int zc_dev_open_ring(struct zc_device *d, const char *name, int stack, u_int32_t flags)
 {
-	u_int32_t caplen = d->buffer_len, rflags = 0;
+	/* a socket that does not receive keeps a small ring (it is mapped all the same) */
+	u_int32_t caplen = d->mode == rx_only ? d->buffer_len : 64, rflags = 0;
 	int err;
 
 	if (d->mode == rx_only && !(flags & PF_RING_ZC_DEVICE_NOT_PROMISC))
