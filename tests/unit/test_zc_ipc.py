@@ -184,7 +184,9 @@ def test_consumer_killed_producer_and_others_go_on(
     cid = ID_BASE + 4
     prod = peers(peer, "producer", cid, 3, 1024, 0, "drop", "nohuge")
     prod.expect("ready")
-    cons = [peers(peer, "consumer", cid, q, *(["burst"] if q == 1 else [])) for q in range(3)]
+    # consumer 1 (killed) by single packets: killed inside an exchange, it leaves one
+    # stale buffer in the queue (pfring_zc.h), which the test below allows for
+    cons = [peers(peer, "consumer", cid, q, *(["burst"] if q == 2 else [])) for q in range(3)]
     for c in cons:
         c.expect("ready")
     time.sleep(0.5)
