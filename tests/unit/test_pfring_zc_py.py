@@ -181,3 +181,35 @@ def test_attach_errors(zc: ModuleType) -> None:
             assert rx.recv(timeout=0) is None
         with zc.Queue.attach(cid, 0) as again:  # detached: free again
             assert again.recv(timeout=0) is None
+
+
+def test_attached_producer(zc: ModuleType, programs: dict[str, Path]) -> None:
+    """The producer side attached by id (tx_only, with the buffers of another pool) while
+    a C consumer has the receiving side of the same queue."""
+    n = 5_000
+    cid = ID_BASE + 5
+    with zc.Cluster(cid, num_buffers=2 * (256 + 32 + 32) + 64, hugepages=False) as cluster:
+        cluster.create_queue(256, pool_len=32)  # queue 0 and pool 0: the consumer's
+        cluster.create_queue(256, pool_len=32)  # pool 1: the attached producer's buffers
+        cons = subprocess.Popen([str(programs["zc_ipc_peer"]), "consumer", str(cid), "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert cons.stdout is not None
+            assert cons.stdout.readline() == "ready\n"
+            with zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1) as tx:
+                with pytest.raises(OSError) as e:
+                    zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1)
+                assert e.value.errno == errno.EBUSY  # pool 1 is held
+                for k in [*range(n), -1]:
+                    data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
+                    t0 = time.monotonic()
+                    while not tx.send(data, ts_ns=ts):
+                        assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
+                        time.sleep(0)
+            out, err = cons.communicate(timeout=60)
+        finally:
+            if cons.poll() is None:
+                cons.kill()
+                cons.wait()
+        assert cons.returncode == 0, err
+        assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"

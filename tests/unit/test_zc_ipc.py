@@ -226,6 +226,30 @@ def test_consumer_killed_producer_and_others_go_on(
     assert cluster_files(cid) == []
 
 
+def test_consumer_killed_inside_an_exchange(programs: dict[str, Path],
+                                            peers: Callable[..., Peer]) -> None:
+    """What pfring_zc.h says of a consumer killed after it put its buffer in a slot and
+    before it published the slot as taken: the next consumer gets that buffer (the dead
+    one's last packet again) in place of the packet that left with the dead process, then
+    every later packet in order."""
+    peer = programs["zc_ipc_peer"]
+    cid = ID_BASE + 12
+    n, k = 20_000, 5_000
+    prod = peers(peer, "producer", cid, 1, 256, n, "block", "nohuge")
+    prod.expect("ready")
+    dying = peers(peer, "consumer", cid, 0, f"die={k}")
+    dying.expect("dying")
+    assert dying.wait() == -signal.SIGKILL
+    again = peers(peer, "consumer", cid, 0)
+    again.expect("ready")
+    got = consumer_result(again)
+    assert got == {"got": n - k, "first": k - 1, "last": n - 1, "g2": 1, "gaps": 0, "bad": 0,
+                   "end": 1}
+    producer_stats(prod, 1)
+    prod.say("exit")
+    prod.expect("destroyed")
+
+
 def test_process_killed_holding_the_lock(programs: dict[str, Path],
                                          peers: Callable[..., Peer]) -> None:
     """A process dies with the cluster lock held: attach (which locks) and the creator's

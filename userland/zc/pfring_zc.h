@@ -215,6 +215,9 @@ int pfring_zc_stats(pfring_zc_queue *queue, pfring_zc_stat *stats);
  *   process was moving under the lock may be lost, never handed out twice).
  * - An attached process maps the region at its own address; handles, packet data and
  *   pfring_zc_pkt_buff_data()/push()/pull() work on them as in the creator.
+ * - Liveness is the recorded process's pid and start time in /proc: all processes of a
+ *   cluster must share a pid namespace, and a program that daemonizes (forks and lets
+ *   its parent exit) must do so before it creates the cluster.
  *
  * A queue has two sides, rx_only (the consumer) and tx_only (the producer); each may be
  * attached by one live process at a time.  The creator's own handle of a queue or pool is

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * zc_cluster.c - a cluster's shared memory region: sizing, hugepage (or normal page)
- * backing, the header, the free-buffer stack and the arena that queues and pools are
- * carved from; cluster-level packet handles; version and licence calls.
+ * backing (its file: zc_ipc.c), the header, the free-buffer stack and the arena that
+ * queues and pools are carved from; cluster-level packet handles; version and licence
+ * calls.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,9 +17,6 @@
 
 #ifndef ZC_VERSION
 #define ZC_VERSION "0.0.0"
-#endif
-#ifndef MFD_HUGE_2MB
-#define MFD_HUGE_2MB (21 << 26)
 #endif
 
 struct zc_layout {

@@ -175,7 +175,7 @@ struct zc_cluster {
 	char *base;
 	size_t size;
 	int fd;
-	char path[4096];	/* hugetlbfs file to unlink, or "" */
+	char path[4096];	/* the region's file (zc_ipc.c), or "" */
 	struct zc_queue *queues[ZC_MAX_QUEUES];
 	struct zc_pool *pools[ZC_MAX_POOLS];
 	/* IPC (zc_ipc.c) */

@@ -13,14 +13,16 @@
  *	"done"; waits for a line (or EOF) on stdin, destroys the cluster, prints "destroyed".
  *	Packet k of a queue (k counts the packets that queue accepted) is stamp(k).
  *
- *   zc_ipc_peer consumer ID QID [burst] [idle] [hold]
+ *   zc_ipc_peer consumer ID QID [burst] [idle] [hold] [die=K]
  *	Attaches pool QID and queue QID (rx_only), prints "ready", receives until the end
  *	marker (or, with idle, until nothing came for 1 s) and prints
  *	"got=G first=F last=L g2=Y gaps=X bad=B end=E": g2 is 1 if the second packet's
  *	number is not the first's plus one, gaps counts the later packets whose number is not
  *	the previous one's plus one (a re-attached consumer's first packet may be a dead one's
  *	stale buffer: see pfring_zc.h), bad those whose bytes are not stamp()'s.  With hold,
- *	waits for a line on stdin before it detaches and exits.
+ *	waits for a line on stdin before it detaches and exits.  With die=K (single packets),
+ *	after K packets it does the first half of the next receive's exchange (its buffer into
+ *	the slot, white box: zc_priv.h) and kills itself with SIGKILL before publishing it.
  *
  *   zc_ipc_peer lockdie ID
  *	Attaches queue 0 for management, takes the cluster's lock (white box: zc_priv.h),
@@ -180,10 +182,25 @@ static int producer(int argc, char **argv)
 	return 0;
 }
 
+/* The first half of zc_queue.c's receive: our buffer into the next slot, then death. */
+static void die_in_exchange(pfring_zc_queue *queue, pfring_zc_pkt_buff *mine)
+{
+	struct zc_queue *q = queue;
+	uint64_t tail = atomic_load_explicit(&q->shm->tail, memory_order_acquire);
+
+	while (atomic_load_explicit(&q->shm->head, memory_order_acquire) == tail)
+		sched_yield();	/* the slot must hold a published packet */
+	q->slots[tail % q->len] = zc_buf_hdr(mine)->idx;
+	printf("dying\n");
+	fflush(stdout);
+	kill(getpid(), SIGKILL);
+}
+
 static int consumer(int argc, char **argv)
 {
 	uint32_t id = (uint32_t)atoi(argv[2]), qid = (uint32_t)atoi(argv[3]);
 	int burst = 0, idle = 0, hold = 0, i, n, end = 0;
+	uint64_t die = UINT64_MAX;
 	pfring_zc_buffer_pool *pool;
 	pfring_zc_pkt_buff *h[BURST];
 	uint64_t got = 0, gaps = 0, g2 = 0, bad = 0, k;
@@ -195,6 +212,8 @@ static int consumer(int argc, char **argv)
 		burst |= !strcmp(argv[i], "burst");
 		idle |= !strcmp(argv[i], "idle");
 		hold |= !strcmp(argv[i], "hold");
+		if (!strncmp(argv[i], "die=", 4))
+			die = strtoull(argv[i] + 4, NULL, 10);
 	}
 	alarm(120);	/* a lost end marker must not hang the test */
 	pool = pfring_zc_ipc_attach_buffer_pool(id, qid);
@@ -214,6 +233,8 @@ static int consumer(int argc, char **argv)
 	fflush(stdout);
 	t_last = now();
 	while (!end) {
+		if (got == die)
+			die_in_exchange(q, h[0]);
 		n = burst ? pfring_zc_recv_pkt_burst(q, h, BURST, !idle)
 			  : pfring_zc_recv_pkt(q, &h[0], !idle);
 		if (n < 0)
