@@ -282,9 +282,14 @@ def test_bad_input(programs: dict[str, Path], peers: Callable[..., Peer]) -> Non
                           timeout=30)
     assert done.stdout.splitlines()[-1] == "0 failures", done.stdout + done.stderr
     assert done.returncode == 0
+    # queue 1, attached and detached by the checks, is attachable and drains
+    cons1 = peers(peer, "consumer", cid, 1)
+    cons1.expect("ready")
     prod.say("stop")
     stats = producer_stats(prod, 2)
     assert_all_received(consumer_result(cons), stats[0]["sent"])
+    got = consumer_result(cons1)
+    assert (got["end"], got["last"], got["gaps"], got["g2"]) == (1, stats[1]["sent"] - 1, 0, 0)
     prod.say("exit")
     prod.expect("destroyed")
 

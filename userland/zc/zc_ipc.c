@@ -699,6 +699,29 @@ static struct zc_shm_pool *zc_pool_at(struct zc_cluster *c, uint32_t id, uint32_
 	return sp;
 }
 
+/*
+ * Under lock: make the next queue id one whose pool id is free (pools made earlier with
+ * pfring_zc_create_buffer_pool() may hold the ids of the next queues): the queue ids
+ * skipped stay unused (queue_off 0: attach says ENOENT).
+ */
+static int zc_pair_id(struct zc_cluster *c, uint32_t pool_len)
+{
+	struct zc_shm_hdr *h = c->hdr;
+	uint32_t id = h->num_queues;
+	struct zc_shm_pool *sp;
+
+	while (id < h->num_pools && id < ZC_MAX_POOLS) {
+		sp = zc_at(c, h->pool_off[id]);
+		if (!sp->in_use && sp->cap >= pool_len)
+			break;
+		id++;
+	}
+	if (id >= ZC_MAX_QUEUES || id >= ZC_MAX_POOLS)
+		return -ENOSPC;
+	h->num_queues = id;
+	return 0;
+}
+
 ZC_API int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_t queue_len,
 					    u_int32_t pool_len, pfring_zc_queue **queue,
 					    pfring_zc_buffer_pool **pool)
@@ -717,8 +740,8 @@ ZC_API int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_
 	zc_lock(c);
 	if ((uint64_t)c->hdr->free_count < (uint64_t)queue_len + pool_len)
 		err = -ENOBUFS;
-	else if (c->hdr->num_queues >= ZC_MAX_POOLS)
-		err = -ENOSPC;
+	else
+		err = zc_pair_id(c, pool_len);
 	zc_unlock(c);
 	p = err ? NULL : calloc(1, sizeof(*p));
 	if (!err && !p)

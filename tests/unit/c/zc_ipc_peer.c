@@ -322,6 +322,44 @@ static int failures;
 	}									\
 } while (0)
 
+/* Queue/pool pairs after pools of their own: the pair skips the pool ids in use. */
+static void pair_ids(uint32_t id)
+{
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(id, 1536, 0, 256, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	pfring_zc_buffer_pool *p0, *p1, *pp, *pa;
+	pfring_zc_queue *q, *qa;
+
+	if (!zc) {
+		printf("FAIL pair cluster errno=%d\n", errno);
+		failures++;
+		return;
+	}
+	p0 = pfring_zc_create_buffer_pool(zc, 16);
+	p1 = pfring_zc_create_buffer_pool(zc, 16);
+	pfring_zc_destroy_buffer_pool(p0);	/* id 0 free but too small for 32 */
+	if (pfring_zc_create_queue_pool_pair(zc, 8, 32, &q, &pp) != 0 ||
+	    pfring_zc_get_queue_id(q) != 2 || pfring_zc_get_pool_id(pp) != 2) {
+		printf("FAIL pair after pools: errno=%d\n", errno);
+		failures++;
+	}
+	CHECK_ERRNO(pfring_zc_ipc_attach_queue(id, 0, rx_only), ENOENT);	/* skipped */
+	qa = pfring_zc_ipc_attach_queue(id, 2, rx_only);
+	pa = pfring_zc_ipc_attach_buffer_pool(id, 2);
+	if (!qa || !pa) {
+		printf("FAIL attach pair 2 errno=%d\n", errno);
+		failures++;
+	}
+	pfring_zc_ipc_detach_queue(qa);
+	pfring_zc_ipc_detach_buffer_pool(pa);
+	if (pfring_zc_create_queue_pool_pair(zc, 8, 200, &q, &pp) != -ENOBUFS || errno != ENOBUFS) {
+		printf("FAIL pair without buffers: errno=%d\n", errno);
+		failures++;
+	}
+	(void)p1;
+	pfring_zc_destroy_cluster(zc);
+}
+
 static int errors(char **argv)
 {
 	uint32_t id = (uint32_t)atoi(argv[2]), nq = (uint32_t)atoi(argv[3]);
@@ -366,6 +404,7 @@ static int errors(char **argv)
 		CHECK_ERRNO(pfring_zc_ipc_attach_buffer_pool(id, 1), EBUSY);
 		pfring_zc_ipc_detach_buffer_pool(p);
 	}
+	pair_ids(id + 500);
 	errno = 0;
 	pfring_zc_ipc_detach_queue(NULL);
 	if (errno != EINVAL) {
