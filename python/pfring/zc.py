@@ -211,10 +211,17 @@ class Queue:
     def _timeout_ms(timeout: float | None) -> int:
         return -1 if timeout is None else max(0, int(timeout * 1000))
 
+    def _side(self, mode: QueueMode) -> Any:
+        """The handle, if this queue is used on side mode (two producers or two consumers
+        on one queue would break it; the library does not check it per packet)."""
+        if self.mode != mode:
+            raise ValueError(f"this is the queue's {self.mode.name} side, not {mode.name}")
+        return self._handle()
+
     def recv(self, timeout: float | None = None) -> ZcPacket | None:
         """The next packet; None if none came within timeout seconds (None: wait until
         one comes or breakloop(), 0: do not wait)."""
-        handle = self._handle()
+        handle = self._side(QueueMode.RX)
         ffi.errno = 0
         rc = lib.pfzc_recv(handle, self._handles, self._timeout_ms(timeout), self._packet)
         if rc < 0:
@@ -233,7 +240,7 @@ class Queue:
         there."""
         if n < 1:
             raise ValueError("n must be at least 1")
-        handle = self._handle()
+        handle = self._side(QueueMode.RX)
         n = min(n, self.burst)
         width = self.buffer_len if width is None else width
         if width < 1:
@@ -261,7 +268,7 @@ class Queue:
              flush: bool = True) -> bool:
         """Copy data into a buffer and enqueue it. False when the queue is full (the
         queue counts a drop); flush=False may hold it back until flush()."""
-        handle = self._handle()
+        handle = self._side(QueueMode.TX)
         buf = ffi.from_buffer("unsigned char[]", data)
         ffi.errno = 0
         rc = int(lib.pfzc_send(handle, self._handles, buf, len(buf), ts_ns, hash,
@@ -275,7 +282,7 @@ class Queue:
 
     def flush(self) -> None:
         """Publish packets sent with flush=False."""
-        lib.pfring_zc_sync_queue(self._handle(), lib.tx_only)
+        lib.pfring_zc_sync_queue(self._side(QueueMode.TX), lib.tx_only)
 
     def stats(self) -> QueueStats:
         out = ffi.new("pfring_zc_stat *")
@@ -313,11 +320,12 @@ class Cluster:
             raise ValueError("the cluster is closed")
         return self._c
 
-    def create_queue(self, queue_len: int, *, pool_len: int = 0,
+    def create_queue(self, queue_len: int, *, pool_len: int = 0, mode: QueueMode = QueueMode.TX,
                      burst: int = DEFAULT_BURST) -> Queue:
         """A queue of queue_len slots, with (pool_len > 0) a pool of the same id for the
-        process that attaches it. The returned Queue is this process's TX side: it takes
-        burst buffers from the cluster to send with."""
+        process that attaches it. The returned Queue is this process's side mode (TX: a
+        producer here, RX: a consumer here); it takes burst buffers from the cluster to
+        exchange with the queue. The other side is for a process that attaches."""
         c = self._handle()
         ffi.errno = 0
         if pool_len > 0:
@@ -330,7 +338,7 @@ class Cluster:
             handle = lib.pfring_zc_create_queue(c, queue_len)
             if handle == ffi.NULL:
                 _raise("pfring_zc_create_queue")
-        return Queue(handle, mode=QueueMode.TX, cluster=self, burst=burst)
+        return Queue(handle, mode=mode, cluster=self, burst=burst)
 
     def close(self) -> None:
         """Give the queues' handles back and destroy the cluster (attached processes keep

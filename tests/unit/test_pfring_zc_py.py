@@ -213,3 +213,31 @@ def test_attached_producer(zc: ModuleType, programs: dict[str, Path]) -> None:
                 cons.wait()
         assert cons.returncode == 0, err
         assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"
+
+
+def test_python_consumer_of_its_own_cluster(zc: ModuleType) -> None:
+    """Both sides in this process: the creator's queue received here (RX), the producer
+    attached by id; a side used the wrong way round raises before the library is called."""
+    cid = ID_BASE + 6
+    with zc.Cluster(cid, num_buffers=64 + 32 + 2 * 32, hugepages=False) as cluster:
+        rx = cluster.create_queue(64, pool_len=32, mode=zc.QueueMode.RX)
+        with zc.Queue.attach(cid, 0, zc.QueueMode.TX) as tx:
+            for k in range(200):
+                data, ts = stamp(k)
+                assert tx.send(data, ts_ns=ts, hash=k, flush=k % 10 == 9)
+                if k % 10 == 9:
+                    for j in range(k - 9, k + 1):
+                        p = rx.recv(timeout=1)
+                        assert p is not None
+                        assert (p.data, p.ts_ns, p.hash) == (stamp(j)[0], stamp(j)[1], j)
+            assert rx.recv(timeout=0) is None
+            with pytest.raises(ValueError):
+                tx.recv(timeout=0)
+            with pytest.raises(ValueError):
+                rx.send(b"x" * 60)
+            with pytest.raises(OSError) as e:
+                tx.send(b"x" * 1537)  # beyond buffer_len
+            assert e.value.errno == errno.EMSGSIZE
+        assert rx.stats() == zc.QueueStats(sent=200, recv=200, drop=0)
+    with pytest.raises(ValueError):
+        rx.recv(timeout=0)  # its cluster is gone
