@@ -13,8 +13,10 @@ import errno
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -412,3 +414,40 @@ def test_hugepages_back_after_creator_killed_and_recreated(
     assert second.wait() == 0
     assert cluster_files(cid) == []
     assert meminfo("HugePages_Free") == before
+
+
+# ---- where the file goes when no hugetlbfs is mounted ----------------------------------------
+
+def _in_new_mount_namespace(script: str) -> subprocess.CompletedProcess[str]:
+    """script run by sh in a mount namespace of its own with every hugetlbfs unmounted
+    (the host's mounts are left as they are)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("setpriv") is None:
+        pytest.skip("needs root, unshare and setpriv")
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                           f"umount -a -t hugetlbfs && {script}"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_no_hugetlbfs_and_not_root_says_how(programs: dict[str, Path]) -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp") as d:
+        exe = Path(d) / "zc_api"
+        shutil.copy(programs["zc_api"], exe)
+        os.chmod(d, 0o755)
+        done = _in_new_mount_namespace(
+            f"setpriv --reuid=65534 --regid=65534 --clear-groups {exe} create 3000")
+    assert done.stdout == f"pages=4\nerrno={errno.ENODEV}\n", done.stderr
+    assert "no hugetlbfs mount for 2 MB pages" in done.stderr
+    assert "mount -t hugetlbfs -o pagesize=2M none /dev/hugepages" in done.stderr
+
+
+def test_no_hugetlbfs_root_mounts_one(programs: dict[str, Path],
+                                      hugepages: Callable[[int], None],
+                                      meminfo: Callable[[str], int]) -> None:
+    hugepages(8)
+    done = _in_new_mount_namespace(
+        f"{programs['zc_api']} create 3000 && grep hugetlbfs /proc/mounts")
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["pages=4", "created free_during=4"], done.stdout + done.stderr
+    assert lines[2].startswith("pfring_zc /run/pfring_zc/hugepages-2M hugetlbfs ")
+    assert "pagesize=2M" in lines[2]
+    assert meminfo("HugePages_Free") == 8
