@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,7 +70,12 @@ struct zc_ipc_queue {
 
 /* ---- processes ---------------------------------------------------------------------- */
 
-/* The start time of a live process (clock ticks since boot), 0 if gone or a zombie. */
+#define ZC_START_UNKNOWN	UINT64_MAX
+
+/*
+ * The start time of a live process (clock ticks since boot), 0 if gone or a zombie,
+ * ZC_START_UNKNOWN if /proc does not show it to us (hidepid) although it exists.
+ */
 static uint64_t zc_proc_start(int32_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -79,8 +85,11 @@ static uint64_t zc_proc_start(int32_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%" PRId32 "/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno != ENOENT && (kill(pid, 0) == 0 || errno == EPERM))
+			return ZC_START_UNKNOWN;
 		return 0;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -98,7 +107,7 @@ static uint64_t zc_proc_start(int32_t pid)
 	}
 	if (!p || sscanf(p, "%llu", &start) != 1)
 		return 0;
-	return start ? start : 1;
+	return start && start != ZC_START_UNKNOWN ? start : 1;
 }
 
 static void zc_owner_self(struct zc_ipc_owner *o)
@@ -110,7 +119,13 @@ static void zc_owner_self(struct zc_ipc_owner *o)
 
 static int zc_owner_alive(const struct zc_ipc_owner *o)
 {
-	return o->pid > 0 && zc_proc_start(o->pid) == o->start;
+	uint64_t start;
+
+	if (o->pid <= 0)
+		return 0;
+	start = zc_proc_start(o->pid);
+	/* a process we cannot see in /proc is taken as the one recorded: never as dead */
+	return start == o->start || (start == ZC_START_UNKNOWN && o->start != 0);
 }
 
 /* ---- where the files are ------------------------------------------------------------ */
@@ -241,6 +256,11 @@ static void *zc_file_map(int fd, const char *path, struct stat *st, int *err)
 		*err = -errno;
 		return NULL;
 	}
+	/* its offsets are trusted: only a file of our user's or root's */
+	if (!S_ISREG(st->st_mode) || (st->st_uid != geteuid() && st->st_uid != 0)) {
+		*err = -EACCES;
+		return NULL;
+	}
 	if ((uint64_t)st->st_size < sizeof(*h)) {
 		*err = -EPROTO;
 		return NULL;
@@ -272,7 +292,7 @@ static int zc_file_check(const char *path)
 	int fd, err = 0;
 	void *p;
 
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	p = zc_file_map(fd, path, &st, &err);
@@ -412,7 +432,7 @@ static struct zc_cluster *zc_ipc_map(uint32_t cluster_id, int *err)
 	for (i = 0; i < d.n; i++) {
 		if (snprintf(c->path, sizeof(c->path), "%s/%s", d.d[i], name) >= (int)sizeof(c->path))
 			continue;
-		fd = open(c->path, O_RDWR | O_CLOEXEC);
+		fd = open(c->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			if (errno != ENOENT && errno != ENOTDIR)
 				*err = -errno;	/* EACCES: say so rather than ENOENT */
