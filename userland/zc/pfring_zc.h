@@ -236,6 +236,8 @@ int pfring_zc_stats(pfring_zc_queue *queue, pfring_zc_stat *stats);
  *   but before it published the slot as taken: the packet of that slot is lost (it was
  *   leaving with the dead process) and the next consumer receives the dead process's
  *   buffer in its place, with whatever contents it had: at most one burst of such packets.
+ *   A producer killed inside pfring_zc_send_pkt*() loses only the packets it had not
+ *   published yet (the next producer reuses those slots).
  * - its attached pool stays in the cluster with the buffers that were in it: the next
  *   process attaching the pool gets them.  The buffers the dead process held outside any
  *   pool or queue (the handle it received into, typically one, or one burst) are lost to
@@ -260,7 +262,9 @@ pfring_zc_buffer_pool *pfring_zc_ipc_attach_buffer_pool(u_int32_t cluster_id, u_
 void pfring_zc_ipc_detach_buffer_pool(pfring_zc_buffer_pool *pool);
 /*
  * A queue and a pool with the same id, for another process to attach both by that id (its
- * pool gives it the buffers it receives into, or sends from).  Returns 0, or -errno with
+ * pool gives it the buffers it receives into, or sends from).  The id is the next queue id
+ * whose pool id is free (queue ids skipped over pools made before stay unused).  Returns 0,
+ * or -errno with
  * errno set: EINVAL, ENOBUFS (queue_len + pool_len buffers not free), ENOSPC; if the queue
  * was made but the pool could not be, *queue is set and *pool is NULL.
  */
