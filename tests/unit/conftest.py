@@ -52,16 +52,14 @@ def installed(userland_install: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def programs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """tests/unit/c/zc_*.c linked against the installed static library (userland/zc on the
-    include path too, for the white-box parts of the IPC tests)."""
+    """tests/unit/c/zc_*.c linked against the installed static library."""
     c_dir = repo_root() / "tests/unit/c"
     out = tmp_path_factory.mktemp("zc_bin")
     exes = {}
     for src in sorted(c_dir.glob("zc_*.c")):
         exe = out / src.stem
         linked = subprocess.run(
-            ["cc", *ZC_CFLAGS, f"-I{installed / 'include'}",
-             f"-I{repo_root() / 'userland/zc'}", str(src),
+            ["cc", *ZC_CFLAGS, f"-I{installed / 'include'}", str(src),
              str(installed / "lib/libpfring_zc.a"), "-lpthread", "-o", str(exe)],
             capture_output=True, text=True)
         assert linked.returncode == 0, linked.stderr

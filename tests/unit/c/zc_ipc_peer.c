@@ -48,7 +48,9 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
-#include "zc_priv.h"	/* lockdie only: the lock inside the cluster header */
+/* white box (lockdie, die=K): the cluster header and the queue handle; found beside this
+ * file's source tree, so that no -I is needed */
+#include "../../../userland/zc/zc_priv.h"
 
 #define POOL_LEN	32
 #define BURST		16
