@@ -106,4 +106,18 @@ def build_python_extension(dry_run: bool = False) -> Path | None:
         return None
     from pfring.native.build import build_extension
 
+    built = build_extension(repo_root(), build_root())
+    build_python_zc_extension()
+    return built
+
+
+def build_python_zc_extension(dry_run: bool = False) -> Path | None:
+    """The cffi binding to libpfring_zc (pfring.zc), once libpfring_zc.a is built."""
+    if not (user_build_dir() / "lib/libpfring_zc.a").is_file():
+        return None
+    print("+ cffi: compiling pfring.native._pfring_zc", flush=True)
+    if dry_run:
+        return None
+    from pfring.native.zc_build import build_extension
+
     return build_extension(repo_root(), build_root())

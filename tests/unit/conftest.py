@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,16 @@ from pfring.paths import repo_root
 
 # Where `make install` puts the userland under the test's DESTDIR
 PREFIX = "/usr/local"
+ZC_CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
+NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
+
+
+def _meminfo(key: str) -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name == key:
+            return int(value.split()[0])
+    raise KeyError(key)
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +40,58 @@ def userland_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, capture_output=True, text=True,
     )
     return root
+
+
+# ---- libpfring_zc (test_zc.py, test_zc_ipc.py, test_pfring_zc_py.py) ----------------------
+
+@pytest.fixture(scope="session")
+def installed(userland_install: Path) -> Path:
+    """The prefix of the session's make install."""
+    return userland_install / PREFIX.lstrip("/")
+
+
+@pytest.fixture(scope="session")
+def programs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tests/unit/c/zc_*.c linked against the installed static libraries (libpfring_zc
+    needs libpfring: its devices open standard rings)."""
+    c_dir = repo_root() / "tests/unit/c"
+    out = tmp_path_factory.mktemp("zc_bin")
+    exes = {}
+    for src in sorted(c_dir.glob("zc_*.c")):
+        exe = out / src.stem
+        linked = subprocess.run(
+            ["cc", *ZC_CFLAGS, f"-I{installed / 'include'}", str(src),
+             str(installed / "lib/libpfring_zc.a"), str(installed / "lib/libpfring.a"),
+             "-lpthread", "-o", str(exe)],
+            capture_output=True, text=True)
+        assert linked.returncode == 0, linked.stderr
+        exes[src.stem] = exe
+    return exes
+
+
+@pytest.fixture
+def meminfo() -> Callable[[str], int]:
+    """meminfo(key): the number on /proc/meminfo's line key (kB or a count)."""
+    return _meminfo
+
+
+@pytest.fixture
+def hugepages() -> Iterator[Callable[[int], None]]:
+    """set(n): reserve exactly n 2 MB hugepages; the old count comes back afterwards.
+    Run the tests that use it under flock /tmp/pfring-hugepages.lock."""
+    if os.geteuid() != 0:
+        pytest.skip("reserving hugepages needs root")
+    if _meminfo("Hugepagesize") != 2048:
+        pytest.skip("default hugepage size is not 2 MB")
+    old = NR_HUGEPAGES.read_text().strip()
+
+    def set_(n: int) -> None:
+        NR_HUGEPAGES.write_text(f"{n}\n")
+        got = int(NR_HUGEPAGES.read_text())
+        if got != n:
+            pytest.skip(f"the kernel gave {got} hugepages, not {n} (memory fragmented?)")
+        if _meminfo("HugePages_Free") != n:
+            pytest.skip("hugepages in use by another process")
+
+    yield set_
+    NR_HUGEPAGES.write_text(f"{old}\n")

@@ -2,7 +2,8 @@
 """libpfring_zc on the host: installed files and exports, the API's contracts
 (tests/unit/c/zc_api.c), queue order without loss at full speed
 (tests/unit/c/zc_queue_order.c), hugepages taken and given back, and the message when
-there are none.  Hugepage tests reserve pages through /proc/sys/vm/nr_hugepages (root)."""
+there are none.  Hugepage tests reserve pages through /proc/sys/vm/nr_hugepages (root).
+The fixtures installed, programs and hugepages are in conftest.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,7 @@ from pfring.paths import repo_root
 
 ROOT = repo_root()
 C_DIR = ROOT / "tests/unit/c"
-PREFIX = "/usr/local"
 CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
-NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 QUEUE_PACKETS = 10**8
 
 
@@ -32,51 +31,6 @@ def _meminfo(key: str) -> int:
         if name == key:
             return int(value.split()[0])
     raise KeyError(key)
-
-
-@pytest.fixture(scope="module")
-def installed(userland_install: Path) -> Path:
-    """The prefix of the session's make install (conftest.py)."""
-    return userland_install / PREFIX.lstrip("/")
-
-
-@pytest.fixture(scope="module")
-def programs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """tests/unit/c/zc_*.c linked against the installed static libraries (libpfring_zc
-    needs libpfring: its devices open standard rings)."""
-    out = tmp_path_factory.mktemp("zc_bin")
-    exes = {}
-    for src in sorted(C_DIR.glob("zc_*.c")):
-        exe = out / src.stem
-        linked = subprocess.run(
-            ["cc", *CFLAGS, f"-I{installed / 'include'}", str(src),
-             str(installed / "lib/libpfring_zc.a"), str(installed / "lib/libpfring.a"),
-             "-lpthread", "-o", str(exe)],
-            capture_output=True, text=True)
-        assert linked.returncode == 0, linked.stderr
-        exes[src.stem] = exe
-    return exes
-
-
-@pytest.fixture
-def hugepages() -> Iterator[Callable[[int], None]]:
-    """set(n): reserve exactly n 2 MB hugepages; the old count comes back afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("reserving hugepages needs root")
-    if _meminfo("Hugepagesize") != 2048:
-        pytest.skip("default hugepage size is not 2 MB")
-    old = NR_HUGEPAGES.read_text().strip()
-
-    def set_(n: int) -> None:
-        NR_HUGEPAGES.write_text(f"{n}\n")
-        got = int(NR_HUGEPAGES.read_text())
-        if got != n:
-            pytest.skip(f"the kernel gave {got} hugepages, not {n} (memory fragmented?)")
-        if _meminfo("HugePages_Free") != n:
-            pytest.skip("hugepages in use by another process")
-
-    yield set_
-    NR_HUGEPAGES.write_text(f"{old}\n")
 
 
 def _run(argv: list[str | Path], timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -18,17 +18,10 @@ from pfring.paths import repo_root
 
 ROOT = repo_root()
 C_DIR = ROOT / "tests/unit/c"
-PREFIX = "/usr/local"
 CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
 NO_MODULE = not Path("/proc/net/pf_ring").exists()
 # An interface every host has
 IFACE = "lo"
-
-
-@pytest.fixture(scope="module")
-def installed(userland_install: Path) -> Path:
-    """The prefix of the session's make install (conftest.py)."""
-    return userland_install / PREFIX.lstrip("/")
 
 
 def _run(argv: list[str | Path], timeout: float = 60,

@@ -3,8 +3,8 @@
  * pfring_zc.h - the public ZC API (libpfring_zc): clusters of packet buffers in one shared
  * memory region, buffer pools, and single-producer/single-consumer queues that move
  * buffers by exchanging them (zero copy).  Names, types and values are source-compatible
- * with today's PF_RING ZC header for the calls implemented here; "zc:" devices, workers
- * (balancer/fanout) and IPC attach are not implemented yet.
+ * with today's PF_RING ZC header for the calls implemented here; the kernel-bypass "zc:"
+ * devices are not implemented yet.
  *
  * Conventions: pointer returns are NULL with errno set on failure; int returns are
  * negative (-errno, errno also set) on failure.
@@ -136,10 +136,14 @@ typedef struct {
  * Create a cluster: tot_num_buffers buffers of buffer_len bytes (rounded up to 64) plus
  * metadata_len bytes of metadata each, and room for the rings of the queues and pools made
  * from it, in one shared memory region backed by 2 MB hugepages (a memfd, or a file under
- * hugepages_mountpoint when not NULL).  Every queue slot and every pool entry holds one
+ * hugepages_mountpoint when not NULL; see "IPC" below for where the region lives and how
+ * other processes find it by cluster_id).  Every queue slot and every pool entry holds one
  * buffer, so tot_num_buffers must cover the sum of all queue_len and pool_len plus the
  * handles the application keeps.  numa_node_id is recorded only.  Errors: EINVAL, ENOMEM
- * (no hugepages: a message on stderr says how many to reserve), EEXIST (file exists).
+ * (no hugepages: a message on stderr says how many to reserve), EBUSY (cluster_id is in use
+ * by a live process), ENODEV (no hugetlbfs mount and none could be mounted: not root),
+ * ENOENT (hugepages_mountpoint does not exist), EEXIST (a file of that name that is not a
+ * cluster of this library is in the way).
  */
 pfring_zc_cluster *pfring_zc_create_cluster(u_int32_t cluster_id, u_int32_t buffer_len,
 					    u_int32_t metadata_len, u_int32_t tot_num_buffers,
@@ -150,7 +154,11 @@ int pfring_zc_precompute_cluster_settings(pfring_zc_cluster_info *info, u_int32_
 					  u_int32_t flags);
 int pfring_zc_get_memory_info(pfring_zc_cluster *cluster, pfring_zc_cluster_mem_info *mem_info);
 u_int32_t pfring_zc_get_cluster_id(pfring_zc_cluster *cluster);
-/* Unmaps and frees everything: queues, pools and handles of the cluster become invalid. */
+/*
+ * Unmaps and frees everything: queues, pools and handles of the cluster become invalid in
+ * this process.  Processes attached to it keep their mapping until they detach; the memory
+ * goes back to the system when the last one has.  Not for an attached cluster (EINVAL).
+ */
 void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster);
 
 /* ---- packet handles and pools ------------------------------------------------------ */
@@ -261,6 +269,80 @@ pfring_zc_queue *pfring_zc_open_device(pfring_zc_cluster *cluster, const char *d
  * pfring_zc_destroy_cluster() closes those still open.  EINVAL for anything else.
  */
 void pfring_zc_close_device(pfring_zc_queue *queue);
+/* ---- IPC: queues and pools of a cluster used from other processes ------------------ */
+
+/*
+ * Every cluster is findable by its id while its creator lives: its region is the file
+ * pfring_zc_cluster_<cluster_id> on a hugetlbfs mount of 2 MB pages (hugepages_mountpoint,
+ * else the pfring_zc_ipc_init() one, else the first in /proc/mounts, else one mounted at
+ * /run/pfring_zc/hugepages-2M when run as root) or in /dev/shm with
+ * PF_RING_ZC_CLUSTER_NO_HUGEPAGES.  The file is mode 0600: attach as the creator's user.
+ *
+ * - Creating a cluster whose id is in use by a live creator fails with EBUSY.  The file of
+ *   a creator that died (killed with -9) is stale: the next create of the id, an attach or
+ *   the last detach of an attached process removes it.  Memory goes back to the system
+ *   when the file is removed and the last process mapping it has detached or exited.
+ * - The cluster lock is a robust process-shared mutex: a process killed while holding it
+ *   does not block the others (the next locker makes it consistent; the buffers the dead
+ *   process was moving under the lock may be lost, never handed out twice).
+ * - An attached process maps the region at its own address; handles, packet data and
+ *   pfring_zc_pkt_buff_data()/push()/pull() work on them as in the creator.
+ * - Liveness is the recorded process's pid and start time in /proc: all processes of a
+ *   cluster must share a pid namespace, and a program that daemonizes (forks and lets
+ *   its parent exit) must do so before it creates the cluster.
+ *
+ * A queue has two sides, rx_only (the consumer) and tx_only (the producer); each may be
+ * attached by one live process at a time.  The creator's own handle of a queue or pool is
+ * not recorded: do not attach a side or a pool that the creator itself uses.
+ * management_only attaches for pfring_zc_stats()/pfring_zc_queue_is_empty() only and may
+ * be done by any number of processes.  Sending on an rx_only handle (or the reverse) is
+ * not checked (no cost on the packet path): do not.
+ *
+ * When an attached process dies (kill -9):
+ * - the other side and every other queue go on: a producer whose consumer died sees the
+ *   queue fill up and counts drops (pfring_zc_stats); a consumer whose producer died
+ *   receives nothing more.
+ * - its side of the queue becomes free: a new process attaches it (no EBUSY) and resumes
+ *   where the shared counters are: a consumer at the first packet not yet taken.
+ * - a consumer killed inside pfring_zc_recv_pkt*() after it put its own buffer in a slot
+ *   but before it published the slot as taken: the packet of that slot is lost (it was
+ *   leaving with the dead process) and the next consumer receives the dead process's
+ *   buffer in its place, with whatever contents it had: at most one burst of such packets.
+ *   A producer killed inside pfring_zc_send_pkt*() loses only the packets it had not
+ *   published yet (the next producer reuses those slots).
+ * - its attached pool stays in the cluster with the buffers that were in it: the next
+ *   process attaching the pool gets them.  The buffers the dead process held outside any
+ *   pool or queue (the handle it received into, typically one, or one burst) are lost to
+ *   the cluster until it is destroyed: size tot_num_buffers with that in mind.
+ */
+
+/* The hugetlbfs mountpoint attach looks in first (NULL: the default places above). */
+void pfring_zc_ipc_init(const char *hugepages_mountpoint);
+/*
+ * Attach this process to queue_id of the cluster cluster_id, side queue_mode.  Errors:
+ * ENOENT (no live cluster of that id, or the queue was not created), EINVAL (queue_id
+ * beyond 255, bad queue_mode), EBUSY (that side is attached by a live process), EPROTO (the
+ * file is not a cluster of this version), EACCES (file of another user).
+ */
+pfring_zc_queue *pfring_zc_ipc_attach_queue(u_int32_t cluster_id, u_int32_t queue_id,
+					    pfring_zc_queue_mode queue_mode);
+/* Frees the side for another process; packets in the queue stay.  EINVAL if not attached. */
+void pfring_zc_ipc_detach_queue(pfring_zc_queue *queue);
+/* Attach pool_id (one process at a time); errors as pfring_zc_ipc_attach_queue(). */
+pfring_zc_buffer_pool *pfring_zc_ipc_attach_buffer_pool(u_int32_t cluster_id, u_int32_t pool_id);
+/* The pool's buffers stay in it, for the next process that attaches it. */
+void pfring_zc_ipc_detach_buffer_pool(pfring_zc_buffer_pool *pool);
+/*
+ * A queue and a pool with the same id, for another process to attach both by that id (its
+ * pool gives it the buffers it receives into, or sends from).  The id is the next queue id
+ * whose pool id is free (queue ids skipped over pools made before stay unused).  Returns 0,
+ * or -errno with
+ * errno set: EINVAL, ENOBUFS (queue_len + pool_len buffers not free), ENOSPC; if the queue
+ * was made but the pool could not be, *queue is set and *pool is NULL.
+ */
+int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_t queue_len,
+				     u_int32_t pool_len, pfring_zc_queue **queue,
+				     pfring_zc_buffer_pool **pool);
 
 /* ---- licence and version ----------------------------------------------------------- */
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * zc_cluster.c - a cluster's shared memory region: sizing, hugepage (or normal page)
- * backing, the header, the free-buffer stack and the arena that queues and pools are
- * carved from; cluster-level packet handles; version and licence calls.
+ * backing (its file: zc_ipc.c), the header, the free-buffer stack and the arena that
+ * queues and pools are carved from; cluster-level packet handles; version and licence
+ * calls.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,9 +17,6 @@
 
 #ifndef ZC_VERSION
 #define ZC_VERSION "0.0.0"
-#endif
-#ifndef MFD_HUGE_2MB
-#define MFD_HUGE_2MB (21 << 26)
 #endif
 
 struct zc_layout {
@@ -83,38 +81,24 @@ static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size)
 		cluster_id, need, free_, total, want);
 }
 
-/* Map the region; returns the fd or -errno. */
+/*
+ * Create the region's file (zc_ipc.c: hugetlbfs or /dev/shm, under a temporary name until
+ * the header is complete) and map it; returns the fd or -errno.
+ */
 static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpoint,
 		  uint32_t flags)
 {
-	char name[64];
 	int fd, err;
 	void *p;
 
-	snprintf(name, sizeof(name), "pfring_zc_cluster_%" PRIu32, cluster_id);
-	if (flags & PF_RING_ZC_CLUSTER_NO_HUGEPAGES) {
+	if (flags & PF_RING_ZC_CLUSTER_NO_HUGEPAGES)
 		fprintf(stderr,
 			"pfring_zc: WARNING: cluster %" PRIu32 " uses normal pages, not hugepages "
 			"(PF_RING_ZC_CLUSTER_NO_HUGEPAGES): for development only, slower and not "
 			"usable for DMA\n", cluster_id);
-		fd = memfd_create(name, MFD_CLOEXEC);
-	} else if (mountpoint) {
-		if (snprintf(c->path, sizeof(c->path), "%s/%s", mountpoint, name) >= (int)sizeof(c->path))
-			return -ENAMETOOLONG;
-		fd = open(c->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			c->path[0] = '\0';
-			return -errno;
-		}
-	} else {
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_2MB);
-	}
-	if (fd < 0) {
-		err = -errno;
-		if (err == -EINVAL || err == -ENOENT)	/* kernel without hugetlbfs */
-			err = -ENOMEM;
-		goto fail;
-	}
+	fd = zc_ipc_create_file(c, cluster_id, mountpoint, flags);
+	if (fd < 0)
+		return fd;
 	if (ftruncate(fd, (off_t)c->size) < 0) {
 		err = -errno;
 		goto fail_close;
@@ -130,11 +114,8 @@ static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpo
 
 fail_close:
 	close(fd);
-fail:
-	if (c->path[0]) {
-		unlink(c->path);
-		c->path[0] = '\0';
-	}
+	unlink(c->path);
+	c->path[0] = '\0';
 	if (err == -ENOMEM && !(flags & PF_RING_ZC_CLUSTER_NO_HUGEPAGES))
 		zc_hugepages_hint(cluster_id, c->size);
 	return err;
@@ -169,6 +150,9 @@ static int zc_hdr_init(struct zc_cluster *c, const struct zc_layout *l, uint32_t
 	err = pthread_mutexattr_init(&a);
 	if (!err)
 		err = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	/* robust: a process killed while holding it does not stop the others (zc_lock()) */
+	if (!err)
+		err = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	if (!err)
 		err = pthread_mutex_init(&h->lock, &a);
 	pthread_mutexattr_destroy(&a);
@@ -242,6 +226,8 @@ ZC_API pfring_zc_cluster *pfring_zc_create_cluster(u_int32_t cluster_id, u_int32
 	c->fd = fd;
 	c->hdr = (struct zc_shm_hdr *)c->base;
 	err = zc_hdr_init(c, &l, cluster_id, metadata_len, tot_num_buffers, numa_node_id, flags);
+	if (!err)
+		err = zc_ipc_publish(c, cluster_id);	/* now findable by its id */
 	if (err)
 		goto fail_unmap;
 	return c;
@@ -250,7 +236,7 @@ fail_unmap:
 	munmap(c->base, c->size);
 	close(c->fd);
 	if (c->path[0])
-		unlink(c->path);
+		unlink(c->path);	/* the temporary name: not published */
 fail_free:
 	free(c);
 fail:
@@ -263,8 +249,10 @@ ZC_API void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster)
 	struct zc_cluster *c = cluster;
 	int i;
 
-	if (!c)
+	if (!c || c->attached) {
+		errno = EINVAL;
 		return;
+	}
 	/* devices first: frames they still hold go out, their sockets close */
 	while (c->backends) {
 		struct zc_queue *q = c->backends;
@@ -276,11 +264,13 @@ ZC_API void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster)
 		zc_queue_free(c->queues[i]);
 	for (i = 0; i < ZC_MAX_POOLS; i++)
 		zc_pool_free(c->pools[i]);
-	pthread_mutex_destroy(&c->hdr->lock);
+	/*
+	 * The lock is not destroyed: attached processes may still use it.  The file's name
+	 * goes now (no new attach); the memory goes when the last process unmaps it.
+	 */
+	zc_ipc_unpublish(c);
 	munmap(c->base, c->size);
 	close(c->fd);
-	if (c->path[0])
-		unlink(c->path);
 	free(c);
 }
 
@@ -332,9 +322,17 @@ int zc_backend_remove(struct zc_cluster *c, struct zc_queue *q)
 	return found;
 }
 
+/*
+ * The lock is robust: if its holder died, we get it with EOWNERDEAD and mark it usable
+ * again.  What the dead holder was changing is left as it was: every change under the
+ * lock moves buffer indexes one at a time and counts them as it goes (free stack, pool
+ * stacks, the entry before the count), so at worst the buffers it was moving are lost,
+ * not handed out twice.
+ */
 void zc_lock(struct zc_cluster *c)
 {
-	pthread_mutex_lock(&c->hdr->lock);
+	if (pthread_mutex_lock(&c->hdr->lock) == EOWNERDEAD)
+		pthread_mutex_consistent(&c->hdr->lock);
 }
 
 void zc_unlock(struct zc_cluster *c)
@@ -384,8 +382,14 @@ void zc_put_buffer(struct zc_cluster *c, uint32_t idx)
 {
 	uint32_t *free_stack = zc_at(c, c->hdr->free_off);
 
-	if (c->hdr->free_count < c->hdr->tot_num_buffers)
-		free_stack[c->hdr->free_count++] = idx;
+	uint32_t n = c->hdr->free_count;
+
+	if (n < c->hdr->tot_num_buffers) {
+		/* the entry before the count: a holder killed in between loses idx, no more */
+		free_stack[n] = idx;
+		atomic_signal_fence(memory_order_seq_cst);
+		c->hdr->free_count = n + 1;
+	}
 }
 
 void zc_buf_reset(pfring_zc_pkt_buff *h)

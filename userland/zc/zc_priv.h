@@ -35,7 +35,7 @@
 #define ZC_ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
 
 #define ZC_SHM_MAGIC	0x505a4331u	/* "PZC1" */
-#define ZC_SHM_VERSION	1u
+#define ZC_SHM_VERSION	2u	/* 2: IPC owner table, robust lock */
 #define ZC_MAX_QUEUES	256		/* queue ids 0..255 per cluster */
 #define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
 #define ZC_HUGEPAGE	(2u << 20)
@@ -82,6 +82,17 @@ struct zc_shm_pool {
 	uint64_t stack_off;	/* u32[cap] of buffer indexes */
 };
 
+/*
+ * IPC (zc_ipc.c): a process that uses part of a cluster, identified by its pid and the
+ * start time the kernel gives it (/proc/PID/stat field 22), so that a reused pid is not
+ * taken for the process that died.  pid 0: nobody.
+ */
+struct zc_ipc_owner {
+	int32_t pid;
+	uint32_t pad_;
+	uint64_t start;
+};
+
 struct zc_shm_hdr {
 	uint32_t magic;
 	uint32_t version;
@@ -107,6 +118,10 @@ struct zc_shm_hdr {
 	uint64_t arena_used;
 	uint64_t queue_off[ZC_MAX_QUEUES];
 	uint64_t pool_off[ZC_MAX_POOLS];	/* 0: free id */
+	/* IPC (zc_ipc.c), under lock: the creator and the attached side of each queue/pool */
+	struct zc_ipc_owner creator;
+	struct zc_ipc_owner queue_owner[ZC_MAX_QUEUES][2];	/* [0] rx_only, [1] tx_only */
+	struct zc_ipc_owner pool_owner[ZC_MAX_POOLS];
 };
 
 struct zc_cluster;
@@ -190,10 +205,15 @@ struct zc_cluster {
 	char *base;
 	size_t size;
 	int fd;
-	char path[4096];	/* hugetlbfs file to unlink, or "" */
+	char path[4096];	/* the region's file (zc_ipc.c), or "" */
 	struct zc_queue *queues[ZC_MAX_QUEUES];
 	struct zc_pool *pools[ZC_MAX_POOLS];
 	struct zc_queue *backends;	/* open backend queues (devices), under lock */
+	/* IPC (zc_ipc.c) */
+	int attached;			/* mapped by pfring_zc_ipc_attach_*(), not created here */
+	unsigned int refs;		/* attached queues and pools using this mapping */
+	uint64_t ino, dev;		/* the file at path: unlink it only if still this one */
+	struct zc_cluster *ipc_next;	/* this process's list of attached mappings */
 };
 
 static inline pfring_zc_pkt_buff *zc_buf_handle(char *buffers, uint32_t stride, uint32_t idx)
@@ -223,6 +243,11 @@ void zc_unlock(struct zc_cluster *c);
 /* backend queues: link into / unlink from the cluster's list (take the lock) */
 void zc_backend_add(struct zc_cluster *c, struct zc_queue *q);
 int zc_backend_remove(struct zc_cluster *c, struct zc_queue *q);	/* 0: not listed */
+/* zc_ipc.c: the region's file, findable by cluster id */
+int zc_ipc_create_file(struct zc_cluster *c, uint32_t cluster_id, const char *mountpoint,
+		       uint32_t flags);
+int zc_ipc_publish(struct zc_cluster *c, uint32_t cluster_id);
+void zc_ipc_unpublish(struct zc_cluster *c);
 
 /* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
 void zc_queue_free(struct zc_queue *q);
