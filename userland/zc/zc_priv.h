@@ -226,6 +226,9 @@ void zc_buf_reset(pfring_zc_pkt_buff *h);
 void zc_lock(struct zc_cluster *c);
 void zc_unlock(struct zc_cluster *c);
 
+/* zc_queue.c */
+void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm_queue *sq);
+
 /* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
 void zc_queue_free(struct zc_queue *q);
 void zc_pool_free(struct zc_pool *p);

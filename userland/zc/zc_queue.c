@@ -50,6 +50,42 @@
 
 #define ZC_SPINS_BEFORE_YIELD 1024
 
+/*
+ * Fill a process-local handle for the queue sq of cluster c, each side's positions taken
+ * from the shared counters: for a new queue, and for a process that attaches to a queue
+ * another one created (the side it does not use is never touched through this handle).
+ */
+void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm_queue *sq)
+{
+	const struct zc_shm_hdr *h = c->hdr;
+	uint64_t head = atomic_load_explicit(&sq->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&sq->tail, memory_order_acquire);
+
+	q->shm = sq;
+	q->slots = zc_at(c, sq->slots_off);
+	q->ret = zc_at(c, sq->ret_off);
+	q->buffers = c->base + h->buffers_off;
+	q->stride = h->buf_stride;
+	q->len = sq->len;
+	q->ret_len = sq->ret_len;
+	q->data0 = h->meta_len + PF_RING_ZC_BUFFER_HEAD_ROOM;
+	q->stride_shift = (uint32_t)__builtin_ctz(h->buf_stride);
+	q->stride_inv = zc_inverse_odd(h->buf_stride >> q->stride_shift);
+	q->cluster = c;
+
+	q->prod_head = head;
+	q->prod_published = head;
+	q->prod_tail_cache = tail;
+	q->prod_pos = (uint32_t)(head % sq->len);
+	q->prod_rpos = (uint32_t)(head % sq->ret_len);
+
+	q->cons_tail = tail;
+	q->cons_head_cache = head;
+	q->cons_pos = (uint32_t)(tail % sq->len);
+	q->cons_rpos = (uint32_t)((sq->len + tail) % sq->ret_len);
+	atomic_init(&q->breakloop, 0);
+}
+
 ZC_API pfring_zc_queue *pfring_zc_create_queue(pfring_zc_cluster *cluster, u_int32_t queue_len)
 {
 	struct zc_cluster *c = cluster;
@@ -91,19 +127,7 @@ ZC_API pfring_zc_queue *pfring_zc_create_queue(pfring_zc_cluster *cluster, u_int
 		atomic_init(&sq->tail, 0);
 		atomic_init(&sq->drop, 0);
 		h->queue_off[sq->id] = off;
-		q->shm = sq;
-		q->slots = zc_at(c, slots_off);
-		q->ret = zc_at(c, ret_off);
-		q->buffers = c->base + h->buffers_off;
-		q->stride = h->buf_stride;
-		q->len = queue_len;
-		q->ret_len = ret_len;
-		q->data0 = h->meta_len + PF_RING_ZC_BUFFER_HEAD_ROOM;
-		q->stride_shift = (uint32_t)__builtin_ctz(h->buf_stride);
-		q->stride_inv = zc_inverse_odd(h->buf_stride >> q->stride_shift);
-		q->cons_rpos = queue_len;	/* (len + tail) % ret_len, tail 0 */
-		q->cluster = c;
-		atomic_init(&q->breakloop, 0);
+		zc_queue_init_local(q, c, sq);
 		c->queues[sq->id] = q;
 	}
 	zc_unlock(c);
