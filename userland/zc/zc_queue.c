@@ -49,6 +49,9 @@
 #endif
 
 #define ZC_SPINS_BEFORE_YIELD 1024
+#ifndef ZC_PREFETCH_AHEAD
+#define ZC_PREFETCH_AHEAD 8u	/* the producer's free buffers prefetched this many ahead */
+#endif
 
 /*
  * Fill a process-local handle for the queue sq of cluster c, each side's positions taken
@@ -237,9 +240,14 @@ static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
 	rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
 	q->prod_rpos = rpos;
 	q->prod_head++;
-	/* the next free entry, if the cached tail says it is written: the caller fills it next */
-	if (q->prod_head - q->prod_tail_cache < q->len)
-		zc_prefetch_write(q, q->ret[rpos]);
+	/*
+	 * The free buffer ZC_PREFETCH_AHEAD sends from now, if the cached tail says its entry
+	 * is written: owning its lines takes longer than one packet's time.
+	 */
+	if (q->prod_head + ZC_PREFETCH_AHEAD - q->prod_tail_cache <= q->len) {
+		rpos += ZC_PREFETCH_AHEAD - 1;
+		zc_prefetch_write(q, q->ret[rpos >= q->ret_len ? rpos - q->ret_len : rpos]);
+	}
 }
 
 ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle, u_int8_t flush_packet)
