@@ -304,10 +304,10 @@ void pfring_zc_close_device(pfring_zc_queue *queue);
  *   receives nothing more.
  * - its side of the queue becomes free: a new process attaches it (no EBUSY) and resumes
  *   where the shared counters are: a consumer at the first packet not yet taken.
- * - a consumer killed inside pfring_zc_recv_pkt*() after it put its own buffer in a slot
- *   but before it published the slot as taken: the packet of that slot is lost (it was
- *   leaving with the dead process) and the next consumer receives the dead process's
- *   buffer in its place, with whatever contents it had: at most one burst of such packets.
+ * - a consumer killed inside pfring_zc_recv_pkt*() before it published the packets it
+ *   took as taken: the next consumer receives those packets again (the dead one may have
+ *   seen them too: at most one burst), no packet is lost.  The buffers the dead one was
+ *   giving back in exchange are lost with the others it held (below).
  *   A producer killed inside pfring_zc_send_pkt*() loses only the packets it had not
  *   published yet (the next producer reuses those slots).
  * - its attached pool stays in the cluster with the buffers that were in it: the next

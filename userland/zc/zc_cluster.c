@@ -38,9 +38,13 @@ static int zc_layout(struct zc_layout *l, uint32_t buffer_len, uint32_t metadata
 	l->stride = l->meta_len + PF_RING_ZC_BUFFER_HEAD_ROOM + l->buffer_len;
 	l->free_off = ZC_ALIGN(sizeof(struct zc_shm_hdr), ZC_CACHELINE);
 	l->arena_off = ZC_ALIGN(l->free_off + t * sizeof(uint32_t), ZC_CACHELINE);
-	/* all slots of all queues and all pool entries hold a buffer each: <= t of each */
-	l->arena_size = 2 * ZC_ALIGN(t * sizeof(uint32_t), ZC_CACHELINE) +
-			ZC_MAX_QUEUES * (sizeof(struct zc_shm_queue) + 2 * ZC_CACHELINE) +
+	/*
+	 * A queue has len packet slots and len + ZC_RET_GAP free-ring slots for len
+	 * buffers, a pool one stack entry per buffer: <= t of each, plus the gaps.
+	 */
+	l->arena_size = 3 * ZC_ALIGN(t * sizeof(uint32_t), ZC_CACHELINE) +
+			ZC_MAX_QUEUES * (sizeof(struct zc_shm_queue) + 3 * ZC_CACHELINE +
+					 ZC_RET_GAP * sizeof(uint32_t)) +
 			ZC_MAX_POOLS * (sizeof(struct zc_shm_pool) + 2 * ZC_CACHELINE);
 	l->buffers_off = ZC_ALIGN(l->arena_off + l->arena_size, 4096);
 	l->size = l->buffers_off + t * l->stride;

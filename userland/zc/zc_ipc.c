@@ -544,7 +544,6 @@ ZC_API pfring_zc_queue *pfring_zc_ipc_attach_queue(u_int32_t cluster_id, u_int32
 	struct zc_cluster *c;
 	struct zc_queue *q;
 	struct zc_shm_hdr *h;
-	uint64_t head, tail;
 	int err = 0;
 
 	if ((queue_mode != rx_only && queue_mode != tx_only && queue_mode != management_only) ||
@@ -580,26 +579,11 @@ ZC_API pfring_zc_queue *pfring_zc_ipc_attach_queue(u_int32_t cluster_id, u_int32
 	}
 	q = &iq->q;
 	sq = zc_at(c, h->queue_off[queue_id]);
-	q->shm = sq;
-	q->slots = zc_at(c, sq->slots_off);
-	q->buffers = c->base + h->buffers_off;
-	q->stride = h->buf_stride;
-	q->len = sq->len;
-	q->cluster = c;
 	/*
 	 * Each side resumes where the shared counters are: a producer after the last packet
-	 * published, a consumer after the last one taken.  Acquire: the slots written
-	 * before those stores are seen (see zc_queue.c).
+	 * published, a consumer after the last one taken (zc_queue_init_local()).
 	 */
-	head = atomic_load_explicit(&sq->head, memory_order_acquire);
-	tail = atomic_load_explicit(&sq->tail, memory_order_acquire);
-	q->prod_head = head;
-	q->prod_published = head;
-	q->prod_tail_cache = tail;
-	q->prod_pos = (uint32_t)(head % q->len);
-	q->cons_tail = tail;
-	q->cons_head_cache = tail;
-	q->cons_pos = (uint32_t)(tail % q->len);
+	zc_queue_init_local(q, c, sq);
 	atomic_init(&q->breakloop, 0);
 	return q;
 }

@@ -40,6 +40,7 @@
 #define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
 #define ZC_HUGEPAGE	(2u << 20)
 #define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
+#define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
 
 /* In front of every pfring_zc_pkt_buff, inside the buffer. */
 struct zc_buf_hdr {
@@ -53,7 +54,9 @@ struct zc_shm_queue {
 	/* read-only after creation */
 	uint32_t id;
 	uint32_t len;		/* capacity and number of slots */
-	uint64_t slots_off;	/* u32[len] of buffer indexes, from the region start */
+	uint32_t ret_len;	/* len + ZC_RET_GAP: slots of the ring of free buffers */
+	uint64_t slots_off;	/* u32[len]: the packets' buffer indexes, from the region start */
+	uint64_t ret_off;	/* u32[ret_len]: the free buffers' indexes */
 	/*
 	 * head: count of packets ever published by the producer.  Written by the producer
 	 * only, store-release after it has written the slots; paired with the consumer's
@@ -63,10 +66,11 @@ struct zc_shm_queue {
 	_Alignas(ZC_CACHELINE) _Atomic uint64_t head;
 	_Atomic uint64_t drop;	/* producer only (relaxed); read by pfring_zc_stats() */
 	/*
-	 * tail: count of packets ever taken by the consumer.  Written by the consumer only,
-	 * store-release after it has read the slot and written its own buffer index into
-	 * it; paired with the producer's load-acquire in zc_queue_room(), so the producer
-	 * never overwrites a slot the consumer is still exchanging.
+	 * tail: count of packets ever taken by the consumer, which is also the count of
+	 * buffers it gave back to the free ring (one for each).  Written by the consumer
+	 * only, store-release after it has read the packet's slot and written its own
+	 * buffer into the free ring; paired with the producer's load-acquire in
+	 * zc_queue_room(), so the producer reads those free-ring entries only once written.
 	 */
 	_Alignas(ZC_CACHELINE) _Atomic uint64_t tail;
 	char pad_[ZC_CACHELINE - sizeof(uint64_t)];
@@ -160,9 +164,14 @@ struct zc_queue {
 	/* read-only */
 	struct zc_shm_queue *shm;
 	uint32_t *slots;
+	uint32_t *ret;		/* the free ring */
 	char *buffers;		/* base of the buffer area */
 	uint32_t stride;
 	uint32_t len;
+	uint32_t ret_len;
+	uint32_t data0;		/* a fresh buffer's first data byte, from its start */
+	uint32_t stride_shift;	/* stride = stride_odd << stride_shift */
+	uint32_t stride_inv;	/* stride_odd's inverse modulo 2^32 (zc_buf_index()) */
 	struct zc_cluster *cluster;
 	const struct zc_queue_ops *ops;	/* NULL: SPSC queue; else a backend (above) */
 
@@ -171,11 +180,13 @@ struct zc_queue {
 	uint64_t prod_published;			/* last head stored to shm */
 	uint64_t prod_tail_cache;			/* a copy of shm->tail, may be stale */
 	uint32_t prod_pos;				/* prod_head % len */
+	uint32_t prod_rpos;				/* prod_head % ret_len */
 
 	/* consumer only */
 	_Alignas(ZC_CACHELINE) uint64_t cons_tail;
 	uint64_t cons_head_cache;			/* a copy of shm->head, may be stale */
 	uint32_t cons_pos;				/* cons_tail % len */
+	uint32_t cons_rpos;				/* (len + cons_tail) % ret_len */
 
 	/* set by any thread, read and cleared by the consumer */
 	_Alignas(ZC_CACHELINE) _Atomic int breakloop;
@@ -226,6 +237,32 @@ static inline struct zc_buf_hdr *zc_buf_hdr(pfring_zc_pkt_buff *h)
 	return (struct zc_buf_hdr *)((char *)h - sizeof(struct zc_buf_hdr));
 }
 
+/*
+ * A handle's buffer index from its address alone, as zc_buf_hdr(h)->idx holds it: the
+ * offset is an exact multiple of the stride, so dividing is a shift by the stride's
+ * power of two and a multiplication by the inverse of its odd part modulo 2^32.  The
+ * queues use it so as not to load the buffer's first line, which the other CPU may
+ * hold: the line would then move between the CPUs for every packet.
+ */
+static inline uint32_t zc_buf_index(const char *buffers, uint32_t shift, uint32_t inv,
+				    const pfring_zc_pkt_buff *h)
+{
+	uint64_t off = (uint64_t)((const char *)h - sizeof(struct zc_buf_hdr) - buffers);
+
+	return (uint32_t)(off >> shift) * inv;
+}
+
+/* The inverse modulo 2^32 of odd d (Newton's iteration doubles the exact bits). */
+static inline uint32_t zc_inverse_odd(uint32_t d)
+{
+	uint32_t x = d;		/* exact to 3 bits: d * d == 1 mod 8 for odd d */
+	int i;
+
+	for (i = 0; i < 4; i++)
+		x *= 2 - d * x;
+	return x;
+}
+
 static inline void *zc_at(const struct zc_cluster *c, uint64_t off)
 {
 	return c->base + off;
@@ -248,6 +285,8 @@ int zc_ipc_create_file(struct zc_cluster *c, uint32_t cluster_id, const char *mo
 		       uint32_t flags);
 int zc_ipc_publish(struct zc_cluster *c, uint32_t cluster_id);
 void zc_ipc_unpublish(struct zc_cluster *c);
+/* zc_queue.c */
+void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm_queue *sq);
 
 /* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
 void zc_queue_free(struct zc_queue *q);

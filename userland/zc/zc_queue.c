@@ -2,19 +2,34 @@
 /*
  * zc_queue.c - single-producer/single-consumer queues in cluster memory.
  *
- * A queue of length n has n slots, each always holding one buffer index.  head and tail
- * are free-running 64-bit packet counters (they never wrap in practice); slot positions
- * are kept modulo n by each side, so n needs not be a power of two and exactly n buffers
- * are taken from the cluster.
+ * A queue of length n owns n buffers and has two rings in cluster memory: n packet
+ * slots (producer to consumer) and a free ring of n + ZC_RET_GAP slots (consumer to
+ * producer) that holds the buffers no packet is in; at creation all n are free.  head
+ * and tail are free-running 64-bit packet counters (they never wrap in practice); ring
+ * positions are kept modulo each ring's length by each side, so n needs not be a power
+ * of two and exactly n buffers are taken from the cluster.
  *
- * Sending exchanges the sender's buffer with the (already consumed) buffer in slot
- * head % n; receiving exchanges the receiver's buffer with the packet in slot tail % n.
- * Ownership of slot i passes between the sides only through head and tail:
+ * Sending puts the sender's buffer in packet slot head % n and gives it the free buffer
+ * at free-ring position head % (n + gap); receiving gives the receiver the packet in
+ * slot tail % n and puts the receiver's buffer at free-ring position (n + tail) % (n +
+ * gap).  Every packet sent takes one free buffer and every packet received gives one
+ * back, so the producer has room exactly when head - tail < n, and the consumer's write
+ * position in the free ring is always ahead of the producer's read position by the
+ * number of free buffers (<= n): never on an entry not yet read.  Ownership passes only
+ * through head and tail:
  *
- *   producer: slot[p] = mine, mine = old   ... store-release head   (A)
- *   consumer: load-acquire head (pairs with A); pkt = slot[c], slot[c] = mine;
- *             store-release tail                                    (B)
- *   producer: load-acquire tail (pairs with B) before reusing slot c
+ *   producer: mine = free[head], slot[head] = pkt  ... store-release head   (A)
+ *   consumer: load-acquire head (pairs with A); pkt = slot[tail];
+ *             free[n + tail] = mine; store-release tail                     (B)
+ *   producer: load-acquire tail (pairs with B) before reading free[] entries up to
+ *             n + tail, and before reusing the packet slots below tail
+ *
+ * Why two rings rather than exchanging buffers in one slot: when the consumer keeps up,
+ * it works one slot behind the producer, and a slot that both write would move its cache
+ * line between the CPUs on every packet, with the producer waiting for the line before
+ * it even knows which buffer to fill.  The producer reads the free ring n entries behind
+ * where the consumer writes it (ZC_RET_GAP keeps them apart when the queue is empty), so
+ * those lines are cold; its loads are independent of the consumer's latest writes.
  *
  * Each side keeps a private cached copy of the other side's counter and reloads it only
  * when the copy says "full" / "empty", so the shared lines move only when needed.
@@ -34,6 +49,45 @@
 #endif
 
 #define ZC_SPINS_BEFORE_YIELD 1024
+#ifndef ZC_PREFETCH_AHEAD
+#define ZC_PREFETCH_AHEAD 8u	/* the producer's free buffers prefetched this many ahead */
+#endif
+
+/*
+ * Fill a process-local handle for the queue sq of cluster c, each side's positions taken
+ * from the shared counters: for a new queue, and for a process that attaches to a queue
+ * another one created (the side it does not use is never touched through this handle).
+ */
+void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm_queue *sq)
+{
+	const struct zc_shm_hdr *h = c->hdr;
+	uint64_t head = atomic_load_explicit(&sq->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&sq->tail, memory_order_acquire);
+
+	q->shm = sq;
+	q->slots = zc_at(c, sq->slots_off);
+	q->ret = zc_at(c, sq->ret_off);
+	q->buffers = c->base + h->buffers_off;
+	q->stride = h->buf_stride;
+	q->len = sq->len;
+	q->ret_len = sq->ret_len;
+	q->data0 = h->meta_len + PF_RING_ZC_BUFFER_HEAD_ROOM;
+	q->stride_shift = (uint32_t)__builtin_ctz(h->buf_stride);
+	q->stride_inv = zc_inverse_odd(h->buf_stride >> q->stride_shift);
+	q->cluster = c;
+
+	q->prod_head = head;
+	q->prod_published = head;
+	q->prod_tail_cache = tail;
+	q->prod_pos = (uint32_t)(head % sq->len);
+	q->prod_rpos = (uint32_t)(head % sq->ret_len);
+
+	q->cons_tail = tail;
+	q->cons_head_cache = head;
+	q->cons_pos = (uint32_t)(tail % sq->len);
+	q->cons_rpos = (uint32_t)((sq->len + tail) % sq->ret_len);
+	atomic_init(&q->breakloop, 0);
+}
 
 /*
  * A backend's queue (a device) goes to its op: one predictable branch on the SPSC path
@@ -53,10 +107,11 @@ ZC_API pfring_zc_queue *pfring_zc_create_queue(pfring_zc_cluster *cluster, u_int
 	struct zc_shm_hdr *h;
 	struct zc_shm_queue *sq;
 	struct zc_queue *q;
-	uint64_t off, slots_off;
+	uint64_t off, slots_off, ret_off;
+	uint32_t ret_len;
 	int err = 0;
 
-	if (!c || queue_len == 0) {
+	if (!c || queue_len == 0 || queue_len > UINT32_MAX - ZC_RET_GAP) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -66,30 +121,28 @@ ZC_API pfring_zc_queue *pfring_zc_create_queue(pfring_zc_cluster *cluster, u_int
 		return NULL;
 	}
 	memset(q, 0, sizeof(*q));
+	ret_len = queue_len + ZC_RET_GAP;
 	h = c->hdr;
 	zc_lock(c);
 	if (h->free_count < queue_len) {
 		err = ENOBUFS;
 	} else if (h->num_queues == ZC_MAX_QUEUES ||
 		   !(sq = zc_arena_alloc(c, sizeof(*sq), &off)) ||
-		   !zc_arena_alloc(c, (size_t)queue_len * sizeof(uint32_t), &slots_off)) {
+		   !zc_arena_alloc(c, (size_t)queue_len * sizeof(uint32_t), &slots_off) ||
+		   !zc_arena_alloc(c, (size_t)ret_len * sizeof(uint32_t), &ret_off)) {
 		err = ENOSPC;
 	} else {
 		sq->id = h->num_queues++;
 		sq->len = queue_len;
+		sq->ret_len = ret_len;
 		sq->slots_off = slots_off;
-		zc_take_buffers(c, zc_at(c, slots_off), queue_len);
+		sq->ret_off = ret_off;
+		zc_take_buffers(c, zc_at(c, ret_off), queue_len);	/* all free */
 		atomic_init(&sq->head, 0);
 		atomic_init(&sq->tail, 0);
 		atomic_init(&sq->drop, 0);
 		h->queue_off[sq->id] = off;
-		q->shm = sq;
-		q->slots = zc_at(c, slots_off);
-		q->buffers = c->base + h->buffers_off;
-		q->stride = h->buf_stride;
-		q->len = queue_len;
-		q->cluster = c;
-		atomic_init(&q->breakloop, 0);
+		zc_queue_init_local(q, c, sq);
 		c->queues[sq->id] = q;
 	}
 	zc_unlock(c);
@@ -136,6 +189,34 @@ ZC_API void pfring_zc_get_queue_settings(pfring_zc_queue *queue, pfring_zc_queue
 	info->metadata_len = q->cluster->hdr->metadata_len;
 }
 
+/*
+ * Start loading a buffer's first line (header, handle) and first data line: the side
+ * that gets the buffer next touches both, and the data line's address otherwise waits
+ * for the header's data offset.  The producer asks for the lines to own (prefetchw:
+ * a no-op where the CPU lacks it), as it is going to write them.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define zc_prefetch_w(p) __asm__ __volatile__("prefetchw %0" : : "m"(*(const char *)(p)))
+#else
+#define zc_prefetch_w(p) __builtin_prefetch(p, 1, 3)
+#endif
+
+static inline void zc_prefetch_write(const struct zc_queue *q, uint32_t idx)
+{
+	const char *b = q->buffers + (size_t)idx * q->stride;
+
+	zc_prefetch_w(b);
+	zc_prefetch_w(b + q->data0);
+}
+
+static inline void zc_prefetch_read(const struct zc_queue *q, uint32_t idx)
+{
+	const char *b = q->buffers + (size_t)idx * q->stride;
+
+	__builtin_prefetch(b, 0, 3);
+	__builtin_prefetch(b + q->data0, 0, 3);
+}
+
 /* ---- producer side ---------------------------------------------------------------- */
 
 /* Free slots, at least want if there are; reloads the tail only when the cache is short. */
@@ -166,15 +247,26 @@ static inline void zc_queue_count_drops(struct zc_queue *q, uint64_t n)
 	atomic_store_explicit(&q->shm->drop, d + n, memory_order_relaxed);
 }
 
+/* Only with room: the free-ring entry at prod_rpos is then below n + tail (see top). */
 static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
 {
-	uint32_t pos = q->prod_pos;
-	uint32_t old = q->slots[pos];
+	uint32_t pos = q->prod_pos, rpos = q->prod_rpos;
+	uint32_t free_idx = q->ret[rpos];
 
-	q->slots[pos] = zc_buf_hdr(*ph)->idx;
-	*ph = zc_buf_handle(q->buffers, q->stride, old);
+	q->slots[pos] = zc_buf_index(q->buffers, q->stride_shift, q->stride_inv, *ph);
+	*ph = zc_buf_handle(q->buffers, q->stride, free_idx);
 	q->prod_pos = pos + 1 == q->len ? 0 : pos + 1;
+	rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
+	q->prod_rpos = rpos;
 	q->prod_head++;
+	/*
+	 * The free buffer ZC_PREFETCH_AHEAD sends from now, if the cached tail says its entry
+	 * is written: owning its lines takes longer than one packet's time.
+	 */
+	if (q->prod_head + ZC_PREFETCH_AHEAD - q->prod_tail_cache <= q->len) {
+		rpos += ZC_PREFETCH_AHEAD - 1;
+		zc_prefetch_write(q, q->ret[rpos >= q->ret_len ? rpos - q->ret_len : rpos]);
+	}
 }
 
 ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle, u_int8_t flush_packet)
@@ -279,12 +371,19 @@ static uint32_t zc_queue_wait(struct zc_queue *q)
 
 static inline void zc_queue_get(struct zc_queue *q, pfring_zc_pkt_buff **ph)
 {
-	uint32_t pos = q->cons_pos;
+	uint32_t pos = q->cons_pos, rpos = q->cons_rpos;
 	uint32_t idx = q->slots[pos];
 
-	q->slots[pos] = zc_buf_hdr(*ph)->idx;
+	zc_prefetch_read(q, idx);
+
+	q->ret[rpos] = zc_buf_index(q->buffers, q->stride_shift, q->stride_inv, *ph);
 	*ph = zc_buf_handle(q->buffers, q->stride, idx);
-	q->cons_pos = pos + 1 == q->len ? 0 : pos + 1;
+	pos = pos + 1 == q->len ? 0 : pos + 1;
+	/* the next packet, if the cached head says it is published: the caller reads it next */
+	if (q->cons_head_cache - q->cons_tail > 1)
+		zc_prefetch_read(q, q->slots[pos]);
+	q->cons_pos = pos;
+	q->cons_rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
 	q->cons_tail++;
 }
 
@@ -292,8 +391,8 @@ static inline void zc_queue_consumed(struct zc_queue *q)
 {
 	/*
 	 * Paired with the producer's load-acquire of tail in zc_queue_room(): our reads of
-	 * the slots and our writes of the buffers we left in them happen before the producer
-	 * reuses those slots.
+	 * the packet slots, and our writes of the free-ring entries and of the buffers we
+	 * put there, happen before the producer reuses those slots and reads those entries.
 	 */
 	atomic_store_explicit(&q->shm->tail, q->cons_tail, memory_order_release);
 }

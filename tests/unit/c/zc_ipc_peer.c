@@ -18,11 +18,10 @@
  *	marker (or, with idle, until nothing came for 1 s) and prints
  *	"got=G first=F last=L g2=Y gaps=X bad=B end=E": g2 is 1 if the second packet's
  *	number is not the first's plus one, gaps counts the later packets whose number is not
- *	the previous one's plus one (a re-attached consumer's first packet may be a dead one's
- *	stale buffer: see pfring_zc.h), bad those whose bytes are not stamp()'s.  With hold,
+ *	the previous one's plus one, bad those whose bytes are not stamp()'s.  With hold,
  *	waits for a line on stdin before it detaches and exits.  With die=K (single packets),
- *	after K packets it does the first half of the next receive's exchange (its buffer into
- *	the slot, white box: zc_priv.h) and kills itself with SIGKILL before publishing it.
+ *	after K packets it does the first half of the next receive (its buffer into the free
+ *	ring, white box: zc_priv.h) and kills itself with SIGKILL before publishing it.
  *
  *   zc_ipc_peer lockdie ID
  *	Attaches queue 0 for management, takes the cluster's lock (white box: zc_priv.h),
@@ -184,7 +183,7 @@ static int producer(int argc, char **argv)
 	return 0;
 }
 
-/* The first half of zc_queue.c's receive: our buffer into the next slot, then death. */
+/* The first half of zc_queue.c's receive: our buffer into the free ring, then death. */
 static void die_in_exchange(pfring_zc_queue *queue, pfring_zc_pkt_buff *mine)
 {
 	struct zc_queue *q = queue;
@@ -192,7 +191,7 @@ static void die_in_exchange(pfring_zc_queue *queue, pfring_zc_pkt_buff *mine)
 
 	while (atomic_load_explicit(&q->shm->head, memory_order_acquire) == tail)
 		sched_yield();	/* the slot must hold a published packet */
-	q->slots[tail % q->len] = zc_buf_hdr(mine)->idx;
+	q->ret[(q->len + tail) % q->ret_len] = zc_buf_hdr(mine)->idx;
 	printf("dying\n");
 	fflush(stdout);
 	kill(getpid(), SIGKILL);
@@ -254,7 +253,6 @@ static int consumer(int argc, char **argv)
 				end = 1;
 				break;
 			}
-			/* the first packet of a re-attached consumer may be a dead one's stale buffer */
 			if (got >= 2 && (int64_t)k != last + 1)
 				gaps++;
 			if (got == 1 && (int64_t)k != last + 1)
