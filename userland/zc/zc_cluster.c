@@ -269,6 +269,7 @@ ZC_API void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster)
 		zc_queue_free(c->queues[i]);
 	for (i = 0; i < ZC_MAX_POOLS; i++)
 		zc_pool_free(c->pools[i]);
+	zc_multi_free_all(c);
 	pthread_mutex_destroy(&c->hdr->lock);
 	munmap(c->base, c->size);
 	close(c->fd);
@@ -400,6 +401,8 @@ ZC_API void pfring_zc_release_packet_handle(pfring_zc_cluster *cluster, pfring_z
 		errno = EINVAL;
 		return;
 	}
+	if (!zc_buf_unref(pkt_handle))
+		return;		/* a fan-out's other reader still has it (zc_multi.c) */
 	zc_lock(c);
 	zc_put_buffer(c, zc_buf_hdr(pkt_handle)->idx);
 	zc_unlock(c);

@@ -147,13 +147,25 @@ static inline void zc_queue_count_drops(struct zc_queue *q, uint64_t n)
 	atomic_store_explicit(&q->shm->drop, d + n, memory_order_relaxed);
 }
 
+/*
+ * A buffer that a fan-out shares (refs > 1, see zc_multi.c) is never exchanged into a
+ * plain queue: its other readers would find it overwritten once it came back to this
+ * queue's producer.  The packet is copied into the slot's own buffer instead and the
+ * caller keeps the shared one (which it gives back to its fan-out queue by its next
+ * receive there, or releases).  refs is in the cache line of idx, read here anyway:
+ * the ordinary case costs one predictable branch.
+ */
 static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
 {
 	uint32_t pos = q->prod_pos;
 	uint32_t old = q->slots[pos];
 
-	q->slots[pos] = zc_buf_hdr(*ph)->idx;
-	*ph = zc_buf_handle(q->buffers, q->stride, old);
+	if (__builtin_expect(zc_buf_shared(*ph), 0)) {
+		zc_buf_copy(q->cluster, zc_buf_handle(q->buffers, q->stride, old), *ph);
+	} else {
+		q->slots[pos] = zc_buf_hdr(*ph)->idx;
+		*ph = zc_buf_handle(q->buffers, q->stride, old);
+	}
 	q->prod_pos = pos + 1 == q->len ? 0 : pos + 1;
 	q->prod_head++;
 }
@@ -167,6 +179,8 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (__builtin_expect(q->mq != NULL, 0))
+		return zc_multi_send_one(q, pkt_handle, flush_packet);
 	if (__builtin_expect(zc_queue_room(q, 1) == 0, 0)) {
 		zc_queue_count_drops(q, 1);
 		if (q->prod_head != q->prod_published)
@@ -191,6 +205,14 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 		errno = EINVAL;
 		return -EINVAL;
 	}
+	if (__builtin_expect(q->mq != NULL, 0)) {
+		for (n = 0; n < num_packets; n++)
+			if (zc_multi_send_one(q, &pkt_handles[n], flush_packets) < 0)
+				break;
+		if (n < num_packets)	/* the first refusal counted one drop */
+			zc_queue_count_drops(q, num_packets - n - 1);
+		return (int)n;
+	}
 	n = zc_queue_room(q, num_packets);
 	if (n > num_packets)
 		n = num_packets;
@@ -201,6 +223,17 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 	if (flush_packets || n < num_packets || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
 		zc_queue_publish(q);
 	return (int)n;
+}
+
+void zc_queue_flush(struct zc_queue *q)
+{
+	if (q->prod_head != q->prod_published)
+		zc_queue_publish(q);
+}
+
+uint32_t zc_queue_free_slots(struct zc_queue *q, uint32_t want)
+{
+	return zc_queue_room(q, want);
 }
 
 ZC_API int pfring_zc_queue_is_full(pfring_zc_queue *queue)
