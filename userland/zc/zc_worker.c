@@ -162,7 +162,7 @@ static inline uint64_t zc_now_ns(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
@@ -186,13 +186,18 @@ static void *zc_fifo_run(void *arg)
 {
 	struct zc_worker *w = arg;
 	unsigned idle_rounds = 0;
-	uint64_t now = 0, ts, best_ts, oldest;
-	uint32_t i, best, nonempty, moved;
+	uint64_t now, ts, best_ts;
+	uint32_t i, best, moved;
 	struct zc_fifo_in *f;
+	int refill;
 
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		moved = 0;
-		/* 1. fill: every ingress queue's look-ahead, as far as it has room */
+		now = 0;
+		/*
+		 * 1. fill every ingress queue's look-ahead as far as it has room; a queue
+		 * whose look-ahead is not full after this is dry (nothing more was waiting)
+		 */
 		for (i = 0; i < w->num_in; i++) {
 			f = &w->fifo[i];
 			while (f->count < ZC_FIFO_DEPTH) {
@@ -209,37 +214,38 @@ static void *zc_fifo_run(void *arg)
 		}
 		/*
 		 * 2. emit the smallest timestamp while every queue has a packet to compare it
-		 * with, or while some packet has waited the whole window.
+		 * with; if some are dry, only once that packet has waited the whole window.
+		 * A look-ahead emptied here is refilled (step 1) before anything else goes.
 		 */
 		for (;;) {
 			best = UINT32_MAX;
 			best_ts = UINT64_MAX;
-			oldest = UINT64_MAX;
-			nonempty = 0;
+			refill = 0;
 			for (i = 0; i < w->num_in; i++) {
 				f = &w->fifo[i];
 				if (!f->count)
 					continue;
-				nonempty++;
 				ts = zc_ts(f->buf[f->head]);
 				if (ts < best_ts) {
 					best_ts = ts;
 					best = i;
 				}
-				if (f->arrival[f->head] < oldest)
-					oldest = f->arrival[f->head];
 			}
-			if (!nonempty)
+			if (best == UINT32_MAX)
 				break;
-			if (nonempty < w->num_in) {
-				now = zc_now_ns();
-				if (now - oldest < ZC_FIFO_WINDOW_NS)
+			for (i = 0; i < w->num_in; i++)
+				if (!w->fifo[i].count)
+					refill = 1;
+			if (refill) {
+				f = &w->fifo[best];
+				if (zc_now_ns() - f->arrival[f->head] < ZC_FIFO_WINDOW_NS)
 					break;
 			}
 			zc_fifo_emit(w, best);
 			moved++;
+			if (!w->fifo[best].count)
+				break;		/* emptied: look for more in its queue first */
 		}
-		now = 0;
 		if (moved) {
 			idle_rounds = 0;
 			if (w->out)
