@@ -100,24 +100,66 @@ static void zc_worker_idle(struct zc_worker *w, unsigned *idle_rounds)
 
 /* ---- balancer and fan-out ------------------------------------------------------------ */
 
-static inline void zc_worker_forward(struct zc_worker *w, pfring_zc_pkt_buff **b, struct zc_queue *iq)
+static inline int zc_worker_pass(struct zc_worker *w, pfring_zc_pkt_buff *b, struct zc_queue *iq)
 {
+	return !w->filter || w->filter(b, iq, w->filter_user);
+}
+
+/* Fan-out: each packet to its mask of queues. */
+static void zc_fanout_forward(struct zc_worker *w, uint32_t n, struct zc_queue *iq)
+{
+	uint32_t j;
 	int64_t d;
 
-	if (w->filter && !w->filter(*b, iq, w->filter_user))
-		return;
-	if (w->kind == ZC_BALANCER) {
-		if (w->distr) {
-			d = w->distr(*b, iq, w->distr_user);
-			if (d < 0)
-				return;		/* the function's choice: dropped */
-		} else {
-			d = pfring_zc_builtin_ip_hash(*b, iq);
+	for (j = 0; j < n; j++) {
+		if (!zc_worker_pass(w, w->bufs[j], iq))
+			continue;
+		d = w->distr ? w->distr(w->bufs[j], iq, w->distr_user) : -1;	/* NULL: every queue */
+		(void)pfring_zc_send_pkt_multi(w->mq, &w->bufs[j], (uint64_t)d, 0);
+	}
+}
+
+/*
+ * Balancer: the egress queue of each packet of the burst first, then one burst send per
+ * egress queue (fewer calls and one room check per queue and burst); the handles the
+ * sends give back (or the packets a full queue refused) go back to bufs.
+ */
+static void zc_balance_forward(struct zc_worker *w, uint32_t n, struct zc_queue *iq)
+{
+	pfring_zc_pkt_buff *batch[ZC_WORKER_BURST];
+	uint32_t dest[ZC_WORKER_BURST], pos[ZC_WORKER_BURST];
+	uint32_t j, k, m, q;
+	int64_t d;
+
+	for (j = 0; j < n; j++) {
+		if (!zc_worker_pass(w, w->bufs[j], iq)) {
+			dest[j] = UINT32_MAX;
+			continue;
 		}
-		(void)pfring_zc_send_pkt(w->out[(uint64_t)d % w->num_out], b, 0);
-	} else {
-		d = w->distr ? w->distr(*b, iq, w->distr_user) : -1;	/* NULL: every queue */
-		(void)pfring_zc_send_pkt_multi(w->mq, b, (uint64_t)d, 0);
+		if (w->distr) {
+			d = w->distr(w->bufs[j], iq, w->distr_user);
+			if (d < 0) {		/* the function's choice: dropped */
+				dest[j] = UINT32_MAX;
+				continue;
+			}
+		} else {
+			d = pfring_zc_builtin_ip_hash(w->bufs[j], iq);
+		}
+		dest[j] = (uint32_t)((uint64_t)d % w->num_out);
+	}
+	for (j = 0; j < n; j++) {
+		if (dest[j] == UINT32_MAX)
+			continue;
+		q = dest[j];
+		for (m = 0, k = j; k < n; k++)
+			if (dest[k] == q) {
+				batch[m] = w->bufs[k];
+				pos[m++] = k;
+				dest[k] = UINT32_MAX;
+			}
+		(void)pfring_zc_send_pkt_burst(w->out[q], batch, m, 0);
+		for (k = 0; k < m; k++)
+			w->bufs[pos[k]] = batch[k];
 	}
 }
 
@@ -136,8 +178,13 @@ static void *zc_worker_run(void *arg)
 				       : pfring_zc_recv_pkt_burst(w->in[i], w->bufs, burst, 0);
 			if (n <= 0)
 				continue;
+			/* the packets' first bytes come from the producer's CPU: ask for all at once */
 			for (j = 0; j < (uint32_t)n; j++)
-				zc_worker_forward(w, &w->bufs[j], w->in[i]);
+				__builtin_prefetch((char *)w->bufs[j] + zc_buf_hdr(w->bufs[j])->data_off);
+			if (w->kind == ZC_BALANCER)
+				zc_balance_forward(w, (uint32_t)n, w->in[i]);
+			else
+				zc_fanout_forward(w, (uint32_t)n, w->in[i]);
 			got += (uint32_t)n;
 		}
 		if (got) {
