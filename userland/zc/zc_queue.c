@@ -147,27 +147,69 @@ static inline void zc_queue_count_drops(struct zc_queue *q, uint64_t n)
 	atomic_store_explicit(&q->shm->drop, d + n, memory_order_relaxed);
 }
 
+static inline void zc_queue_advance(struct zc_queue *q, uint32_t pos)
+{
+	q->prod_pos = pos + 1 == q->len ? 0 : pos + 1;
+	q->prod_head++;
+}
+
+/* Exchange: the caller's buffer into the slot, the slot's (consumed) buffer to the caller. */
+static inline void zc_queue_put_plain(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+{
+	uint32_t pos = q->prod_pos;
+	uint32_t old = q->slots[pos];
+
+	q->slots[pos] = zc_buf_hdr(*ph)->idx;
+	*ph = zc_buf_handle(q->buffers, q->stride, old);
+	zc_queue_advance(q, pos);
+}
+
 /*
  * A buffer that a fan-out shares (refs > 1, see zc_multi.c) is never exchanged into a
  * plain queue: its other readers would find it overwritten once it came back to this
  * queue's producer.  The packet is copied into the slot's own buffer instead and the
  * caller keeps the shared one (which it gives back to its fan-out queue by its next
- * receive there, or releases).  refs is in the cache line of idx, read here anyway:
- * the ordinary case costs one predictable branch.
+ * receive there, or releases).  refs is in the cache line of idx, read here anyway.
  */
-static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+static void zc_queue_put_copy(struct zc_queue *q, pfring_zc_pkt_buff *h)
 {
 	uint32_t pos = q->prod_pos;
-	uint32_t old = q->slots[pos];
 
-	if (__builtin_expect(zc_buf_shared(*ph), 0)) {
-		zc_buf_copy(q->cluster, zc_buf_handle(q->buffers, q->stride, old), *ph);
-	} else {
-		q->slots[pos] = zc_buf_hdr(*ph)->idx;
-		*ph = zc_buf_handle(q->buffers, q->stride, old);
+	zc_buf_copy(q->cluster, zc_buf_handle(q->buffers, q->stride, q->slots[pos]), h);
+	zc_queue_advance(q, pos);
+}
+
+static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+{
+	if (__builtin_expect(zc_buf_shared(*ph), 0))
+		zc_queue_put_copy(q, *ph);
+	else
+		zc_queue_put_plain(q, ph);
+}
+
+/*
+ * pfring_zc_send_pkt() when the queue belongs to a multi-queue or the buffer is shared:
+ * out of line, so that the fast path has no call and no extra saved register.
+ */
+static __attribute__((noinline, cold)) int zc_send_slow(struct zc_queue *q, pfring_zc_pkt_buff **ph,
+							 u_int8_t flush_packet)
+{
+	int len;
+
+	if (q->mq)
+		return zc_multi_send_one(q, ph, flush_packet);
+	if (zc_queue_room(q, 1) == 0) {
+		zc_queue_count_drops(q, 1);
+		if (q->prod_head != q->prod_published)
+			zc_queue_publish(q);
+		errno = EAGAIN;
+		return -EAGAIN;
 	}
-	q->prod_pos = pos + 1 == q->len ? 0 : pos + 1;
-	q->prod_head++;
+	len = (*ph)->len;
+	zc_queue_put_copy(q, *ph);
+	if (flush_packet || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
+		zc_queue_publish(q);
+	return len;
 }
 
 ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle, u_int8_t flush_packet)
@@ -179,8 +221,9 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		errno = EINVAL;
 		return -EINVAL;
 	}
-	if (__builtin_expect(q->mq != NULL, 0))
-		return zc_multi_send_one(q, pkt_handle, flush_packet);
+	/* one predictable branch for multi-queues and fan-out buffers (zc_multi.c) */
+	if (__builtin_expect(q->mq != NULL || zc_buf_shared(*pkt_handle), 0))
+		return zc_send_slow(q, pkt_handle, flush_packet);
 	if (__builtin_expect(zc_queue_room(q, 1) == 0, 0)) {
 		zc_queue_count_drops(q, 1);
 		if (q->prod_head != q->prod_published)
@@ -189,7 +232,7 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		return -EAGAIN;
 	}
 	len = (*pkt_handle)->len;
-	zc_queue_put(q, pkt_handle);
+	zc_queue_put_plain(q, pkt_handle);
 	if (flush_packet || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
 		zc_queue_publish(q);
 	return len;
