@@ -2,7 +2,8 @@
 """libpfring_zc's workers on the host: the builtin hashes (tests/unit/c/zc_worker_hash.c),
 the balancer per hash mode and receive policy (zc_worker_balance.c), fan-out with every
 buffer counted back into its pool (zc_worker_fanout.c), the fifo's timestamp order
-(zc_worker_fifo.c), the contracts and a kill under traffic (zc_worker_misc.c), and the
+(zc_worker_fifo.c), the contracts, shared buffers fanned out again or released, and a
+kill under traffic (zc_worker_misc.c), and the
 same programs once more built with AddressSanitizer and UBSan.  Every cluster here uses
 normal pages (PF_RING_ZC_CLUSTER_NO_HUGEPAGES): no hugepage is reserved."""
 
@@ -172,7 +173,7 @@ def sanitized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         assert built.returncode == 0, built.stderr
         objs.append(str(obj))
     exes = {}
-    for name in ("zc_worker_hash", "zc_worker_fanout", "zc_worker_balance"):
+    for name in ("zc_worker_hash", "zc_worker_fanout", "zc_worker_balance", "zc_worker_misc"):
         exe = out / name
         built = subprocess.run(["cc", *flags, str(C_DIR / f"{name}.c"), *objs, "-lpthread",
                                 "-o", str(exe)], capture_output=True, text=True)
@@ -181,7 +182,7 @@ def sanitized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return exes
 
 
-@pytest.mark.parametrize("argv", [["zc_worker_hash"],
+@pytest.mark.parametrize("argv", [["zc_worker_hash"], ["zc_worker_misc"],
                                   ["zc_worker_fanout", "mask", "3", "30000"],
                                   ["zc_worker_fanout", "forward", "2", "30000"],
                                   ["zc_worker_balance", "gtp", "burst", "2", "30000"]])
@@ -189,8 +190,8 @@ def test_sanitizers(sanitized: dict[str, Path], argv: list[str]) -> None:
     done = _run([sanitized[argv[0]], *argv[1:]], timeout=300)
     assert "Sanitizer" not in done.stderr and "runtime error" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stdout + done.stderr
-    if argv[0] == "zc_worker_hash":
-        assert done.stdout.splitlines()[-1] == "0 failures"
+    if argv[0] in ("zc_worker_hash", "zc_worker_misc"):
+        assert done.stdout.splitlines()[-1] == "0 failures", done.stdout
     elif argv[0] == "zc_worker_fanout":
         f = _fields(done.stdout)
         assert f["recv"] == f["expected"] and f["bad"] == "0" and f["distinct"] == "1"

@@ -176,6 +176,57 @@ static void *producer(void *arg)
 	return NULL;
 }
 
+/*
+ * A buffer shared by one multi-queue: fanned out again by another one (copied: the
+ * caller keeps it), released while another consumer still has it (not recycled), then
+ * released by its last holder (recycled).
+ */
+static void check_shared_buffers(void)
+{
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(14, 256, 0, 64, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	pfring_zc_queue *q[4];
+	pfring_zc_multi_queue *m1, *m2;
+	pfring_zc_buffer_pool *pool = pfring_zc_create_buffer_pool(zc, 4);
+	pfring_zc_pkt_buff *h = pfring_zc_get_packet_handle(zc), *a = pfring_zc_get_packet_handle(zc);
+	pfring_zc_pkt_buff *b = pfring_zc_get_packet_handle(zc), *c = pfring_zc_get_packet_handle(zc);
+	pfring_zc_pkt_buff *pkt, *keep[8], *x;
+	int i, n;
+
+	for (i = 0; i < 4; i++)
+		q[i] = pfring_zc_create_queue(zc, 4);
+	m1 = pfring_zc_create_multi_queue(q, 2);
+	m2 = pfring_zc_create_multi_queue(q + 2, 2);
+	CHECK(m1 && m2 && pool && h && a && b && c);
+	if (!m1 || !m2 || !pool || !h || !a || !b || !c)
+		return;
+	h->len = 33;
+	pfring_zc_pkt_buff_data(h, NULL)[0] = 0x77;
+	h->hash = 1234;
+	pkt = h;
+	CHECK(pfring_zc_send_pkt_multi(m1, &h, 3, 1) == 2);
+	CHECK(pfring_zc_recv_pkt(q[0], &a, 0) == 1 && a == pkt);
+	CHECK(pfring_zc_recv_pkt(q[1], &b, 0) == 1 && b == pkt);
+	/* fanned out again while shared: the queues get a copy, a stays the caller's */
+	CHECK(pfring_zc_send_pkt_multi(m2, &a, 3, 1) == 2 && a == pkt);
+	CHECK(pfring_zc_recv_pkt(q[2], &c, 0) == 1 && c != pkt && c->len == 33 && c->hash == 1234 &&
+	      pfring_zc_pkt_buff_data(c, NULL)[0] == 0x77);
+	x = pfring_zc_get_packet_handle(zc);
+	CHECK(pfring_zc_recv_pkt(q[3], &x, 0) == 1 && x == c);
+	/* a is released while b still holds the packet: the pool does not get it */
+	n = 0;
+	while (n < 8 && (keep[n] = pfring_zc_get_packet_handle_from_pool(pool)))
+		n++;
+	CHECK(n == 4);
+	pfring_zc_release_packet_handle_to_pool(pool, a);
+	CHECK(pfring_zc_get_packet_handle_from_pool(pool) == NULL);
+	CHECK(pfring_zc_pkt_buff_data(b, NULL)[0] == 0x77 && b->len == 33);
+	/* the last holder's release recycles it */
+	pfring_zc_release_packet_handle_to_pool(pool, b);
+	CHECK(pfring_zc_get_packet_handle_from_pool(pool) == pkt);
+	pfring_zc_destroy_cluster(zc);
+}
+
 /* Kill under traffic, for a balancer (mode 0) and a fan-out (mode 1). */
 static void check_kill(int fanout, int active)
 {
@@ -269,6 +320,7 @@ static void check_kill(int fanout, int active)
 int main(void)
 {
 	check_errors();
+	check_shared_buffers();
 	check_kill(0, 0);
 	check_kill(0, 1);
 	check_kill(1, 0);
