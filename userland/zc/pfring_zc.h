@@ -295,7 +295,9 @@ pfring_zc_worker *pfring_zc_run_fifo(pfring_zc_queue *in_queues[], pfring_zc_que
 /*
  * Stop the worker and wait for its thread; the buffers it holds go back to its
  * working-set pool (a fan-out's spares too, after every free slot of its egress queues
- * got a buffer of its own).  The queues stay usable.
+ * got a buffer of its own).  The queues stay usable; a later producer on the same
+ * multi-queue takes from the cluster's free buffers the spares that packets still in
+ * flight at the kill need.
  */
 void pfring_zc_kill_worker(pfring_zc_worker *worker);
 

@@ -249,11 +249,13 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 		return -EINVAL;
 	}
 	if (__builtin_expect(q->mq != NULL, 0)) {
+		int r = 0;
+
 		for (n = 0; n < num_packets; n++)
-			if (zc_multi_send_one(q, &pkt_handles[n], flush_packets) < 0)
+			if ((r = zc_multi_send_one(q, &pkt_handles[n], flush_packets)) < 0)
 				break;
-		if (n < num_packets)	/* the first refusal counted one drop */
-			zc_queue_count_drops(q, num_packets - n - 1);
+		if (n < num_packets)	/* a full queue counted the first refusal already */
+			zc_queue_count_drops(q, num_packets - n - (r == -EAGAIN));
 		return (int)n;
 	}
 	n = zc_queue_room(q, num_packets);
