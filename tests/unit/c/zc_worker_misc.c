@@ -273,7 +273,7 @@ static void check_kill(int fanout, int active)
 	atomic_store(&produced, 0);
 	pthread_create(&th, NULL, producer, NULL);
 	t0 = now_s();
-	while (now_s() - t0 < 0.3)
+	while ((now_s() - t0 < 0.3 || atomic_load(&produced) < 100000) && now_s() - t0 < 20)
 		for (i = 0; i < 2; i++)
 			got += pfring_zc_recv_pkt(out[i], &h, 0) == 1;
 	before = atomic_load(&produced);
@@ -281,10 +281,12 @@ static void check_kill(int fanout, int active)
 	pfring_zc_kill_worker(w);
 	killed = now_s() - t0;
 	CHECK(killed < 1.0);
-	CHECK(before > 1000);
+	if (killed >= 1.0)
+		printf("kill took %.3f s\n", killed);
+	CHECK(before >= 100000);
 	/* the producer goes on: the ingress queue fills up and its drops are counted */
 	t0 = now_s();
-	while (now_s() - t0 < 0.1)
+	while (now_s() - t0 < 20 && (pfring_zc_stats(kin, &in_st) != 0 || in_st.drop < 1000))
 		sched_yield();
 	atomic_store(&stop_producer, 1);
 	pthread_join(th, NULL);
