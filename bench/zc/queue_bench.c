@@ -8,6 +8,8 @@
  *   zc-burst     pfring_zc_send_pkt_burst(flush) / pfring_zc_recv_pkt_burst
  *   ring-single  rte_ring_sp_enqueue / rte_ring_sc_dequeue (one pointer each)
  *   ring-burst   rte_ring_sp_enqueue_burst / rte_ring_sc_dequeue_burst
+ *   zc-balancer  a balancer worker (pfring_zc_run_balancer, builtin IP hash, burst
+ *                policy) between one ingress queue and 2 egress queues; see below
  *   ring-single-data, ring-burst-data
  *                as the two above, but what goes through the ring is a pointer to a
  *                buffer (a cycle of queue_len + 2 * burst + 2 buffers of the ZC
@@ -15,9 +17,9 @@
  *                writes and the consumer reads, as in the ZC modes: the same memory
  *                traffic per packet, to tell the queue's cost from the data's
  *
- *   queue_bench [-n PACKETS] [-b BURST] [-q QUEUE_LEN] [-r REPETITIONS] [-N]
+ *   queue_bench [-n PACKETS] [-b BURST] [-q QUEUE_LEN] [-r REPETITIONS] [-m MODE] [-N]
  *
- * -N: never try hugepages for the ZC cluster.  Every repetition runs the six modes one
+ * -m: only that mode.  -N: never try hugepages for the ZC cluster.  Every repetition runs the six modes one
  * after the other, so drift touches all of them alike.  Both sides poll without blocking
  * and back off the same way (pause; sched_yield once per 64 failed tries).
  *
@@ -28,6 +30,15 @@
  *   {"mode", "rep", "packets", "seconds", "mpps", "hugepages", "queue_len", "burst", "ok"}
  * The exit status is 1 as soon as a mode lost, duplicated or reordered a packet, 2 on a
  * usage or set-up error.
+ *
+ * zc-balancer: the machine this was written for has 2 CPUs, so the thread on CPU 0 is
+ * both the producer (bursts of IPv4/UDP frames from 1024 source addresses into the
+ * ingress queue) and the consumer of the 2 egress queues (it polls both), and the
+ * balancer worker runs on CPU 1 (core_id_affinity 1, active wait); the other thread of
+ * the harness does nothing.  At most queue_len packets are in flight, so the egress
+ * queues (queue_len each) can never be full: a drop would be a failure.  The consumer
+ * checks that each egress queue delivers increasing sequence numbers and, with a bitmap,
+ * that every packet arrives exactly once.  It has a cluster of its own (3 queues).
  *
  * The rte_ring lives in memory of our own (rte_ring_get_memsize, aligned_alloc,
  * rte_ring_init): DPDK's EAL is not initialised, no hugepage is taken for it.
@@ -55,11 +66,11 @@
 #define HUGEPAGE_BYTES (2u << 20)
 
 enum mode { ZC_SINGLE, ZC_BURST, RING_SINGLE, RING_BURST, RING_SINGLE_DATA,
-	     RING_BURST_DATA, NUM_MODES };
+	     RING_BURST_DATA, ZC_BALANCER, NUM_MODES };
 
 static const char *const mode_names[NUM_MODES] = {
 	"zc-single", "zc-burst", "ring-single", "ring-burst", "ring-single-data",
-	"ring-burst-data",
+	"ring-burst-data", "zc-balancer",
 };
 
 /* Where the -data modes write in a buffer: a length at its head, the number further on. */
@@ -72,6 +83,7 @@ struct options {
 	uint32_t queue_len;
 	uint32_t reps;
 	bool no_hugepages;
+	int only;		/* -m: one mode, or -1 for all */
 };
 
 /* What both threads of one measurement share. */
@@ -91,6 +103,13 @@ struct run {
 	struct timespec t1;	/* written by the consumer after the last packet */
 	uint64_t got;		/* consumer only */
 	uint64_t bad;		/* consumer only: out of order or damaged */
+	/* zc-balancer */
+	pfring_zc_cluster *bzc;
+	pfring_zc_queue *bin, *bout[2];
+	pfring_zc_buffer_pool *bwsp;
+	uint32_t queue_len;
+	uint64_t bdrops;
+	uint64_t per_queue[2];
 };
 
 /* Waiting on a full or empty queue, the same for every mode. */
@@ -395,15 +414,123 @@ static void data_consume_burst(struct run *r)
 	}
 }
 
+/* ---- zc-balancer ---------------------------------------------------------------------- */
+
+#define BAL_FLOWS 1024
+#define BAL_SEQ_OFF 42		/* after Ethernet, IPv4, UDP */
+
+static const uint8_t bal_template[BAL_SEQ_OFF] = {
+	0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,		/* Ethernet, IPv4 */
+	0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0,			/* IPv4: 46 bytes, UDP */
+	10, 0, 0, 0, 192, 168, 0, 1,					/* src (varies), dst */
+	0x30, 0x39, 0x00, 0x35, 0, 26, 0, 0,				/* UDP 12345 -> 53 */
+};
+
+static inline void bal_stamp(pfring_zc_pkt_buff *h, uint64_t seq)
+{
+	uint8_t *d = pfring_zc_pkt_buff_data(h, NULL);
+	uint32_t flow = (uint32_t)(seq % BAL_FLOWS);
+
+	memcpy(d, bal_template, sizeof(bal_template));
+	d[28] = (uint8_t)(flow >> 8);
+	d[29] = (uint8_t)flow;
+	memcpy(d + BAL_SEQ_OFF, &seq, sizeof(seq));
+	h->len = 60;
+}
+
+/* CPU 0: produce into the ingress queue and consume both egress queues. */
+static void bal_run(struct run *r)
+{
+	pfring_zc_pkt_buff *ph[MAX_BURST] = { 0 }, *ch[MAX_BURST] = { 0 };
+	uint64_t *seen = calloc(r->n / 64 + 1, sizeof(uint64_t));
+	uint64_t seq = 0, last[2] = { UINT64_MAX, UINT64_MAX }, s;
+	pfring_zc_worker *w;
+	pfring_zc_stat st;
+	unsigned int tries = 0;
+
+	if (!seen)
+		abort();
+	for (uint32_t i = 0; i < r->burst; i++)
+		if (!(ph[i] = pfring_zc_get_packet_handle(r->bzc)) ||
+		    !(ch[i] = pfring_zc_get_packet_handle(r->bzc)))
+			abort();
+	w = pfring_zc_run_balancer(&r->bin, r->bout, 1, 2, r->bwsp, round_robin_bursts_policy, NULL,
+				   NULL, NULL, 1, 1);
+	if (!w) {
+		perror("queue_bench: pfring_zc_run_balancer");
+		exit(2);
+	}
+	r->per_queue[0] = r->per_queue[1] = 0;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	while (r->got < r->n) {
+		bool busy = false;
+
+		/* at most queue_len in flight: an egress queue can hold them all */
+		if (seq < r->n && seq - r->got + r->burst <= r->queue_len) {
+			uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
+			int sent;
+
+			for (uint32_t i = 0; i < k; i++)
+				bal_stamp(ph[i], seq + i);
+			sent = pfring_zc_send_pkt_burst(r->bin, ph, k, 1);
+			if (sent < 0)
+				abort();
+			seq += (uint32_t)sent;
+			busy = sent > 0;
+		}
+		for (int q = 0; q < 2; q++) {
+			int got = pfring_zc_recv_pkt_burst(r->bout[q], ch, r->burst, 0);
+			uint8_t *data[MAX_BURST];
+
+			/* the packets' lines come from the other CPU: ask for all of them at once */
+			for (int i = 0; i < got; i++)
+				__builtin_prefetch(data[i] = pfring_zc_pkt_buff_data(ch[i], NULL));
+			for (int i = 0; i < got; i++) {
+				memcpy(&s, data[i] + BAL_SEQ_OFF, sizeof(s));
+				if (s >= r->n || (last[q] != UINT64_MAX && s <= last[q]) ||
+				    (seen[s / 64] & (1ull << (s % 64))) || ch[i]->len != 60) {
+					r->bad++;
+				} else {
+					seen[s / 64] |= 1ull << (s % 64);
+					last[q] = s;
+				}
+			}
+			if (got > 0) {
+				r->got += (uint64_t)got;
+				r->per_queue[q] += (uint64_t)got;
+				busy = true;
+			}
+		}
+		if (!busy)
+			backoff(&tries);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t1);
+	pfring_zc_kill_worker(w);
+	r->bdrops = 0;
+	for (int q = 0; q < 2; q++)
+		if (pfring_zc_stats(r->bout[q], &st) == 0)
+			r->bdrops += st.drop;
+	for (uint32_t i = 0; i < r->burst; i++) {
+		pfring_zc_release_packet_handle(r->bzc, ph[i]);
+		pfring_zc_release_packet_handle(r->bzc, ch[i]);
+	}
+	free(seen);
+}
+
+static void bal_nothing(struct run *r)
+{
+	(void)r;	/* CPU 1 is the balancer worker's */
+}
+
 /* ---- threads ------------------------------------------------------------------------- */
 
 static void (*const producers[NUM_MODES])(struct run *) = {
 	zc_produce_single, zc_produce_burst, ring_produce_single, ring_produce_burst,
-	data_produce_single, data_produce_burst,
+	data_produce_single, data_produce_burst, bal_run,
 };
 static void (*const consumers[NUM_MODES])(struct run *) = {
 	zc_consume_single, zc_consume_burst, ring_consume_single, ring_consume_burst,
-	data_consume_single, data_consume_burst,
+	data_consume_single, data_consume_burst, bal_nothing,
 };
 
 static void *producer_thread(void *arg)
@@ -424,7 +551,8 @@ static void *consumer_thread(void *arg)
 	pin(1);
 	pthread_barrier_wait(&r->start);
 	consumers[r->mode](r);
-	clock_gettime(CLOCK_MONOTONIC, &r->t1);
+	if (r->mode != ZC_BALANCER)	/* bal_run times itself */
+		clock_gettime(CLOCK_MONOTONIC, &r->t1);
 	return NULL;
 }
 
@@ -438,6 +566,9 @@ static bool queue_empty(const struct run *r)
 {
 	if (r->mode == ZC_SINGLE || r->mode == ZC_BURST)
 		return pfring_zc_queue_is_empty(r->zq) == 1;
+	if (r->mode == ZC_BALANCER)
+		return pfring_zc_queue_is_empty(r->bin) == 1 && pfring_zc_queue_is_empty(r->bout[0]) == 1 &&
+		       pfring_zc_queue_is_empty(r->bout[1]) == 1 && r->bdrops == 0;
 	return rte_ring_empty(r->ring) == 1;
 }
 
@@ -469,12 +600,17 @@ static bool measure(struct run *r, enum mode mode, uint32_t rep, const struct op
 	       ", \"burst\": %" PRIu32 ", \"ok\": %s}\n",
 	       mode_names[mode], rep, r->got, secs, secs > 0 ? (double)r->got / secs / 1e6 : 0.0,
 	       hugepages ? "true" : "false", o->queue_len,
-	       (mode == ZC_BURST || mode == RING_BURST || mode == RING_BURST_DATA) ? o->burst : 1, ok ? "true" : "false");
+	       (mode == ZC_BURST || mode == RING_BURST || mode == RING_BURST_DATA || mode == ZC_BALANCER) ?
+	       o->burst : 1, ok ? "true" : "false");
 	fflush(stdout);
 	if (!ok)
 		fprintf(stderr, "queue_bench: %s: %" PRIu64 " of %" PRIu64
 			" packets, %" PRIu64 " out of order or damaged\n",
 			mode_names[mode], r->got, r->n, r->bad);
+	if (mode == ZC_BALANCER)
+		fprintf(stderr, "queue_bench: zc-balancer: %" PRIu64 " + %" PRIu64 " packets on the "
+			"2 egress queues, %" PRIu64 " dropped\n", r->per_queue[0], r->per_queue[1],
+			r->bdrops);
 	return ok;
 }
 
@@ -483,22 +619,29 @@ static bool measure(struct run *r, enum mode mode, uint32_t rep, const struct op
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-n PACKETS] [-b BURST (1..%d)] [-q QUEUE_LEN (power of 2)] "
-		"[-r REPETITIONS] [-N (no hugepages)]\n", prog, MAX_BURST);
+		"[-r REPETITIONS] [-m MODE (only this one)] [-N (no hugepages)]\n", prog, MAX_BURST);
 	exit(2);
 }
 
 static struct options parse_options(int argc, char **argv)
 {
-	struct options o = { .packets = 100000000, .burst = 32, .queue_len = 4096, .reps = 3 };
+	struct options o = { .packets = 100000000, .burst = 32, .queue_len = 4096, .reps = 3,
+			     .only = -1 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:b:q:r:Nh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:b:q:r:m:Nh")) != -1) {
 		switch (opt) {
 		case 'n': o.packets = strtoull(optarg, NULL, 0); break;
 		case 'b': o.burst = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'q': o.queue_len = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'r': o.reps = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': o.no_hugepages = true; break;
+		case 'm':
+			for (o.only = 0; o.only < NUM_MODES && strcmp(optarg, mode_names[o.only]); o.only++)
+				;
+			if (o.only == NUM_MODES)
+				usage(argv[0]);
+			break;
 		default: usage(argv[0]);
 		}
 	}
@@ -583,7 +726,7 @@ int main(int argc, char **argv)
 {
 	struct options o = parse_options(argc, argv);
 	struct run r = { .n = o.packets, .burst = o.burst };
-	bool hugepages, data_huge, ok = true;
+	bool hugepages, data_huge, bal_huge, ok = true;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		fprintf(stderr, "queue_bench: fewer than 2 CPUs online: both threads share one\n");
@@ -596,6 +739,28 @@ int main(int argc, char **argv)
 	if (!r.zq) {
 		perror("queue_bench: pfring_zc_create_queue");
 		return 2;
+	}
+	/* zc-balancer: its own cluster, with the ZC cluster's kind of pages */
+	r.queue_len = o.queue_len;
+	{
+		uint32_t nb = 3 * o.queue_len + 8 + 2 * o.burst + 2;
+
+		r.bzc = pfring_zc_create_cluster(2, ZC_BUFFER_LEN, 0, nb, -1, NULL,
+						 hugepages ? 0 : PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+		bal_huge = r.bzc != NULL && hugepages;
+		if (!r.bzc && hugepages) {
+			fprintf(stderr, "queue_bench: no hugepages for the balancer's cluster: "
+				"normal pages instead\n");
+			r.bzc = pfring_zc_create_cluster(2, ZC_BUFFER_LEN, 0, nb, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+		}
+		if (!r.bzc || !(r.bin = pfring_zc_create_queue(r.bzc, o.queue_len)) ||
+		    !(r.bout[0] = pfring_zc_create_queue(r.bzc, o.queue_len)) ||
+		    !(r.bout[1] = pfring_zc_create_queue(r.bzc, o.queue_len)) ||
+		    !(r.bwsp = pfring_zc_create_buffer_pool(r.bzc, 8))) {
+			perror("queue_bench: the balancer's cluster");
+			return 2;
+		}
 	}
 	r.ring = make_ring(o.queue_len);
 	if (!r.ring) {
@@ -613,10 +778,12 @@ int main(int argc, char **argv)
 		hugepages ? "hugepages" : "normal pages", data_huge ? "hugepages" : "normal pages");
 	for (uint32_t rep = 1; rep <= o.reps && ok; rep++)
 		for (int m = 0; m < NUM_MODES && ok; m++)
-			ok = measure(&r, (enum mode)m, rep, &o,
+			ok = (o.only >= 0 && m != o.only) || measure(&r, (enum mode)m, rep, &o,
+				     m == ZC_BALANCER ? bal_huge :
 				     m < RING_SINGLE ? hugepages : m >= RING_SINGLE_DATA && data_huge);
 	munmap(r.bufs, r.bufs_bytes);
 	free(r.ring);
+	pfring_zc_destroy_cluster(r.bzc);
 	pfring_zc_destroy_cluster(r.zc);
 	return ok ? 0 : 1;
 }

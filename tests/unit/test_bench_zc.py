@@ -13,10 +13,11 @@ import pytest
 
 from pfring.bench import zc
 
-# Median Mpps per mode over three repetitions: 11, 42, 22, 21, 5.5, 84 (the middle value).
+# Median Mpps per mode over three repetitions: 11, 42, 22, 21, 5.5, 84, 9.5 (the middle value).
 MPPS = {"zc-single": (10.0, 12.0, 11.0), "zc-burst": (40.0, 44.0, 42.0),
         "ring-single": (20.0, 24.0, 22.0), "ring-burst": (20.0, 22.0, 21.0),
-        "ring-single-data": (5.0, 6.0, 5.5), "ring-burst-data": (80.0, 84.0, 90.0)}
+        "ring-single-data": (5.0, 6.0, 5.5), "ring-burst-data": (80.0, 84.0, 90.0),
+        "zc-balancer": (9.0, 12.0, 9.5)}
 
 
 def _line(mode: str, rep: int, mpps: float, packets: int = 1000, ok: bool = True) -> str:
@@ -31,7 +32,7 @@ SAMPLE = "queue_bench: some line on stdout that is not JSON\n" + "\n".join(
 
 def test_parse_skips_other_lines_and_reads_every_run() -> None:
     runs = zc.parse_output(SAMPLE)
-    assert len(runs) == 18
+    assert len(runs) == 21
     assert runs[0] == zc.ModeRun("zc-single", 1, 1000, 0.1, 10.0, True, True)
     assert zc.check_runs(runs, packets=1000, reps=3) == []
 
@@ -39,7 +40,8 @@ def test_parse_skips_other_lines_and_reads_every_run() -> None:
 def test_medians_and_ratios_against_targets() -> None:
     median = zc.medians(zc.parse_output(SAMPLE))
     assert median == {"zc-single": 11.0, "zc-burst": 42.0, "ring-single": 22.0,
-                      "ring-burst": 21.0, "ring-single-data": 5.5, "ring-burst-data": 84.0}
+                      "ring-burst": 21.0, "ring-single-data": 5.5, "ring-burst-data": 84.0,
+                      "zc-balancer": 9.5}
     single, burst, single_data, burst_data = zc.ratios(median)
     assert single.name == "zc-single / ring-single"
     assert single.value == pytest.approx(0.5)
@@ -52,6 +54,10 @@ def test_medians_and_ratios_against_targets() -> None:
     table = zc.format_table(median, [single, burst, single_data, burst_data], True)
     assert "missed" in table and "met" in table and "hugepages" in table
     assert "(information)" in table
+    assert "zc-balancer                       9.50   >= 10.0  missed" in table
+    (balancer,) = zc.targets({**median, "zc-balancer": 10.5})
+    assert balancer.met is True
+    assert zc.targets({})[0].value is None and zc.targets({})[0].met is None
 
 
 def test_a_missing_mode_has_no_ratio() -> None:
@@ -75,7 +81,8 @@ def test_results_doc_holds_medians_and_ratios() -> None:
     assert doc["hugepages"] is True
     assert doc["median_mpps"]["zc-burst"] == 42.0
     assert doc["ratios"]["zc-burst / ring-burst"]["met"] is True
-    assert len(doc["runs"]) == 18
+    assert len(doc["runs"]) == 21
+    assert doc["targets_mpps"]["zc-balancer"] == {"value": 9.5, "target": 10.0, "met": False}
 
 
 def _have_dpdk() -> bool:

@@ -343,6 +343,136 @@ void pfring_zc_ipc_detach_buffer_pool(pfring_zc_buffer_pool *pool);
 int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_t queue_len,
 				     u_int32_t pool_len, pfring_zc_queue **queue,
 				     pfring_zc_buffer_pool **pool);
+/* ---- multi-queues, workers, builtin hashes (zc_multi.c, zc_worker.c, zc_hash.c) ----- */
+
+#define PF_RING_ZC_SEND_PKT_MULTI_MAX_QUEUES	64
+
+/* pfring_zc_builtin_gtp_hash() flags (out) */
+#define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_V1	(1 << 0)
+#define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_V2	(1 << 1)
+#define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_GTPC	(1 << 2)
+#define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_GTPU	(1 << 3)
+
+/*
+ * A producer's handle on up to 64 queues of one cluster, to put the same buffer into
+ * several of them without a copy (fan-out).  A queue belongs to one multi-queue at most
+ * (EBUSY); from then on its sends go through the multi-queue (a plain send on it is a
+ * send to that one queue), from one producer thread.  The consumers of these queues
+ * treat what they receive as read-only and give it back by receiving again from a queue
+ * of the same multi-queue or by releasing it; they do not receive from other queues with
+ * it in their handle.  Errors: EINVAL (NULL, no queue, more than 64, a queue twice or
+ * of another cluster), EBUSY, ENOMEM.
+ */
+pfring_zc_multi_queue *pfring_zc_create_multi_queue(pfring_zc_queue *queues[], u_int32_t num_queues);
+/*
+ * Put *pkt_handle into every queue of the multi-queue whose bit is set in queues_mask
+ * (bit 0: queues[0]; bits beyond the queues are ignored).  A full queue is skipped and a
+ * drop counted in its stats.  As with pfring_zc_send_pkt(), *pkt_handle then holds
+ * another buffer the caller owns.  Returns the number of queues the packet went to (0:
+ * none, errno EAGAIN when they were full); -EINVAL; -ENOBUFS if no buffer could be handed
+ * back (consumers broke the rules above and the cluster has no free buffer).
+ */
+int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
+			     u_int64_t queues_mask, u_int8_t flush_packet);
+
+typedef enum {
+	round_robin_policy = 0,		/* one packet from each ingress queue in turn */
+	round_robin_bursts_policy	/* up to a burst from each ingress queue in turn */
+} pfring_zc_recv_policy;
+
+/* 0 drops the packet, anything else lets it through. */
+typedef int64_t (*pfring_zc_filtering_func)(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *in_queue,
+					    void *user);
+/*
+ * Balancer: the egress queue index (taken modulo the number of egress queues), or a
+ * negative value to drop the packet.  Fan-out: the mask of egress queues.
+ */
+typedef int64_t (*pfring_zc_distribution_func)(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *in_queue,
+					       void *user);
+/* Called by a worker when a round over its ingress queues found nothing. */
+typedef void (*pfring_zc_idle_callback)(void);
+
+/*
+ * Workers: a thread that moves packets from in_queues to egress queues until
+ * pfring_zc_kill_worker().  working_set_pool gives the buffers the worker exchanges with
+ * the queues: 8 in burst mode (round_robin_bursts_policy), 1 otherwise, and for the fifo
+ * 32 per ingress queue (ENOBUFS if the pool has fewer).  active_wait: poll without
+ * pause when idle (otherwise back off and sleep); core_id_affinity >= 0 pins the thread
+ * (EINVAL if there is no such CPU).  A packet the egress queue has no room for is
+ * dropped and counted in that queue's stats.  Errors: EINVAL, ENOBUFS, EAGAIN (thread).
+ *
+ * Balancer: each packet goes to exactly one of out_queues, chosen by distr_func (NULL:
+ * pfring_zc_builtin_ip_hash() modulo num_out_queues, so both directions of a host pair
+ * stay together).
+ */
+pfring_zc_worker *pfring_zc_run_balancer_v2(pfring_zc_queue *in_queues[], pfring_zc_queue *out_queues[],
+					    u_int32_t num_in_queues, u_int32_t num_out_queues,
+					    pfring_zc_buffer_pool *working_set_pool,
+					    pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+					    pfring_zc_filtering_func filter_func, void *filter_user_data,
+					    pfring_zc_distribution_func distr_func, void *distr_user_data,
+					    u_int32_t active_wait, int32_t core_id_affinity);
+pfring_zc_worker *pfring_zc_run_balancer(pfring_zc_queue *in_queues[], pfring_zc_queue *out_queues[],
+					 u_int32_t num_in_queues, u_int32_t num_out_queues,
+					 pfring_zc_buffer_pool *working_set_pool,
+					 pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+					 pfring_zc_distribution_func distr_func, void *distr_user_data,
+					 u_int32_t active_wait, int32_t core_id_affinity);
+/*
+ * Fan-out: each packet goes, without a copy, to the queues of out_multi_queue whose bit
+ * distr_func returns (NULL: all of them).  The worker is the multi-queue's producer.
+ */
+pfring_zc_worker *pfring_zc_run_fanout_v2(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
+					  u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+					  pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+					  pfring_zc_filtering_func filter_func, void *filter_user_data,
+					  pfring_zc_distribution_func distr_func, void *distr_user_data,
+					  u_int32_t active_wait, int32_t core_id_affinity);
+pfring_zc_worker *pfring_zc_run_fanout(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
+				       u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+				       pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+				       pfring_zc_distribution_func distr_func, void *distr_user_data,
+				       u_int32_t active_wait, int32_t core_id_affinity);
+/*
+ * Fifo: merges in_queues, each in timestamp order, into one stream in timestamp order
+ * (pfring_zc_pkt_buff.ts).  A packet waits until every ingress queue has a packet to
+ * compare it with, or at most 1 ms (the reordering window).  The packets go to out_queue,
+ * or, when out_queue is NULL, to func(packet, its ingress queue, user_data); with an
+ * out_queue, func (if any) is called first and a negative return drops the packet.
+ * core_id_affinity_timer is accepted and unused (there is no timer thread).
+ */
+pfring_zc_worker *pfring_zc_run_fifo(pfring_zc_queue *in_queues[], pfring_zc_queue *out_queue,
+				     u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+				     pfring_zc_idle_callback callback, pfring_zc_distribution_func func,
+				     void *user_data, u_int32_t active_wait, int32_t core_id_affinity_sorter,
+				     int32_t core_id_affinity_timer);
+/*
+ * Stop the worker and wait for its thread; the buffers it holds go back to its
+ * working-set pool (a fan-out's spares too, after every free buffer of its egress queues
+ * is one of its own).  The queues stay usable; a later producer on the same
+ * multi-queue takes from the cluster's free buffers the spares that packets still in
+ * flight at the kill need.
+ */
+void pfring_zc_kill_worker(pfring_zc_worker *worker);
+
+/*
+ * Builtin hashes, symmetric (both directions of a flow hash alike).  They read Ethernet
+ * with any number of 802.1Q/802.1ad tags, then IPv4 or IPv6 (extension headers skipped),
+ * then TCP, UDP or SCTP ports (none in a non-first fragment).  A non-IP frame hashes its
+ * two MAC addresses.  queue is unused (the handle locates its data).
+ *
+ * ip: <src ip, dst ip>.  5tuple: <src ip, dst ip, src port, dst port, protocol>.
+ * gtp: GTP-U (UDP port 2152, G-PDU): the inner IP packet's <ips, ports>; GTP-C (UDP port
+ * 2123): its sequence number; anything else <ips, ports>; *flags (may be NULL) gets
+ * PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_* for what was found, 0 for no GTP.
+ * gre: GRE (IP protocol 47, version 0, IPv4, IPv6 or Ethernet inside): the inner
+ * <src ip, dst ip>; anything else <ips, ports>.
+ */
+u_int32_t pfring_zc_builtin_ip_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue);
+u_int32_t pfring_zc_builtin_5tuple_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue);
+u_int32_t pfring_zc_builtin_gtp_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue,
+				     u_int32_t *flags);
+u_int32_t pfring_zc_builtin_gre_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue);
 
 /* ---- licence and version ----------------------------------------------------------- */
 

@@ -273,6 +273,7 @@ ZC_API void pfring_zc_destroy_cluster(pfring_zc_cluster *cluster)
 	 * goes now (no new attach); the memory goes when the last process unmaps it.
 	 */
 	zc_ipc_unpublish(c);
+	zc_multi_free_all(c);
 	munmap(c->base, c->size);
 	close(c->fd);
 	free(c);
@@ -439,6 +440,8 @@ ZC_API void pfring_zc_release_packet_handle(pfring_zc_cluster *cluster, pfring_z
 		errno = EINVAL;
 		return;
 	}
+	if (!zc_buf_unref(pkt_handle))
+		return;		/* a fan-out's other reader still has it (zc_multi.c) */
 	zc_lock(c);
 	zc_put_buffer(c, zc_buf_hdr(pkt_handle)->idx);
 	zc_unlock(c);

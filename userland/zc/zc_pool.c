@@ -117,6 +117,8 @@ ZC_API void pfring_zc_release_packet_handle_to_pool(pfring_zc_buffer_pool *pool,
 		errno = EINVAL;
 		return;
 	}
+	if (!zc_buf_unref(pkt_handle))
+		return;		/* a fan-out's other reader still has it (zc_multi.c) */
 	if (p->shm->count < p->shm->len) {
 		p->stack[p->shm->count++] = zc_buf_hdr(pkt_handle)->idx;
 		return;

@@ -13,8 +13,8 @@
  *
  * A buffer (buf_stride bytes, a multiple of 64):
  *
- *   +0  struct zc_buf_hdr   (private: index, data offset)
- *   +8  pfring_zc_pkt_buff  (the handle applications hold) + metadata_len bytes
+ *   +0  struct zc_buf_hdr   (private: index, data offset, fan-out reference count)
+ *   +16 pfring_zc_pkt_buff  (the handle applications hold) + metadata_len bytes
  *   meta_len                rounded up to 64
  *   +meta_len               PF_RING_ZC_BUFFER_HEAD_ROOM bytes of head room
  *   +meta_len+64            buffer_len bytes of data, rounded up to 64
@@ -42,11 +42,19 @@
 #define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
 #define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
 
-/* In front of every pfring_zc_pkt_buff, inside the buffer. */
+/* In front of every pfring_zc_pkt_buff, inside the buffer (one cache line with it). */
 struct zc_buf_hdr {
 	uint32_t idx;		/* the buffer's index in the cluster */
 	uint16_t data_off;	/* from the handle to the first packet byte */
 	uint16_t data_min;	/* data_off at the very start of the head room */
+	/*
+	 * Fan-out reference count (zc_multi.c): how many places (packet slots, free-ring
+	 * entries, the handles of the consumers that received it) hold this buffer since a
+	 * pfring_zc_send_pkt_multi() put it into several queues.  0 or 1: one owner, the
+	 * ordinary case, never touched by an atomic read-modify-write.
+	 */
+	_Atomic uint32_t refs;
+	uint32_t pad_;
 };
 
 /* The queue as it lives in shared memory: producer and consumer lines apart. */
@@ -174,6 +182,14 @@ struct zc_queue {
 	uint32_t stride_inv;	/* stride_odd's inverse modulo 2^32 (zc_buf_index()) */
 	struct zc_cluster *cluster;
 	const struct zc_queue_ops *ops;	/* NULL: SPSC queue; else a backend (above) */
+	/*
+	 * Set when the queue joins a multi-queue (pfring_zc_create_multi_queue()): its
+	 * producer side is then the multi-queue's, and a plain send goes through
+	 * pfring_zc_send_pkt_multi() to this one bit (zc_multi.c), which takes back the
+	 * fan-out buffers consumers return.  NULL: the plain fast path.
+	 */
+	struct zc_multi *mq;
+	uint32_t mq_bit;
 
 	/* producer only */
 	_Alignas(ZC_CACHELINE) uint64_t prod_head;	/* next packet number to write */
@@ -197,7 +213,7 @@ struct zc_queue {
 
 /* The shared layout is an ABI between processes (a later attach by cluster id). */
 _Static_assert(sizeof(pfring_zc_pkt_buff) == 16, "public handle layout");
-_Static_assert(sizeof(struct zc_buf_hdr) == 8, "buffer header layout");
+_Static_assert(sizeof(struct zc_buf_hdr) == 16, "buffer header layout");
 _Static_assert(offsetof(struct zc_shm_queue, head) == ZC_CACHELINE, "head on its own line");
 _Static_assert(offsetof(struct zc_shm_queue, tail) == 2 * ZC_CACHELINE, "tail on its own line");
 _Static_assert(sizeof(struct zc_shm_queue) == 3 * ZC_CACHELINE, "queue descriptor size");
@@ -225,6 +241,7 @@ struct zc_cluster {
 	unsigned int refs;		/* attached queues and pools using this mapping */
 	uint64_t ino, dev;		/* the file at path: unlink it only if still this one */
 	struct zc_cluster *ipc_next;	/* this process's list of attached mappings */
+	struct zc_multi *multis;	/* multi-queues (zc_multi.c), freed at destroy */
 };
 
 static inline pfring_zc_pkt_buff *zc_buf_handle(char *buffers, uint32_t stride, uint32_t idx)
@@ -291,5 +308,63 @@ void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm
 /* zc_queue.c, zc_pool.c: release process-local handles at cluster destroy */
 void zc_queue_free(struct zc_queue *q);
 void zc_pool_free(struct zc_pool *p);
+
+/* ---- fan-out reference counts, multi-queues and workers (zc_multi.c, zc_worker.c) ---- */
+
+/*
+ * Drop one reference to a buffer; 1 when the caller held the last one (the buffer may
+ * be written again or recycled), 0 when another holder still reads it.  A buffer with
+ * refs <= 1 has one holder, the caller: no atomic read-modify-write.  The acquire load
+ * and the acq_rel decrement order every other holder's reads of the packet (each
+ * released by its own decrement) before the last holder's reuse.
+ */
+static inline int zc_buf_unref(pfring_zc_pkt_buff *h)
+{
+	struct zc_buf_hdr *bh = zc_buf_hdr(h);
+
+	if (atomic_load_explicit(&bh->refs, memory_order_acquire) <= 1)
+		return 1;
+	return atomic_fetch_sub_explicit(&bh->refs, 1, memory_order_acq_rel) == 1;
+}
+
+static inline int zc_buf_shared(pfring_zc_pkt_buff *h)
+{
+	return atomic_load_explicit(&zc_buf_hdr(h)->refs, memory_order_relaxed) > 1;
+}
+
+#define ZC_MULTI_MAX PF_RING_ZC_SEND_PKT_MULTI_MAX_QUEUES
+
+/* A multi-queue (process-local): its queues and its producer's spare buffers. */
+struct zc_multi {
+	struct zc_cluster *cluster;
+	struct zc_multi *next;		/* the cluster's list, freed at destroy */
+	char *buffers;
+	uint32_t stride;
+	uint32_t num;
+	struct zc_queue *q[ZC_MULTI_MAX];
+	/* the producer's spares (buffer indexes): one producer thread, no locking */
+	uint32_t *spare;
+	uint32_t nspare;
+	uint32_t spare_cap;
+};
+
+/* Copy a packet (fields, metadata, data) into another buffer of the same cluster. */
+void zc_buf_copy(struct zc_cluster *c, pfring_zc_pkt_buff *dst, pfring_zc_pkt_buff *src);
+/* A plain send on a queue of a multi-queue: pfring_zc_send_pkt_multi() to its bit. */
+int zc_multi_send_one(struct zc_queue *q, pfring_zc_pkt_buff **ph, uint8_t flush);
+/* Producer side: publish held-back packets, if any. */
+void zc_queue_flush(struct zc_queue *q);
+/* Free slots as the producer sees them (reloads the consumer's tail when short). */
+uint32_t zc_queue_free_slots(struct zc_queue *q, uint32_t want);
+uint32_t zc_queue_next_free(const struct zc_queue *q);
+void zc_queue_push(struct zc_queue *q, uint32_t idx);
+/*
+ * After the multi-queue's producer stopped: every free-ring entry of its queues the next
+ * sends take gets a buffer
+ * of its own (a still shared one is replaced from the spares), and the spares left over
+ * go to pool (or to the cluster when pool is NULL).
+ */
+void zc_multi_settle(struct zc_multi *m, struct zc_pool *pool);
+void zc_multi_free_all(struct zc_cluster *c);
 
 #endif /* ZC_PRIV_H */

@@ -247,26 +247,86 @@ static inline void zc_queue_count_drops(struct zc_queue *q, uint64_t n)
 	atomic_store_explicit(&q->shm->drop, d + n, memory_order_relaxed);
 }
 
-/* Only with room: the free-ring entry at prod_rpos is then below n + tail (see top). */
-static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+/*
+ * Past one packet: both rings' positions and head.  Then the free buffer
+ * ZC_PREFETCH_AHEAD sends from now, if the cached tail says its entry is written: owning
+ * its lines takes longer than one packet's time.
+ */
+static inline void zc_queue_advance(struct zc_queue *q)
 {
 	uint32_t pos = q->prod_pos, rpos = q->prod_rpos;
-	uint32_t free_idx = q->ret[rpos];
 
-	q->slots[pos] = zc_buf_index(q->buffers, q->stride_shift, q->stride_inv, *ph);
-	*ph = zc_buf_handle(q->buffers, q->stride, free_idx);
 	q->prod_pos = pos + 1 == q->len ? 0 : pos + 1;
 	rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
 	q->prod_rpos = rpos;
 	q->prod_head++;
-	/*
-	 * The free buffer ZC_PREFETCH_AHEAD sends from now, if the cached tail says its entry
-	 * is written: owning its lines takes longer than one packet's time.
-	 */
 	if (q->prod_head + ZC_PREFETCH_AHEAD - q->prod_tail_cache <= q->len) {
 		rpos += ZC_PREFETCH_AHEAD - 1;
 		zc_prefetch_write(q, q->ret[rpos >= q->ret_len ? rpos - q->ret_len : rpos]);
 	}
+}
+
+/*
+ * Only with room: the free-ring entry at prod_rpos is then below n + tail (see top).
+ * The caller's buffer goes into the packet slot, the free buffer to the caller.
+ */
+static inline void zc_queue_put_plain(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+{
+	uint32_t free_idx = q->ret[q->prod_rpos];
+
+	q->slots[q->prod_pos] = zc_buf_index(q->buffers, q->stride_shift, q->stride_inv, *ph);
+	*ph = zc_buf_handle(q->buffers, q->stride, free_idx);
+	zc_queue_advance(q);
+}
+
+/*
+ * A buffer that a fan-out shares (refs > 1, see zc_multi.c) never goes into a plain
+ * queue: it would come back to this queue's producer as a free buffer while its other
+ * readers may still read it.  The packet is copied into the free buffer instead, which
+ * goes into the slot, and the caller keeps the shared one (which it gives back to its
+ * fan-out queue by its next receive there, or releases).  refs is in the handle's cache
+ * line, which the send reads anyway.
+ */
+static void zc_queue_put_copy(struct zc_queue *q, pfring_zc_pkt_buff *h)
+{
+	uint32_t free_idx = q->ret[q->prod_rpos];
+
+	zc_buf_copy(q->cluster, zc_buf_handle(q->buffers, q->stride, free_idx), h);
+	q->slots[q->prod_pos] = free_idx;
+	zc_queue_advance(q);
+}
+
+static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+{
+	if (__builtin_expect(zc_buf_shared(*ph), 0))
+		zc_queue_put_copy(q, *ph);
+	else
+		zc_queue_put_plain(q, ph);
+}
+
+/*
+ * pfring_zc_send_pkt() when the queue belongs to a multi-queue or the buffer is shared:
+ * out of line, so that the fast path has no call and no extra saved register.
+ */
+static __attribute__((noinline, cold)) int zc_send_slow(struct zc_queue *q, pfring_zc_pkt_buff **ph,
+							 u_int8_t flush_packet)
+{
+	int len;
+
+	if (q->mq)
+		return zc_multi_send_one(q, ph, flush_packet);
+	if (zc_queue_room(q, 1) == 0) {
+		zc_queue_count_drops(q, 1);
+		if (q->prod_head != q->prod_published)
+			zc_queue_publish(q);
+		errno = EAGAIN;
+		return -EAGAIN;
+	}
+	len = (*ph)->len;
+	zc_queue_put_copy(q, *ph);
+	if (flush_packet || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
+		zc_queue_publish(q);
+	return len;
 }
 
 ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle, u_int8_t flush_packet)
@@ -280,6 +340,9 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 	}
 	if (ZC_BACKEND(q))
 		return q->ops->send_pkt ? q->ops->send_pkt(q, pkt_handle, flush_packet) : zc_no_op();
+	/* one predictable branch for multi-queues and fan-out buffers (zc_multi.c) */
+	if (__builtin_expect(q->mq != NULL || zc_buf_shared(*pkt_handle), 0))
+		return zc_send_slow(q, pkt_handle, flush_packet);
 	if (__builtin_expect(zc_queue_room(q, 1) == 0, 0)) {
 		zc_queue_count_drops(q, 1);
 		if (q->prod_head != q->prod_published)
@@ -288,7 +351,7 @@ ZC_API int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		return -EAGAIN;
 	}
 	len = (*pkt_handle)->len;
-	zc_queue_put(q, pkt_handle);
+	zc_queue_put_plain(q, pkt_handle);
 	if (flush_packet || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
 		zc_queue_publish(q);
 	return len;
@@ -308,6 +371,16 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 		return q->ops->send_pkt_burst ?
 		       q->ops->send_pkt_burst(q, pkt_handles, num_packets, flush_packets) :
 		       zc_no_op();
+	if (__builtin_expect(q->mq != NULL, 0)) {
+		int r = 0;
+
+		for (n = 0; n < num_packets; n++)
+			if ((r = zc_multi_send_one(q, &pkt_handles[n], flush_packets)) < 0)
+				break;
+		if (n < num_packets)	/* a full queue counted the first refusal already */
+			zc_queue_count_drops(q, num_packets - n - (r == -EAGAIN));
+		return (int)n;
+	}
 	n = zc_queue_room(q, num_packets);
 	if (n > num_packets)
 		n = num_packets;
@@ -318,6 +391,30 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 	if (flush_packets || n < num_packets || q->prod_head - q->prod_published >= ZC_FLUSH_BATCH)
 		zc_queue_publish(q);
 	return (int)n;
+}
+
+/* zc_multi.c, only with room: the free buffer the next send takes ... */
+uint32_t zc_queue_next_free(const struct zc_queue *q)
+{
+	return q->ret[q->prod_rpos];
+}
+
+/* ... and that send: idx into the next packet slot, the free buffer taken. */
+void zc_queue_push(struct zc_queue *q, uint32_t idx)
+{
+	q->slots[q->prod_pos] = idx;
+	zc_queue_advance(q);
+}
+
+void zc_queue_flush(struct zc_queue *q)
+{
+	if (q->prod_head != q->prod_published)
+		zc_queue_publish(q);
+}
+
+uint32_t zc_queue_free_slots(struct zc_queue *q, uint32_t want)
+{
+	return zc_queue_room(q, want);
 }
 
 ZC_API int pfring_zc_queue_is_full(pfring_zc_queue *queue)

@@ -13,6 +13,10 @@ and, for information, the same against rte_ring carrying pointers to buffers who
 both threads write and read as in the ZC modes (ring-*-data): the queues' own cost, the
 traffic of the packets' cache lines between the two CPUs being the same on both sides.
 
+zc-balancer is measured against an absolute target (TARGETS): a balancer worker
+(pfring_zc_run_balancer, builtin IP hash) from one queue to 2 egress queues; with 2 CPUs
+the producer and both consumers are one thread on CPU 0 and the worker runs on CPU 1.
+
 Writes bench/results/<date>-host-zc.json. A missed target is reported, not failed; only
 a program that could not run or failed its own correctness checks is an error.
 """
@@ -34,7 +38,11 @@ from typing import Any
 from pfring.paths import build_root, repo_root
 
 MODES = ("zc-single", "zc-burst", "ring-single", "ring-burst", "ring-single-data",
-         "ring-burst-data")
+         "ring-burst-data", "zc-balancer")
+# (mode, target: at least this many Mpps)
+TARGETS: tuple[tuple[str, float], ...] = (
+    ("zc-balancer", 10.0),  # a balancer to 2 consumers (issue 12)
+)
 # (name, numerator mode, denominator mode, target: at least this; None: for information)
 RATIOS: tuple[tuple[str, str, str, float | None], ...] = (
     ("zc-single / ring-single", "zc-single", "ring-single", 1.0),
@@ -53,7 +61,9 @@ NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 NOTE = ("host run; the machine may be shared (e.g. with a running VM), so the figures are "
         "approximate. ZC modes write and read a sequence number in each packet's data; "
         "ring-single/ring-burst enqueue the number itself, ring-*-data a pointer to a "
-        "buffer holding it (the same data traffic as ZC's).")
+        "buffer holding it (the same data traffic as ZC's). zc-balancer: producer and the 2 "
+        "consumers polled by one thread on CPU 0, the balancer worker on CPU 1; every "
+        "packet checked to arrive once.")
 
 
 class ZcBenchError(RuntimeError):
@@ -144,7 +154,22 @@ def ratios(median: dict[str, float]) -> list[Ratio]:
     return out
 
 
-def _verdict(r: Ratio) -> str:
+@dataclass(frozen=True)
+class Target:
+    mode: str
+    value: float | None
+    target: float
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.value is None else self.value >= self.target
+
+
+def targets(median: dict[str, float]) -> list[Target]:
+    return [Target(mode, median.get(mode), target) for mode, target in TARGETS]
+
+
+def _verdict(r: Ratio | Target) -> str:
     if r.target is None:
         return "(information)"
     return {None: "n/a", True: "met", False: "missed"}[r.met]
@@ -160,14 +185,22 @@ def format_table(median: dict[str, float], rat: list[Ratio], hugepages: bool) ->
         value = "n/a" if r.value is None else f"{r.value:.2f}"
         target = "-" if r.target is None else f">= {r.target:.1f}"
         lines.append(f"{r.name:<30}{value:>8}{target:>10}  {_verdict(r)}")
+    lines += ["", f"{'Mpps':<30}{'value':>8}{'target':>10}  verdict"]
+    for t in targets(median):
+        value = "n/a" if t.value is None else f"{t.value:.2f}"
+        lines.append(f"{t.mode:<30}{value:>8}{f'>= {t.target:.1f}':>10}  {_verdict(t)}")
     return "\n".join(lines)
 
 
 def hugepages_needed(queue_len: int = QUEUE_LEN, burst: int = BURST) -> int:
-    """2 MB pages for the cluster (the queue's buffers, the threads' handles, rings) and
-    for the same number of buffers of the ring-*-data modes."""
+    """2 MB pages for the cluster (the queue's buffers, the threads' handles, rings), for
+    the same number of buffers of the ring-*-data modes, and for zc-balancer's cluster
+    (3 queues, the worker's 8 buffers, the thread's handles)."""
+    page = HUGEPAGE_KB * 1024
     buffers = queue_len + 2 * burst + 2
-    return 2 * (-(-buffers * BUFFER_BYTES // (HUGEPAGE_KB * 1024)) + 1)
+    balancer = 3 * queue_len + 8 + 2 * burst + 2
+    return (2 * (-(-buffers * BUFFER_BYTES // page) + 1)
+            + -(-balancer * BUFFER_BYTES // page) + 1)
 
 
 def _meminfo(key: str) -> int:
@@ -218,6 +251,8 @@ def results_doc(runs: list[ModeRun], packets: int, reps: int) -> dict[str, Any]:
         "median_mpps": median,
         "ratios": {r.name: {"value": r.value, "target": r.target, "met": r.met}
                    for r in ratios(median)},
+        "targets_mpps": {t.mode: {"value": t.value, "target": t.target, "met": t.met}
+                         for t in targets(median)},
     }
 
 
