@@ -359,10 +359,9 @@ uint32_t zc_queue_free_slots(struct zc_queue *q, uint32_t want);
 uint32_t zc_queue_next_free(const struct zc_queue *q);
 void zc_queue_push(struct zc_queue *q, uint32_t idx);
 /*
- * After the multi-queue's producer stopped: every free-ring entry of its queues the next
- * sends take gets a buffer
- * of its own (a still shared one is replaced from the spares), and the spares left over
- * go to pool (or to the cluster when pool is NULL).
+ * After the multi-queue's producer stopped: every free-ring entry its queues' next sends
+ * take gets a buffer of its own (a still shared one is replaced from the spares), and
+ * the spares left over go to pool (or to the cluster when pool is NULL).
  */
 void zc_multi_settle(struct zc_multi *m, struct zc_pool *pool);
 void zc_multi_free_all(struct zc_cluster *c);
