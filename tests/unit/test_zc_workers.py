@@ -21,33 +21,9 @@ from pfring.paths import repo_root
 ROOT = repo_root()
 C_DIR = ROOT / "tests/unit/c"
 ZC_DIR = ROOT / "userland/zc"
-PREFIX = "/usr/local"
-CFLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
 BALANCE_PACKETS = 200_000
 FANOUT_PACKETS = 100_000
 FIFO_PACKETS = 20_000
-
-
-@pytest.fixture(scope="module")
-def installed(userland_install: Path) -> Path:
-    """The prefix of the session's make install (conftest.py)."""
-    return userland_install / PREFIX.lstrip("/")
-
-
-@pytest.fixture(scope="module")
-def programs(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """tests/unit/c/zc_worker_*.c linked against the installed static library."""
-    out = tmp_path_factory.mktemp("zc_worker_bin")
-    exes = {}
-    for src in sorted(C_DIR.glob("zc_worker_*.c")):
-        exe = out / src.stem
-        linked = subprocess.run(
-            ["cc", *CFLAGS, f"-I{installed / 'include'}", str(src),
-             str(installed / "lib/libpfring_zc.a"), "-lpthread", "-o", str(exe)],
-            capture_output=True, text=True)
-        assert linked.returncode == 0, linked.stderr
-        exes[src.stem] = exe
-    return exes
 
 
 def _run(argv: list[str | Path], timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -152,13 +128,15 @@ def test_worker_contracts_and_kill(programs: dict[str, Path]) -> None:
     assert done.returncode == 0
 
 
-def _sanitized_build(out: Path, sanitizer: str, names: tuple[str, ...]) -> dict[str, Path]:
+def _sanitized_build(installed: Path, out: Path, sanitizer: str,
+                     names: tuple[str, ...]) -> dict[str, Path]:
     """The library's sources and the named programs built with -fsanitize=sanitizer
-    (skipped when the compiler has no runtime for it)."""
+    (skipped when the compiler has no runtime for it); libpfring (which the devices use)
+    from the installed static library, as it is."""
     if shutil.which("cc") is None:
         pytest.skip("no C compiler")
     flags = ["-O1", "-g", f"-fsanitize={sanitizer}", "-fno-sanitize-recover=all",
-             "-std=gnu11", "-Wall", "-Wextra", f"-I{ZC_DIR}"]
+             "-std=gnu11", "-Wall", "-Wextra", f"-I{ZC_DIR}", f"-I{installed / 'include'}"]
     probe = subprocess.run(["cc", *flags, "-x", "c", "-", "-o", str(out / "probe")],
                            input="int main(void) { return 0; }\n", capture_output=True,
                            text=True)
@@ -176,24 +154,26 @@ def _sanitized_build(out: Path, sanitizer: str, names: tuple[str, ...]) -> dict[
     for name in names:
         exe = out / name
         built = subprocess.run(["cc", *flags, "-Werror", str(C_DIR / f"{name}.c"), *objs,
-                                "-lpthread", "-o", str(exe)], capture_output=True, text=True)
+                                str(installed / "lib/libpfring.a"), "-lpthread", "-o", str(exe)],
+                               capture_output=True, text=True)
         assert built.returncode == 0, built.stderr
         exes[name] = exe
     return exes
 
 
 @pytest.fixture(scope="module")
-def sanitized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def sanitized(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The library and the worker programs with AddressSanitizer and UBSan."""
-    return _sanitized_build(tmp_path_factory.mktemp("zc_worker_asan"), "address,undefined",
+    return _sanitized_build(installed, tmp_path_factory.mktemp("zc_worker_asan"),
+                            "address,undefined",
                             ("zc_worker_hash", "zc_worker_fanout", "zc_worker_balance",
                              "zc_worker_misc"))
 
 
 @pytest.fixture(scope="module")
-def tsan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def tsan(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The library and the threaded worker programs with ThreadSanitizer."""
-    return _sanitized_build(tmp_path_factory.mktemp("zc_worker_tsan"), "thread",
+    return _sanitized_build(installed, tmp_path_factory.mktemp("zc_worker_tsan"), "thread",
                             ("zc_worker_fanout", "zc_worker_balance"))
 
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "pfring_zc.h"
-#include "ztool.h"
+#include "zc_tool.h"
 
 #ifdef ZFANOUT_IPC
 #define PROG "zfanout_ipc"
@@ -112,7 +112,7 @@ static int parse_instances(struct config *cfg, char *arg)
 			fprintf(stderr, PROG ": -n: at most %u applications\n", MAX_APPS);
 			return -1;
 		}
-		if (ztool_number(PROG, 'n', tok, 1, MAX_OUT, &n) < 0)
+		if (zc_tool_option(PROG, 'n', tok, 1, MAX_OUT, &n) < 0)
 			return -1;
 		cfg->apps[cfg->num_apps].first = cfg->num_out;
 		cfg->apps[cfg->num_apps].count = (uint32_t)n;
@@ -151,7 +151,7 @@ static int parse_egress(struct config *cfg, char *arg)
 		return -1;
 	}
 	*colon = '\0';
-	if (ztool_number(PROG, 'r', arg, 0, MAX_OUT - 1, &q) < 0)
+	if (zc_tool_option(PROG, 'r', arg, 0, MAX_OUT - 1, &q) < 0)
 		return -1;
 	cfg->egress[q] = colon + 1;
 	return 0;
@@ -181,7 +181,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 				return -1;
 			break;
 		case 'c':
-			if (ztool_number(PROG, 'c', optarg, 0, UINT32_MAX - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'c', optarg, 0, UINT32_MAX - 1, &v) < 0)
 				return -1;
 			cfg->cluster_id = (uint32_t)v;
 			break;
@@ -191,7 +191,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			break;
 #ifndef ZFANOUT_IPC
 		case 'm':
-			if (ztool_number(PROG, 'm', optarg, 0, NUM_MODES - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'm', optarg, 0, NUM_MODES - 1, &v) < 0)
 				return -1;
 			cfg->mode = (enum mode)v;
 			break;
@@ -200,7 +200,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 				return -1;
 			break;
 		case 'b':
-			if (ztool_number(PROG, 'b', optarg, 1, 1u << 20, &cfg->pool_len) < 0)
+			if (zc_tool_option(PROG, 'b', optarg, 1, 1u << 20, &cfg->pool_len) < 0)
 				return -1;
 			break;
 		case 'v':
@@ -208,11 +208,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			break;
 #endif
 		case 'q':
-			if (ztool_number(PROG, 'q', optarg, 1, 1u << 22, &cfg->queue_len) < 0)
+			if (zc_tool_option(PROG, 'q', optarg, 1, 1u << 22, &cfg->queue_len) < 0)
 				return -1;
 			break;
 		case 'g':
-			if (ztool_number(PROG, 'g', optarg, 0, CPU_SETSIZE - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'g', optarg, 0, CPU_SETSIZE - 1, &v) < 0)
 				return -1;
 			cfg->core = (int)v;
 			break;
@@ -463,17 +463,17 @@ int main(int argc, char **argv)
 
 	if (parse_args(&z.cfg, argc, argv) < 0)
 		return 2;
-	ztool_on_signals();
+	zc_tool_on_signals();
 	if (setup(&z) < 0 || start(&z) < 0)
 		goto out;
 	printf(PROG ": cluster %u, %u consumer queues (ids 0-%u), %u inputs; running\n",
 	       z.cfg.cluster_id, z.cfg.num_out, z.cfg.num_out - 1, z.cfg.num_inputs);
 	fflush(stdout);
 	read_totals(&z, &prev);
-	t0 = ztool_now();
-	while (!ztool_stop) {
+	t0 = zc_tool_now();
+	while (!zc_tool_stop) {
 		usleep(100 * 1000);
-		t = ztool_now();
+		t = zc_tool_now();
 		if (t - t0 < 1.0)
 			continue;
 		read_totals(&z, &now);

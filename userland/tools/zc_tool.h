@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * zc_tool.h - what the ZC tools (zcount, zsend) share: numbers from the command line,
- * binding to a core, a device's MTU and MAC address from sysfs, and the cluster they
- * create for their device.
+ * zc_tool.h - what the ZC tools (zcount, zsend, zcount_ipc, zbalance_ipc, zfanout_ipc)
+ * share: numbers from the command line, binding to a core, stopping on a signal, a
+ * device's MTU and MAC address from sysfs, and the cluster they create for their device.
  */
 #ifndef PFRING_TOOLS_ZC_TOOL_H
 #define PFRING_TOOLS_ZC_TOOL_H
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pfring_zc.h"
 
@@ -41,6 +45,52 @@ static inline int zc_tool_number(const char *s, unsigned long long min, unsigned
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* An option's number in [min, max]; else "<prog>: -<opt>: <why>" on stderr and -1 */
+static inline int zc_tool_option(const char *prog, char opt, const char *arg, uint64_t min,
+				 uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (zc_tool_number(arg, 0, ~0ull, &v) < 0) {
+		fprintf(stderr, "%s: -%c: '%s' is not a number\n", prog, opt, arg);
+		return -1;
+	}
+	if (v < min || v > max) {
+		fprintf(stderr, "%s: -%c: %llu is out of range [%" PRIu64 ", %" PRIu64 "]\n",
+			prog, opt, v, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Seconds since an arbitrary start (CLOCK_MONOTONIC) */
+static inline double zc_tool_now(void)
+{
+	return (double)zc_tool_now_ns() / 1e9;
+}
+
+/* Set by SIGINT/SIGTERM once zc_tool_on_signals() ran; a second signal ends the process */
+static volatile sig_atomic_t zc_tool_stop;
+
+static inline void zc_tool_signal(int sig)
+{
+	if (zc_tool_stop)
+		_exit(128 + sig);
+	zc_tool_stop = 1;
+}
+
+static inline void zc_tool_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = zc_tool_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Bind the calling thread to CPU core: 0, or -1 with errno */

@@ -17,7 +17,7 @@
 #include "pfring.h"
 #include "pfring_zc.h"
 #include "pcap_file.h"
-#include "ztool.h"
+#include "zc_tool.h"
 
 #define PROG "zcount_ipc"
 
@@ -59,19 +59,19 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			usage();
 			exit(0);
 		case 'c':
-			if (ztool_number(PROG, 'c', optarg, 0, UINT32_MAX - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'c', optarg, 0, UINT32_MAX - 1, &v) < 0)
 				return -1;
 			cfg->cluster_id = (uint32_t)v;
 			have_c = 1;
 			break;
 		case 'i':
-			if (ztool_number(PROG, 'i', optarg, 0, UINT32_MAX - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'i', optarg, 0, UINT32_MAX - 1, &v) < 0)
 				return -1;
 			cfg->queue_id = (uint32_t)v;
 			have_i = 1;
 			break;
 		case 'g':
-			if (ztool_number(PROG, 'g', optarg, 0, CPU_SETSIZE - 1, &v) < 0)
+			if (zc_tool_option(PROG, 'g', optarg, 0, CPU_SETSIZE - 1, &v) < 0)
 				return -1;
 			cfg->core = (int)v;
 			break;
@@ -85,7 +85,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			cfg->verbose = 1;
 			break;
 		case 'N':
-			if (ztool_number(PROG, 'N', optarg, 1, UINT64_MAX, &cfg->max_packets) < 0)
+			if (zc_tool_option(PROG, 'N', optarg, 1, UINT64_MAX, &cfg->max_packets) < 0)
 				return -1;
 			break;
 		case 'o':
@@ -143,8 +143,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(&cfg, argc, argv) < 0)
 		return 2;
-	ztool_on_signals();
-	if (cfg.core >= 0 && ztool_bind_core(cfg.core) < 0)
+	zc_tool_on_signals();
+	if (cfg.core >= 0 && zc_tool_bind_core(cfg.core) < 0)
 		fprintf(stderr, PROG ": cannot pin to core %d: %s\n", cfg.core, strerror(errno));
 	q = pfring_zc_ipc_attach_queue(cfg.cluster_id, cfg.queue_id, rx_only);
 	if (!q) {
@@ -173,8 +173,8 @@ int main(int argc, char **argv)
 	}
 	printf(PROG ": attached to cluster %u queue %u\n", cfg.cluster_id, cfg.queue_id);
 	fflush(stdout);
-	t0 = ztool_now();
-	while (!ztool_stop && (!cfg.max_packets || pkts < cfg.max_packets)) {
+	t0 = zc_tool_now();
+	while (!zc_tool_stop && (!cfg.max_packets || pkts < cfg.max_packets)) {
 		int got = pfring_zc_recv_pkt(q, &h, 0);
 
 		if (got > 0) {
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 		}
 		if (++polls % 4096 && got > 0)
 			continue;	/* the clock read once per 4096 packets, or when idle */
-		t = ztool_now();
+		t = zc_tool_now();
 		if (t - t0 >= 1.0) {
 			printf(PROG ": %.0f pps %.0f bps\n", (double)(pkts - last_pkts) / (t - t0),
 			       8.0 * (double)(bytes - last_bytes) / (t - t0));
