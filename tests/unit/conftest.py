@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -95,3 +98,22 @@ def hugepages() -> Iterator[Callable[[int], None]]:
 
     yield set_
     NR_HUGEPAGES.write_text(f"{old}\n")
+
+
+@pytest.fixture(scope="session")
+def zc(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    """pfring.zc over pfring.native._pfring_zc compiled for this session."""
+    pytest.importorskip("cffi")
+    from pfring.native.zc_build import compile_extension
+
+    built = compile_extension(installed / "include", installed / "lib/libpfring_zc.a",
+                              tmp_path_factory.mktemp("pyzc"))
+    spec = importlib.util.spec_from_file_location("pfring.native._pfring_zc", built)
+    assert spec is not None and spec.loader is not None
+    native = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(native)
+    sys.modules["pfring.native._pfring_zc"] = native
+    sys.modules.pop("pfring.zc", None)
+    import pfring.zc
+
+    return pfring.zc

@@ -8,10 +8,8 @@ compiled here against the session's install of libpfring_zc."""
 from __future__ import annotations
 
 import errno
-import importlib.util
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -21,25 +19,6 @@ import pytest
 
 ID_BASE = 200_000 + (os.getpid() % 100_000) * 10
 END = b"\xff" * 8
-
-
-@pytest.fixture(scope="module")
-def zc(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """pfring.zc over pfring.native._pfring_zc compiled for this session."""
-    pytest.importorskip("cffi")
-    from pfring.native.zc_build import compile_extension
-
-    built = compile_extension(installed / "include", installed / "lib/libpfring_zc.a",
-                              tmp_path_factory.mktemp("pyzc"))
-    spec = importlib.util.spec_from_file_location("pfring.native._pfring_zc", built)
-    assert spec is not None and spec.loader is not None
-    native = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(native)
-    sys.modules["pfring.native._pfring_zc"] = native
-    sys.modules.pop("pfring.zc", None)
-    import pfring.zc
-
-    return pfring.zc
 
 
 def stamp(k: int) -> tuple[bytes, int]:
