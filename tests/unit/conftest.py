@@ -47,6 +47,10 @@ def userland_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # ---- libpfring_zc (test_zc.py, test_zc_ipc.py, test_pfring_zc_py.py) ----------------------
 
+# Cluster ids name files every process sees: the C test programs add this base to theirs
+# (tests/unit/c/zc_test_id.h), so that two sessions at once do not collide.
+os.environ.setdefault("ZC_TEST_ID_BASE", str(1_000_000 + (os.getpid() % 1000) * 1000))
+
 @pytest.fixture(scope="session")
 def installed(userland_install: Path) -> Path:
     """The prefix of the session's make install."""

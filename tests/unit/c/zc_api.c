@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
+#include "zc_test_id.h"
 
 static int failures;
 static u_int32_t cflags;
@@ -70,11 +71,11 @@ static int count_free(pfring_zc_cluster *zc, int max)
 
 static void check_create_errors(void)
 {
-	CHECK_NULL_ERRNO(pfring_zc_create_cluster(9, 0, 0, 16, -1, NULL, cflags), EINVAL);
-	CHECK_NULL_ERRNO(pfring_zc_create_cluster(9, 1536, 0, 0, -1, NULL, cflags), EINVAL);
-	CHECK_NULL_ERRNO(pfring_zc_create_cluster(9, 70000, 0, 16, -1, NULL, cflags), EINVAL);
-	CHECK_NULL_ERRNO(pfring_zc_create_cluster(9, 1536, 1 << 20, 16, -1, NULL, cflags), EINVAL);
-	CHECK_NULL_ERRNO(pfring_zc_create_cluster(9, 1536, 0, 16, -1,
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 0, 0, 16, -1, NULL, cflags), EINVAL);
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 1536, 0, 0, -1, NULL, cflags), EINVAL);
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 70000, 0, 16, -1, NULL, cflags), EINVAL);
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 1536, 1 << 20, 16, -1, NULL, cflags), EINVAL);
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 1536, 0, 16, -1,
 						  "/nonexistent/dir", 0), ENOENT);
 	CHECK_NULL_ERRNO(pfring_zc_create_queue(NULL, 8), EINVAL);
 	CHECK_NULL_ERRNO(pfring_zc_create_buffer_pool(NULL, 8), EINVAL);
@@ -310,15 +311,15 @@ static void check_queue(pfring_zc_cluster *zc)
 
 static void check_two_clusters(void)
 {
-	pfring_zc_cluster *a = pfring_zc_create_cluster(11, 128, 0, 8, -1, NULL, cflags);
-	pfring_zc_cluster *b = pfring_zc_create_cluster(12, 128, 0, 8, -1, NULL, cflags);
+	pfring_zc_cluster *a = pfring_zc_create_cluster(ZC_TEST_ID(11), 128, 0, 8, -1, NULL, cflags);
+	pfring_zc_cluster *b = pfring_zc_create_cluster(ZC_TEST_ID(12), 128, 0, 8, -1, NULL, cflags);
 	pfring_zc_queue *qa, *qb;
 	pfring_zc_pkt_buff *ha, *hb;
 
 	CHECK(a && b);
 	if (!a || !b)
 		return;
-	CHECK(pfring_zc_get_cluster_id(a) == 11 && pfring_zc_get_cluster_id(b) == 12);
+	CHECK(pfring_zc_get_cluster_id(a) == ZC_TEST_ID(11) && pfring_zc_get_cluster_id(b) == ZC_TEST_ID(12));
 	qa = pfring_zc_create_queue(a, 4);
 	qb = pfring_zc_create_queue(b, 4);
 	CHECK(qa && qb && pfring_zc_get_queue_id(qa) == 0 && pfring_zc_get_queue_id(qb) == 0);
@@ -345,10 +346,10 @@ static int run_checks(void)
 	check_create_errors();
 	check_settings();
 	CHECK(pfring_zc_check_license() == 1);
-	zc = pfring_zc_create_cluster(7, 2000, 16, 64, -1, NULL, cflags);
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(7), 2000, 16, 64, -1, NULL, cflags);
 	CHECK(zc != NULL);
 	if (zc) {
-		CHECK(pfring_zc_get_cluster_id(zc) == 7);
+		CHECK(pfring_zc_get_cluster_id(zc) == ZC_TEST_ID(7));
 		CHECK(pfring_zc_get_memory_info(zc, &mi) == 0 && mi.base_addr && mi.size > 64 * 2048);
 		check_handles_and_pools(zc);
 		check_buffer(zc);
@@ -381,14 +382,14 @@ int main(int argc, char **argv)
 			return 2;
 		printf("pages=%llu\n", (unsigned long long)(info.total_memory / (2 << 20)));
 		errno = 0;
-		zc = pfring_zc_create_cluster(3, 2048, 0, (u_int32_t)atoi(argv[2]), -1, mnt, cflags);
+		zc = pfring_zc_create_cluster(ZC_TEST_ID(3), 2048, 0, (u_int32_t)atoi(argv[2]), -1, mnt, cflags);
 		if (!zc) {
 			printf("errno=%d\n", errno);
 			return 1;
 		}
 		printf("created free_during=%ld\n", hugepages_free());
 		if (mnt) {
-			snprintf(path, sizeof(path), "%s/pfring_zc_cluster_3", mnt);
+			snprintf(path, sizeof(path), "%s/pfring_zc_cluster_%u", mnt, ZC_TEST_ID(3));
 			printf("file=%d\n", access(path, F_OK) == 0);
 		}
 		fflush(stdout);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
+#include "zc_test_id.h"
 
 static int failures;
 
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s IFNAME\n", argv[0]);
 		return 2;
 	}
-	zc = pfring_zc_create_cluster(7, 1536, 0, 64, -1, NULL, nohuge);
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(7), 1536, 0, 64, -1, NULL, nohuge);
 	if (!zc) {
 		printf("cluster: %s\n", strerror(errno));
 		return 1;

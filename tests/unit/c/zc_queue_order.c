@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <pfring_zc.h>
+#include "zc_test_id.h"
 
 #define BURST 32
 
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
 	r.burst = !strcmp(argv[1], "burst");
 	r.n = strtoull(argv[2], NULL, 0);
 	qlen = (uint32_t)strtoul(argv[3], NULL, 0);
-	r.zc = pfring_zc_create_cluster(1, 1536, 8, qlen + 2 * BURST, -1, NULL,
+	r.zc = pfring_zc_create_cluster(ZC_TEST_ID(1), 1536, 8, qlen + 2 * BURST, -1, NULL,
 					argc > 4 ? PF_RING_ZC_CLUSTER_NO_HUGEPAGES : 0);
 	if (!r.zc) {
 		perror("pfring_zc_create_cluster");

@@ -34,6 +34,7 @@
 #include <pfring_zc.h>
 
 #include "zc_frames.h"
+#include "zc_test_id.h"
 
 #define PAIRS 64
 #define VARIANTS 4
@@ -174,7 +175,7 @@ int main(int argc, char **argv)
 	npkts = (uint32_t)atoi(argv[4]);
 	if (m == 6 || nout < 1 || nout > MAXOUT || npkts == 0)
 		return 2;
-	zc = pfring_zc_create_cluster(3, 256, 0, NIN * QLEN + nout * QLEN + 64 + 8 + WINDOW + 8, -1, NULL,
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(3), 256, 0, NIN * QLEN + nout * QLEN + 64 + 8 + WINDOW + 8, -1, NULL,
 				      argc > 5 ? 0 : PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	if (!zc) {
 		perror("create_cluster");

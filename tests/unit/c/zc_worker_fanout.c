@@ -35,6 +35,7 @@
 #include <pfring_zc.h>
 
 #include "zc_frames.h"
+#include "zc_test_id.h"
 
 #define MAXK 8
 #define QLEN 512
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
 	if (k_cons < 1 || k_cons > MAXK)
 		return 2;
 	tot_buffers = INLEN + k_cons * QLEN + FWDLEN + SRCLEN + WSPLEN + 64;
-	zc = pfring_zc_create_cluster(4, 256, 0, tot_buffers, -1, NULL,
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(4), 256, 0, tot_buffers, -1, NULL,
 				      argc > 4 ? 0 : PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	if (!zc) {
 		perror("create_cluster");

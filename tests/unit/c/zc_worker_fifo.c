@@ -25,6 +25,7 @@
 #include <pfring_zc.h>
 
 #include "zc_frames.h"
+#include "zc_test_id.h"
 
 #define MAXIN 8
 
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 	if (n < 1 || n > MAXIN || npkts == 0)
 		return 2;
 	wsp_len = n * 32;
-	zc = pfring_zc_create_cluster(5, 256, 0, n * npkts + npkts + wsp_len + 8, -1, NULL,
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(5), 256, 0, n * npkts + npkts + wsp_len + 8, -1, NULL,
 				      PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	if (!zc) {
 		perror("create_cluster");

@@ -17,6 +17,7 @@
 #include <pfring_zc.h>
 
 #include "zc_frames.h"
+#include "zc_test_id.h"
 
 static int failures;
 
@@ -195,7 +196,7 @@ static void check_truncated(void)
 
 int main(void)
 {
-	zc = pfring_zc_create_cluster(7, 1536, 0, 4, -1, NULL, PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(7), 1536, 0, 4, -1, NULL, PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	if (!zc) {
 		perror("create_cluster");
 		return 2;

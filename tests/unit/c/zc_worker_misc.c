@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
+#include "zc_test_id.h"
 
 static int failures;
 
@@ -62,9 +63,9 @@ static void pool_refill(pfring_zc_buffer_pool *p, pfring_zc_pkt_buff **keep, int
 
 static void check_errors(void)
 {
-	pfring_zc_cluster *zc = pfring_zc_create_cluster(11, 256, 0, 4096, -1, NULL,
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(ZC_TEST_ID(11), 256, 0, 4096, -1, NULL,
 							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
-	pfring_zc_cluster *zc2 = pfring_zc_create_cluster(12, 256, 0, 64, -1, NULL,
+	pfring_zc_cluster *zc2 = pfring_zc_create_cluster(ZC_TEST_ID(12), 256, 0, 64, -1, NULL,
 							  PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	pfring_zc_queue *q[66], *other = pfring_zc_create_queue(zc2, 8), *nq[2] = { NULL, NULL };
 	pfring_zc_buffer_pool *wsp = pfring_zc_create_buffer_pool(zc, 64);
@@ -183,7 +184,7 @@ static void *producer(void *arg)
  */
 static void check_shared_buffers(void)
 {
-	pfring_zc_cluster *zc = pfring_zc_create_cluster(14, 256, 0, 64, -1, NULL,
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(ZC_TEST_ID(14), 256, 0, 64, -1, NULL,
 							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	pfring_zc_queue *q[4];
 	pfring_zc_multi_queue *m1, *m2;
@@ -230,7 +231,7 @@ static void check_shared_buffers(void)
 /* Kill under traffic, for a balancer (mode 0) and a fan-out (mode 1). */
 static void check_kill(int fanout, int active)
 {
-	pfring_zc_cluster *zc = pfring_zc_create_cluster(13, 256, 0, 4096, -1, NULL,
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(ZC_TEST_ID(13), 256, 0, 4096, -1, NULL,
 							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	pfring_zc_queue *out[2];
 	pfring_zc_buffer_pool *wsp;
