@@ -44,6 +44,8 @@ USERSPACE_TESTS = (
     "test_pfcount_filters_in_the_kernel", "test_pfcount_refuses_bad_filters_clearly",
     "test_pfcount_processes_share_a_cluster", "test_forwarding_tools_refuse_bad_input",
     "test_pfsend_bad_input_is_a_clear_error", "test_pfsend_replays_a_pcap_at_its_own_pace",
+    # libpfring_zc and its tools (one-copy devices over the same socket calls)
+    "test_zc_device", "test_zc_balance",
 )
 # Left out on 6.12 and the sanitizer kernel: the second and later cases of a kernel path
 # that another case takes already (they stay on 6.1, which runs everything). pytest -k
