@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "pfring.h"
+#include "frames.h"
 #include "pcap_file.h"
 
 #define MIN_LEN		60
@@ -111,12 +112,6 @@ static const char help_text[] =
 "                                                 16 flows at 2000 frames/s\n"
 "    pfsend -i eth1 -f trace.pcap -r -1           the capture, at its own pace\n"
 "    pfsend -i eth1 -f trace.pcap -n 0            the capture in a loop, full speed\n";
-
-struct frame {
-	u_char *data;
-	u_int len;
-	u_int64_t ts_ns;	/* pcap: from the first frame's time */
-};
 
 struct options {
 	const char *device;
@@ -226,180 +221,42 @@ static void parse_ip(const char *opt, const char *s, struct in_addr *ip)
 		bad_option("%s wants an IPv4 address, not '%s'", opt, s);
 }
 
-/* ---- checksums --------------------------------------------------------------------- */
+/* ---- frames ---------------------------------------------------------------------------- */
 
-static u_int32_t csum_add(u_int32_t sum, const u_char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (u_int32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (u_int32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static u_int16_t csum_fold(u_int32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (u_int16_t)~sum;
-}
-
-static void put16(u_char *p, u_int16_t v)
-{
-	p[0] = (u_char)(v >> 8);
-	p[1] = (u_char)v;
-}
-
-static u_int16_t get16(const u_char *p)
-{
-	return (u_int16_t)(p[0] << 8 | p[1]);
-}
-
-/* A checksum field at *check after a 16-bit word of its data went from old to new */
-static void csum_update16(u_char *check, u_int16_t old, u_int16_t new)
-{
-	/* RFC 1624: HC' = ~(~HC + ~m + m') */
-	u_int32_t sum = (u_int16_t)~get16(check);
-
-	sum += (u_int16_t)~old;
-	sum += new;
-	put16(check, csum_fold(sum));
-}
-
-/* ---- generated frames ---------------------------------------------------------------- */
-
-#define ETH_HDR		14
-#define IP_HDR		20
-#define UDP_HDR		8
 #define UDP_SPORT	10000
 #define UDP_DPORT	9
-#define SEQ_OFF		(ETH_HDR + IP_HDR + UDP_HDR)
 
+/* Generated frame number flow: its addresses and port from -b, -c and -t */
 static void build_frame(const struct options *o, u_int flow, struct frame *f)
 {
-	u_char *p = calloc(1, o->len);
-	u_char *ip = p + ETH_HDR, *udp = ip + IP_HDR;
-	u_int32_t src = ntohl(o->src_ip.s_addr), dst = ntohl(o->dst_ip.s_addr), sum;
-	u_int addr = flow / o->ports, port = flow % o->ports;
-	u_int udp_len = o->len - ETH_HDR - IP_HDR;
-	u_int i;
+	struct frame_spec spec = {
+		.src_ip = ntohl(o->src_ip.s_addr), .dst_ip = ntohl(o->dst_ip.s_addr),
+		.sport = (u_int16_t)(UDP_SPORT + flow % o->ports), .dport = UDP_DPORT,
+		.len = o->len,
+	};
+	u_int addr = flow / o->ports;
 
-	if (!p)
-		die("out of memory");
 	if (o->src_ips > 1)
-		src += addr;
+		spec.src_ip += addr;
 	if (o->dst_ips > 1)
-		dst += addr;
-	memcpy(p, o->dst_mac, 6);
-	memcpy(p + 6, o->src_mac, 6);
-	put16(p + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (u_int16_t)(o->len - ETH_HDR));
-	put16(ip + 6, 0x4000);		/* don't fragment */
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	put16(ip + 12, (u_int16_t)(src >> 16));
-	put16(ip + 14, (u_int16_t)src);
-	put16(ip + 16, (u_int16_t)(dst >> 16));
-	put16(ip + 18, (u_int16_t)dst);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR)));
-	put16(udp, (u_int16_t)(UDP_SPORT + port));
-	put16(udp + 2, UDP_DPORT);
-	put16(udp + 4, (u_int16_t)udp_len);
-	for (i = SEQ_OFF + 4; i < o->len; i++)
-		p[i] = (u_char)i;
-	/* pseudo header, then the UDP header and payload (sequence number 0) */
-	sum = csum_add(0, ip + 12, 8) + IPPROTO_UDP + udp_len;
-	sum = csum_add(sum, udp, udp_len);
-	put16(udp + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
-	f->data = p;
-	f->len = o->len;
-	f->ts_ns = 0;
-}
-
-/* The sequence number of a generated frame, its UDP checksum following */
-static void set_seq(u_char *p, u_int32_t seq)
-{
-	u_char *check = p + ETH_HDR + IP_HDR + 6;
-	u_int16_t old_hi = get16(p + SEQ_OFF), old_lo = get16(p + SEQ_OFF + 2);
-
-	put16(p + SEQ_OFF, (u_int16_t)(seq >> 16));
-	put16(p + SEQ_OFF + 2, (u_int16_t)seq);
-	if (get16(check) == 0xffff)
-		put16(check, 0);	/* 0xffff stood for a computed 0 */
-	csum_update16(check, old_hi, (u_int16_t)(seq >> 16));
-	csum_update16(check, old_lo, (u_int16_t)seq);
-	if (get16(check) == 0)
-		put16(check, 0xffff);
-}
-
-/* ---- pcap files ------------------------------------------------------------------------ */
-
-/* Every frame of a classic pcap file of Ethernet frames into *frames; their number */
-static size_t load_pcap(const char *path, struct frame **frames)
-{
-	static u_char buf[PF_RING_TX_MAX_LEN + 1];
-	struct pfring_pkthdr h;
-	struct pcap_file pf;
-	size_t n = 0, cap = 0;
-	u_int64_t first = 0;
-	int rc;
-
-	if (pcap_file_open(&pf, path) < 0) {
-		if (errno == EINVAL)
-			die("%s is not a pcap file (a pcapng file? convert it: editcap -F pcap)",
-			    path);
-		die("cannot open the pcap file %s: %s", path, strerror(errno));
-	}
-	if ((pf.linktype & 0x0fffffff) != PCAP_LINKTYPE_ETHERNET)
-		die("%s holds link type %u frames; pfsend replays Ethernet (1) only", path,
-		    pf.linktype & 0x0fffffff);
-	*frames = NULL;
-	while ((rc = pcap_file_next(&pf, &h, buf, sizeof(buf))) == 1) {
-		u_int64_t ts = (u_int64_t)h.ts.tv_sec * 1000000000ULL +
-			       (u_int64_t)h.ts.tv_usec * 1000ULL;
-		struct frame *fr;
-
-		if (h.caplen == 0 || h.caplen > PF_RING_TX_MAX_LEN)
-			die("%s: frame %zu has a length of %u bytes", path, n + 1, h.caplen);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			*frames = realloc(*frames, cap * sizeof(**frames));
-			if (!*frames)
-				die("out of memory");
-		}
-		fr = &(*frames)[n];
-		fr->data = malloc(h.caplen);
-		if (!fr->data)
-			die("out of memory");
-		memcpy(fr->data, buf, h.caplen);
-		fr->len = h.caplen;
-		if (n == 0)
-			first = ts;
-		fr->ts_ns = ts >= first ? ts - first : 0;
-		n++;
-	}
-	if (rc < 0)
-		die("%s: frame %zu is cut short", path, n + 1);
-	pcap_file_close(&pf);
-	if (!n)
-		die("%s holds no frame", path);
-	return n;
+		spec.dst_ip += addr;
+	memcpy(spec.dst_mac, o->dst_mac, 6);
+	memcpy(spec.src_mac, o->src_mac, 6);
+	if (frame_build(&spec, f) < 0)
+		die("out of memory");
 }
 
 /* The frame's IPv4 header checksum field, or NULL (an untagged or 802.1Q frame) */
 static u_char *ipv4_check(u_char *p, u_int len)
 {
-	u_int off = ETH_HDR;
-	u_int16_t type = len >= ETH_HDR ? get16(p + 12) : 0;
+	u_int off = FRAME_ETH_HDR;
+	u_int16_t type = len >= FRAME_ETH_HDR ? frame_get16(p + 12) : 0;
 
 	while ((type == 0x8100 || type == 0x88a8) && len >= off + 4) {
-		type = get16(p + off + 2);
+		type = frame_get16(p + off + 2);
 		off += 4;
 	}
-	if (type != 0x0800 || len < off + IP_HDR || (p[off] >> 4) != 4)
+	if (type != 0x0800 || len < off + FRAME_IP_HDR || (p[off] >> 4) != 4)
 		return NULL;
 	return p + off + 10;
 }
@@ -519,14 +376,14 @@ static int run(pfring *ring, const struct options *o, struct frame *frames, size
 			due_ns += gap_ns > 0 ? gap_ns : (f->len + WIRE_EXTRA) * 8 / o->gbps;
 		}
 		if (generated)
-			set_seq(f->data, (u_int32_t)i);
+			frame_set_seq(f->data, (u_int32_t)i);
 		if (o->bad_every && (i + 1) % o->bad_every == 0) {
 			u_char *check = ipv4_check(f->data, f->len);
 
 			if (check) {
 				u_char saved[2] = { check[0], check[1] };
 
-				put16(check, (u_int16_t)~get16(check));
+				frame_put16(check, (u_int16_t)~frame_get16(check));
 				ok = send_one(ring, o, f->data, f->len, per_frame_flush);
 				check[0] = saved[0];
 				check[1] = saved[1];
@@ -674,7 +531,11 @@ int main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	generated = o.pcap == NULL;
 	if (!generated) {
-		nframes = load_pcap(o.pcap, &frames);
+		char err[512];
+
+		nframes = frame_load_pcap(o.pcap, PF_RING_TX_MAX_LEN, &frames, err, sizeof(err));
+		if (!nframes)
+			die("%s", err);
 		for (k = 0; k < nframes; k++) {
 			if (o.dst_mac_given && frames[k].len >= 6)
 				memcpy(frames[k].data, o.dst_mac, 6);
@@ -703,9 +564,9 @@ int main(int argc, char *argv[])
 		if (!o.src_mac_given && pfring_get_bound_device_address(ring, o.src_mac) < 0)
 			die("cannot read the MAC address of %s: %s", o.device, strerror(errno));
 		nframes = (size_t)o.src_ips * o.dst_ips * o.ports;
-		if (mtu > 0 && o.len > (u_int)mtu + ETH_HDR)
+		if (mtu > 0 && o.len > (u_int)mtu + FRAME_ETH_HDR)
 			die("-l %u is longer than %s takes: its MTU is %d, so %d bytes at most",
-			    o.len, o.device, mtu, mtu + ETH_HDR);
+			    o.len, o.device, mtu, mtu + FRAME_ETH_HDR);
 		frames = calloc(nframes, sizeof(*frames));
 		if (!frames)
 			die("out of memory");

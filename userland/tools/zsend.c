@@ -21,6 +21,7 @@
 
 #include "pfring.h"
 #include "pfring_zc.h"
+#include "frames.h"
 #include "pcap_file.h"
 #include "zc_tool.h"
 
@@ -30,16 +31,6 @@
 #define WIRE_EXTRA	24	/* preamble 8, FCS 4, inter-frame gap 12: bytes on the wire */
 #define SPIN_NS		50000	/* closer than this to a frame's time: spin, do not sleep */
 #define FLUSH_GAP_NS	20000	/* paced wider apart than this: each frame goes at once */
-#define ETH_HDR		14
-#define IP_HDR		20
-#define UDP_HDR		8
-#define SEQ_OFF		(ETH_HDR + IP_HDR + UDP_HDR)
-
-struct frame {
-	u_char *data;
-	u_int len;
-	unsigned long long ts_ns;	/* pcap: from the first frame's time */
-};
 
 struct options {
 	const char *device;
@@ -155,149 +146,18 @@ static int parse_mac(const char *s, u_char mac[6])
 
 /* ---- generated frames (pfsend's) ------------------------------------------------------ */
 
-static u_int32_t csum_add(u_int32_t sum, const u_char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (u_int32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (u_int32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static u_int16_t csum_fold(u_int32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (u_int16_t)~sum;
-}
-
-static void put16(u_char *p, u_int16_t v)
-{
-	p[0] = (u_char)(v >> 8);
-	p[1] = (u_char)v;
-}
-
-static u_int16_t get16(const u_char *p)
-{
-	return (u_int16_t)(p[0] << 8 | p[1]);
-}
-
-/* RFC 1624: a checksum after a 16-bit word of its data went from old to new */
-static void csum_update16(u_char *check, u_int16_t old, u_int16_t new)
-{
-	u_int32_t sum = (u_int16_t)~get16(check);
-
-	sum += (u_int16_t)~old;
-	sum += new;
-	put16(check, csum_fold(sum));
-}
-
 static void build_frame(const struct options *o, const u_char src_mac[6], u_int flow,
 			struct frame *f)
 {
-	u_char *p = calloc(1, o->len), *ip, *udp;
-	u_int32_t src = 0x0a000001u + flow, dst = 0xc0a80001u, sum;
-	u_int udp_len = o->len - ETH_HDR - IP_HDR, i;
+	struct frame_spec spec = {
+		.src_ip = 0x0a000001u + flow, .dst_ip = 0xc0a80001u, .sport = 10000, .dport = 9,
+		.len = o->len,
+	};
 
-	if (!p)
+	memcpy(spec.dst_mac, o->dst_mac, 6);
+	memcpy(spec.src_mac, src_mac, 6);
+	if (frame_build(&spec, f) < 0)
 		die("out of memory");
-	ip = p + ETH_HDR;
-	udp = ip + IP_HDR;
-	memcpy(p, o->dst_mac, 6);
-	memcpy(p + 6, src_mac, 6);
-	put16(p + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (u_int16_t)(o->len - ETH_HDR));
-	put16(ip + 6, 0x4000);		/* don't fragment */
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	put16(ip + 12, (u_int16_t)(src >> 16));
-	put16(ip + 14, (u_int16_t)src);
-	put16(ip + 16, (u_int16_t)(dst >> 16));
-	put16(ip + 18, (u_int16_t)dst);
-	put16(ip + 10, csum_fold(csum_add(0, ip, IP_HDR)));
-	put16(udp, 10000);
-	put16(udp + 2, 9);
-	put16(udp + 4, (u_int16_t)udp_len);
-	for (i = SEQ_OFF + 4; i < o->len; i++)
-		p[i] = (u_char)i;
-	sum = csum_add(0, ip + 12, 8) + IPPROTO_UDP + udp_len;
-	sum = csum_add(sum, udp, udp_len);
-	put16(udp + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
-	f->data = p;
-	f->len = o->len;
-	f->ts_ns = 0;
-}
-
-/* The sequence number of a generated frame (sequence 0 in its template), checksum too */
-static void set_seq(u_char *p, u_int32_t seq)
-{
-	u_char *check = p + ETH_HDR + IP_HDR + 6;
-
-	if (get16(check) == 0xffff)
-		put16(check, 0);	/* 0xffff stood for a computed 0 */
-	put16(p + SEQ_OFF, (u_int16_t)(seq >> 16));
-	put16(p + SEQ_OFF + 2, (u_int16_t)seq);
-	csum_update16(check, 0, (u_int16_t)(seq >> 16));
-	csum_update16(check, 0, (u_int16_t)seq);
-	if (get16(check) == 0)
-		put16(check, 0xffff);
-}
-
-/* ---- pcap files ------------------------------------------------------------------------ */
-
-static size_t load_pcap(const char *path, u_int max_len, struct frame **frames)
-{
-	static u_char buf[65536];
-	struct pfring_pkthdr h;
-	struct pcap_file pf;
-	size_t n = 0, cap = 0;
-	unsigned long long first = 0;
-	int rc;
-
-	if (pcap_file_open(&pf, path) < 0) {
-		if (errno == EINVAL)
-			die("%s is not a pcap file (a pcapng file? convert it: editcap -F pcap)",
-			    path);
-		die("cannot open the pcap file %s: %s", path, strerror(errno));
-	}
-	if ((pf.linktype & 0x0fffffff) != PCAP_LINKTYPE_ETHERNET)
-		die("%s holds link type %u frames; zsend replays Ethernet (1) only", path,
-		    pf.linktype & 0x0fffffff);
-	*frames = NULL;
-	while ((rc = pcap_file_next(&pf, &h, buf, sizeof(buf))) == 1) {
-		unsigned long long ts = (unsigned long long)h.ts.tv_sec * 1000000000ULL +
-					(unsigned long long)h.ts.tv_usec * 1000ULL;
-		struct frame *fr;
-
-		if (h.caplen == 0 || h.caplen > max_len)
-			die("%s: frame %zu has %u bytes (a buffer takes 1 to %u)", path, n + 1,
-			    h.caplen, max_len);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			*frames = realloc(*frames, cap * sizeof(**frames));
-			if (!*frames)
-				die("out of memory");
-		}
-		fr = &(*frames)[n];
-		fr->data = malloc(h.caplen);
-		if (!fr->data)
-			die("out of memory");
-		memcpy(fr->data, buf, h.caplen);
-		fr->len = h.caplen;
-		if (n == 0)
-			first = ts;
-		fr->ts_ns = ts >= first ? ts - first : 0;
-		n++;
-	}
-	if (rc < 0)
-		die("%s: frame %zu is cut short", path, n + 1);
-	pcap_file_close(&pf);
-	if (!n)
-		die("%s holds no frame", path);
-	return n;
 }
 
 /* ---- sending ----------------------------------------------------------------------------- */
@@ -357,7 +217,7 @@ static void fill(pfring_zc_pkt_buff *h, pfring_zc_queue *q, const struct frame *
 	memcpy(data, f->data, f->len);
 	h->len = (u_int16_t)f->len;
 	if (generated)
-		set_seq(data, (u_int32_t)seq);
+		frame_set_seq(data, (u_int32_t)seq);
 }
 
 /* Send until the device takes it: 0, or -1 when zsend must stop (reason printed) */
@@ -610,9 +470,9 @@ int main(int argc, char *argv[])
 			die("cannot read the MAC address of %s ('%s')", o.device, line);
 		mtu = zc_tool_sysfs(o.device, "mtu", line, sizeof(line)) < 0 ? 0 :
 		      strtoul(line, NULL, 10);
-		if (mtu && o.len > mtu + ETH_HDR)
+		if (mtu && o.len > mtu + FRAME_ETH_HDR)
 			die("-l %u is longer than %s takes: its MTU is %lu, so %lu bytes at most",
-			    o.len, o.device, mtu, mtu + ETH_HDR);
+			    o.len, o.device, mtu, mtu + FRAME_ETH_HDR);
 		nframes = o.flows;
 		frames = calloc(nframes, sizeof(*frames));
 		if (!frames)
@@ -620,7 +480,11 @@ int main(int argc, char *argv[])
 		for (k = 0; k < nframes; k++)
 			build_frame(&o, src_mac, (u_int)k, &frames[k]);
 	} else {
-		nframes = load_pcap(o.pcap, buffer_len, &frames);
+		char err[512];
+
+		nframes = frame_load_pcap(o.pcap, buffer_len, &frames, err, sizeof(err));
+		if (!nframes)
+			die("%s", err);
 		for (k = 0; k < nframes; k++)
 			if (o.dst_mac_given && frames[k].len >= 6)
 				memcpy(frames[k].data, o.dst_mac, 6);
