@@ -20,24 +20,10 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
+#include "zc_check.h"
 #include "zc_test_id.h"
 
-static int failures;
 static u_int32_t cflags;
-
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-	}									\
-} while (0)
-
-/* NULL with exactly errno e */
-#define CHECK_NULL_ERRNO(expr, e) do {						\
-	errno = 0;								\
-	void *p_ = (void *)(expr);						\
-	CHECK(p_ == NULL && errno == (e));					\
-} while (0)
 
 static long hugepages_free(void)
 {

@@ -18,16 +18,8 @@
 #include <unistd.h>
 
 #include <pfring_zc.h>
+#include "zc_check.h"
 #include "zc_test_id.h"
-
-static int failures;
-
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-	}									\
-} while (0)
 
 /* open_device(...) gives NULL with exactly errno e */
 static const char *show(const char *s)

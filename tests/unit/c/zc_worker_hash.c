@@ -17,16 +17,8 @@
 #include <pfring_zc.h>
 
 #include "zc_frames.h"
+#include "zc_check.h"
 #include "zc_test_id.h"
-
-static int failures;
-
-#define CHECK(cond) do {							\
-	if (!(cond)) {								\
-		failures++;							\
-		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);		\
-	}									\
-} while (0)
 
 static pfring_zc_cluster *zc;
 static pfring_zc_pkt_buff *pk;
