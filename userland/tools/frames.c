@@ -7,9 +7,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "frames.h"
 #include "pcap_file.h"
+
+u_int64_t frame_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u_int64_t)ts.tv_sec * 1000000000ULL + (u_int64_t)ts.tv_nsec;
+}
+
+bool frame_wait_until(u_int64_t at, bool active, u_int64_t spin_ns,
+		      const volatile sig_atomic_t *stop)
+{
+	for (;;) {
+		u_int64_t now = frame_now_ns();
+
+		if (*stop)
+			return false;
+		if (now >= at)
+			return true;
+		if (!active && at - now > spin_ns) {
+			u_int64_t nap = at - now - spin_ns / 2;
+			struct timespec ts = { (time_t)(nap / 1000000000ULL),
+					       (long)(nap % 1000000000ULL) };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
 
 void frame_put16(u_char *p, u_int16_t v)
 {

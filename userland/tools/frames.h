@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * frames.h - the frames the sending tools (pfsend, zsend) send: generated IPv4/UDP frames
- * carrying a sequence number, and the frames of a pcap file to replay.
+ * carrying a sequence number, and the frames of a pcap file to replay; and their pacing.
  */
 #ifndef PFRING_TOOLS_FRAMES_H
 #define PFRING_TOOLS_FRAMES_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,6 +50,16 @@ void frame_set_seq(u_char *p, u_int32_t seq);
  */
 size_t frame_load_pcap(const char *path, u_int max_len, struct frame **frames, char *err,
 		       size_t err_len);
+
+/* Nanoseconds of CLOCK_MONOTONIC */
+u_int64_t frame_now_ns(void);
+
+/*
+ * Wait until the monotonic time at (ns): sleeping while more than spin_ns away unless
+ * active, spinning after that.  false when *stop was set meanwhile.
+ */
+bool frame_wait_until(u_int64_t at, bool active, u_int64_t spin_ns,
+		      const volatile sig_atomic_t *stop);
 
 /* 16-bit big-endian helpers and the Internet checksum, for the tools' own fields */
 void frame_put16(u_char *p, u_int16_t v);

@@ -292,26 +292,6 @@ static void print_rate(const struct totals *t, u_int64_t now, bool final)
 	fflush(stdout);
 }
 
-/* Wait until the monotonic time at (ns); false when interrupted. */
-static bool wait_until(u_int64_t at, bool active)
-{
-	for (;;) {
-		u_int64_t now = now_ns();
-
-		if (stop)
-			return false;
-		if (now >= at)
-			return true;
-		if (!active && at - now > SPIN_NS) {
-			u_int64_t nap = at - now - SPIN_NS / 2;
-			struct timespec ts = { (time_t)(nap / 1000000000ULL),
-					       (long)(nap % 1000000000ULL) };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-}
-
 /* One frame out; false when pfsend must stop (the reason printed). */
 static bool send_one(pfring *ring, const struct options *o, u_char *data, u_int len,
 		     bool flush)
@@ -368,10 +348,11 @@ static int run(pfring *ring, const struct options *o, struct frame *frames, size
 		if (!generated && o->pcap_pace) {
 			if (i && i % nframes == 0)
 				loop_start += loop_len_ns;
-			if (!wait_until(loop_start + f->ts_ns, o->active))
+			if (!frame_wait_until(loop_start + f->ts_ns, o->active, SPIN_NS, &stop))
 				break;
 		} else if (gap_ns > 0 || o->gbps > 0) {
-			if (!wait_until(t.start_ns + (u_int64_t)due_ns, o->active))
+			if (!frame_wait_until(t.start_ns + (u_int64_t)due_ns,
+							      o->active, SPIN_NS, &stop))
 				break;
 			due_ns += gap_ns > 0 ? gap_ns : (f->len + WIRE_EXTRA) * 8 / o->gbps;
 		}

@@ -188,26 +188,6 @@ static void print_rate(const struct totals *t, unsigned long long now, bool fina
 	       t->bytes, total, avg_pps, avg_gbps);
 }
 
-/* Wait until the monotonic time at (ns); false when interrupted. */
-static bool wait_until(unsigned long long at, bool active)
-{
-	for (;;) {
-		unsigned long long now = zc_tool_now_ns();
-
-		if (stop)
-			return false;
-		if (now >= at)
-			return true;
-		if (!active && at - now > SPIN_NS) {
-			unsigned long long nap = at - now - SPIN_NS / 2;
-			struct timespec ts = { (time_t)(nap / 1000000000ULL),
-					       (long)(nap % 1000000000ULL) };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-}
-
 /* The frame into the buffer: its data from the default head room on */
 static void fill(pfring_zc_pkt_buff *h, pfring_zc_queue *q, const struct frame *f, bool generated,
 		 unsigned long long seq)
@@ -317,10 +297,12 @@ static int run(pfring_zc_queue *q, pfring_zc_pkt_buff **bufs, const struct optio
 			if (o->pcap_pace) {
 				if (i && i % nframes == 0)
 					loop_start += loop_len_ns;
-				if (!wait_until(loop_start + f->ts_ns, o->active))
+				if (!frame_wait_until(loop_start + f->ts_ns,
+								      o->active, SPIN_NS, &stop))
 					break;
 			} else if (paced) {
-				if (!wait_until(t.start_ns + (unsigned long long)due_ns, o->active))
+				if (!frame_wait_until(t.start_ns + (unsigned long long)due_ns,
+								      o->active, SPIN_NS, &stop))
 					break;
 				due_ns += gap_ns > 0 ? gap_ns : (f->len + WIRE_EXTRA) * 8 / o->gbps;
 			}
