@@ -466,7 +466,7 @@ static uint32_t zc_queue_wait(struct zc_queue *q)
 	return avail;
 }
 
-static inline void zc_queue_get(struct zc_queue *q, pfring_zc_pkt_buff **ph)
+static inline void zc_queue_get(struct zc_queue *q, pfring_zc_pkt_buff **ph, int next)
 {
 	uint32_t pos = q->cons_pos, rpos = q->cons_rpos;
 	uint32_t idx = q->slots[pos];
@@ -476,8 +476,11 @@ static inline void zc_queue_get(struct zc_queue *q, pfring_zc_pkt_buff **ph)
 	q->ret[rpos] = zc_buf_index(q->buffers, q->stride_shift, q->stride_inv, *ph);
 	*ph = zc_buf_handle(q->buffers, q->stride, idx);
 	pos = pos + 1 == q->len ? 0 : pos + 1;
-	/* the next packet, if the cached head says it is published: the caller reads it next */
-	if (q->cons_head_cache - q->cons_tail > 1)
+	/*
+	 * The next packet, if the cached head says it is published: the caller reads it
+	 * next.  A burst asks for it at its last packet only (the others are the burst's).
+	 */
+	if (next && q->cons_head_cache - q->cons_tail > 1)
 		zc_prefetch_read(q, q->slots[pos]);
 	q->cons_pos = pos;
 	q->cons_rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
@@ -508,7 +511,7 @@ ZC_API int pfring_zc_recv_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_h
 		       zc_no_op();
 	if (zc_queue_avail(q, 1) == 0 && (!wait_for_incoming_packet || zc_queue_wait(q) == 0))
 		return 0;
-	zc_queue_get(q, pkt_handle);
+	zc_queue_get(q, pkt_handle, 1);
 	zc_queue_consumed(q);
 	return 1;
 }
@@ -534,7 +537,7 @@ ZC_API int pfring_zc_recv_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 	if (n > max_num_packets)
 		n = max_num_packets;
 	for (i = 0; i < n; i++)
-		zc_queue_get(q, &pkt_handles[i]);
+		zc_queue_get(q, &pkt_handles[i], i + 1 == n);
 	zc_queue_consumed(q);
 	return (int)n;
 }
