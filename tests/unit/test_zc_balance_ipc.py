@@ -159,15 +159,18 @@ def run_balancer(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], tmp: 
     py.start()
     sent = frames()
     mgmt = [zc.Queue.attach(cid, q, zc.QueueMode.MANAGEMENT) for q in range(consumers)]
+    mgmt_in = zc.Queue.attach(cid, ingress, zc.QueueMode.MANAGEMENT)
 
     def wait_queues(most: int, total: int | None = None) -> None:
-        """Until every consumer queue holds at most most packets (and total were put in
-        them): the balancer drops what a full queue has no room for, so the producer
-        keeps within the slowest consumer's pace."""
+        """Until the ingress queue and every consumer queue hold at most most packets
+        (and total were put in the consumer queues): the balancer drops what a full queue
+        has no room for, so the producer keeps within the slowest consumer's pace (at most
+        3 * most in a queue of 1024)."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             st = [m.stats() for m in mgmt]
-            if all(s.sent - s.recv <= most for s in st) and \
+            ing = mgmt_in.stats()
+            if all(s.sent - s.recv <= most for s in [*st, ing]) and \
                     (total is None or sum(s.sent for s in st) == total):
                 return
             time.sleep(0.01)
@@ -183,7 +186,7 @@ def run_balancer(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], tmp: 
                 time.sleep(0.0005)
     # every packet through: each consumer queue empty, the expected number enqueued
     wait_queues(0, len(sent) * copies)
-    for m in mgmt:
+    for m in [*mgmt, mgmt_in]:
         m.close()
     got = []
     zcounts = []
