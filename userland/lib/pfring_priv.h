@@ -126,6 +126,9 @@ static inline int pfring_break_requested(struct pfring_private *p)
 
 /* backends */
 extern const struct pfring_ops pfring_kernel_ops PFRING_HIDDEN;
+/* pfring_mod_zc_ipc.c: "zc:<cluster id>@<queue id>", a consumer of a ZC queue */
+extern const struct pfring_ops pfring_mod_zc_ipc_ops PFRING_HIDDEN;
+int pfring_mod_zc_ipc_name(const char *device) PFRING_HIDDEN;
 
 /* helpers shared by the modules */
 int pfring_err(int code, int err) PFRING_HIDDEN;
