@@ -179,6 +179,7 @@ static void free_ring(pfring *ring)
 			thread_bufs_free(p);
 			pthread_mutex_destroy(&p->rx_lock);
 		}
+		pfring_free_bpf_filter(&p->user_bpf);
 		free(p->device_name);
 		free(p);
 	}

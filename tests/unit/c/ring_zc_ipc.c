@@ -6,7 +6,7 @@
  * bytes, then (7k + i) & 0xff, len 60 + k % 200, ts (k s, k % 1e9 ns); the end marker's
  * first 8 bytes are all ones.
  *
- *   ring_zc_ipc recv DEVICE zc|copy|burst|loop CAPLEN [max=M] [hold]
+ *   ring_zc_ipc recv DEVICE zc|copy|burst|loop CAPLEN [max=M] [hold] [bpf=EXPR step=S]
  *	Opens DEVICE, receives until the end marker (or M packets) and prints
  *	"got=G first=F last=L gaps=X bad=B end=E zc=Z" then "recv=R drop=D" (pfring_stats)
  *	and "ready" before the first receive. zc: pfring_recv() with buffer_len 0 (Z counts
@@ -14,7 +14,8 @@
  *	a buffer of 128 bytes (packets longer are cut: caplen 128, len whole); burst:
  *	pfring_recv_burst() of up to 8; loop: pfring_loop(). B counts packets whose bytes
  *	(up to caplen), caplen, len or timestamps (ts, extended_hdr.timestamp_ns) are wrong.
- *	With hold, waits for a line on stdin before pfring_close().
+ *	With hold, waits for a line on stdin before pfring_close(). bpf=EXPR: set with
+ *	pfring_set_bpf_filter() before enabling; step=S: packet numbers S apart are in order.
  *
  *   ring_zc_ipc two CLUSTER
  *	Two rings of one process, zc:CLUSTER@0 and zc:CLUSTER@1, read in turn until both end
@@ -50,6 +51,7 @@
 #define COPY_LEN	128
 
 static int failures;
+static int64_t step = 1;	/* the difference of two packet numbers in order */
 
 #define CHECK(cond, ...) do {							\
 	if (!(cond)) {								\
@@ -152,7 +154,7 @@ static int account(struct result *r, const u_char *d, u_int caplen, u_int len,
 		r->end = 1;
 		return 1;
 	}
-	if (r->got > 0 && (int64_t)k != r->last + 1)
+	if (r->got > 0 && (int64_t)k != r->last + step)
 		r->gaps++;
 	if (r->got == 0)
 		r->first = (int64_t)k;
@@ -178,12 +180,16 @@ static void print_result(pfring *ring, const struct result *r)
 		printf("stats errno=%d\n", errno);
 }
 
-static pfring *open_ring(const char *device, u_int32_t caplen)
+static pfring *open_ring(const char *device, u_int32_t caplen, const char *bpf)
 {
 	pfring *ring = pfring_open(device, caplen, 0);
 
 	if (!ring) {
 		printf("open errno=%d\n", errno);
+		exit(1);
+	}
+	if (bpf && pfring_set_bpf_filter(ring, (char *)bpf) != 0) {
+		printf("bpf errno=%d\n", errno);
 		exit(1);
 	}
 	if (pfring_set_application_name(ring, (char *)"ring_zc_ipc") != 0 ||
@@ -222,6 +228,7 @@ static int recv_main(int argc, char **argv)
 	const char *device = argv[2], *mode = argv[3];
 	u_int32_t caplen = (u_int32_t)atoi(argv[4]);
 	uint64_t max = UINT64_MAX;
+	const char *bpf = NULL;
 	int hold = 0, i, n;
 	struct pfring_pkthdr hdr;
 	struct result r;
@@ -232,9 +239,13 @@ static int recv_main(int argc, char **argv)
 		if (!strncmp(argv[i], "max=", 4))
 			max = strtoull(argv[i] + 4, NULL, 10);
 		hold |= !strcmp(argv[i], "hold");
+		if (!strncmp(argv[i], "bpf=", 4))
+			bpf = argv[i] + 4;
+		if (!strncmp(argv[i], "step=", 5))
+			step = strtoll(argv[i] + 5, NULL, 10);
 	}
 	alarm(120);
-	ring = open_ring(device, caplen);
+	ring = open_ring(device, caplen, bpf);
 	find_cluster_maps(cluster_of(device));
 	if (num_maps == 0) {
 		printf("no mapping of the cluster\n");
@@ -309,7 +320,7 @@ static int two_main(char **argv)
 	alarm(120);
 	for (i = 0; i < 2; i++) {
 		snprintf(dev[i], sizeof(dev[i]), "zc:%s@%d", argv[2], i);
-		ring[i] = open_ring(dev[i], 1536);
+		ring[i] = open_ring(dev[i], 1536, NULL);
 		result_init(&r[i]);
 	}
 	find_cluster_maps((u_int32_t)atoi(argv[2]));
@@ -370,7 +381,7 @@ static int block_main(char **argv)
 	double t0, dt;
 	int rc;
 
-	block_ring = open_ring(argv[2], 1536);
+	block_ring = open_ring(argv[2], 1536, NULL);
 	/* the producer's end marker: poll says it is there, at once */
 	t0 = now();
 	rc = pfring_poll(block_ring, 5000);
@@ -464,9 +475,18 @@ static int errors_main(char **argv)
 	errno = 0;
 	CHECK(pfring_get_bound_device_ifindex(ring, &ifindex) < 0 && errno == ENODEV,
 	      "ifindex errno %d", errno);
+	/* BPF runs in the library (no kernel feeds the ring); filtering rules do not */
+	CHECK(pfring_set_bpf_filter(ring, (char *)"udp") == 0, "bpf errno %d", errno);
 	errno = 0;
-	CHECK(pfring_set_bpf_filter(ring, (char *)"udp") < 0 && errno == ENOTSUP,
-	      "bpf errno %d", errno);
+	CHECK(pfring_set_bpf_filter(ring, (char *)"udp and (") < 0 && errno == EINVAL,
+	      "bad bpf errno %d", errno);
+	CHECK(pfring_remove_bpf_filter(ring) == 0, "remove bpf errno %d", errno);
+	errno = 0;
+	CHECK(pfring_remove_bpf_filter(ring) < 0 && errno == ENOENT, "remove none errno %d",
+	      errno);
+	errno = 0;
+	CHECK(pfring_set_filtering_sampling_rate(ring, 2) < 0 && errno == ENOTSUP,
+	      "sampling errno %d", errno);
 	errno = 0;
 	CHECK(pfring_set_direction(ring, tx_only_direction) < 0 && errno == EOPNOTSUPP,
 	      "tx_only direction errno %d", errno);
