@@ -167,6 +167,22 @@ def test_every_packet_once_in_order(programs: dict[str, Path], ring_prog: Path,
     assert stats == {"recv": N + 1, "drop": q["stat_drop"]}
 
 
+@pytest.mark.parametrize("flag", ["reentrant", "long"])
+def test_open_flags(programs: dict[str, Path], ring_prog: Path, start: Callable[..., Proc],
+                    flag: str) -> None:
+    """PF_RING_REENTRANT: zero-copy receives become copies in the thread's buffer (no
+    pointer in the cluster); PF_RING_LONG_HEADER: parsed_pkt filled (MAC addresses)."""
+    cid = cluster_id(45 + (flag == "long"))
+    prod = producer(start, programs["zc_ipc_peer"], cid, 1, N)
+    ring = start(ring_prog, "recv", f"zc:{cid}@0", "zc", 1536, flag)
+    got, stats = consumer_result(ring)
+    assert ring.wait() == 0, ring.stderr()
+    producer_done(prod, 1)
+    assert got == {"got": N, "first": 0, "last": N - 1, "gaps": 0, "bad": 0, "end": 1,
+                   "zc": 0 if flag == "reentrant" else N}
+    assert stats["recv"] == N + 1
+
+
 @pytest.mark.parametrize("mode", ["zc", "burst"])
 def test_bpf_in_user_space(programs: dict[str, Path], ring_prog: Path,
                            start: Callable[..., Proc], mode: str) -> None:

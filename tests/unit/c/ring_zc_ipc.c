@@ -7,6 +7,7 @@
  * first 8 bytes are all ones.
  *
  *   ring_zc_ipc recv DEVICE zc|copy|burst|loop CAPLEN [max=M] [hold] [bpf=EXPR step=S]
+ *		[reentrant] [long]
  *	Opens DEVICE, receives until the end marker (or M packets) and prints
  *	"got=G first=F last=L gaps=X bad=B end=E zc=Z" then "recv=R drop=D" (pfring_stats)
  *	and "ready" before the first receive. zc: pfring_recv() with buffer_len 0 (Z counts
@@ -16,6 +17,8 @@
  *	(up to caplen), caplen, len or timestamps (ts, extended_hdr.timestamp_ns) are wrong.
  *	With hold, waits for a line on stdin before pfring_close(). bpf=EXPR: set with
  *	pfring_set_bpf_filter() before enabling; step=S: packet numbers S apart are in order.
+ *	reentrant, long: opened with PF_RING_REENTRANT, PF_RING_LONG_HEADER (then B also
+ *	counts packets whose parsed_pkt MAC addresses are not the frame's first 12 bytes).
  *
  *   ring_zc_ipc two CLUSTER
  *	Two rings of one process, zc:CLUSTER@0 and zc:CLUSTER@1, read in turn until both end
@@ -52,6 +55,7 @@
 
 static int failures;
 static int64_t step = 1;	/* the difference of two packet numbers in order */
+static u_int32_t open_flags;	/* recv: PF_RING_REENTRANT, PF_RING_LONG_HEADER */
 
 #define CHECK(cond, ...) do {							\
 	if (!(cond)) {								\
@@ -182,7 +186,7 @@ static void print_result(pfring *ring, const struct result *r)
 
 static pfring *open_ring(const char *device, u_int32_t caplen, const char *bpf)
 {
-	pfring *ring = pfring_open(device, caplen, 0);
+	pfring *ring = pfring_open(device, caplen, open_flags);
 
 	if (!ring) {
 		printf("open errno=%d\n", errno);
@@ -243,6 +247,10 @@ static int recv_main(int argc, char **argv)
 			bpf = argv[i] + 4;
 		if (!strncmp(argv[i], "step=", 5))
 			step = strtoll(argv[i] + 5, NULL, 10);
+		if (!strcmp(argv[i], "reentrant"))
+			open_flags |= PF_RING_REENTRANT;
+		if (!strcmp(argv[i], "long"))
+			open_flags |= PF_RING_LONG_HEADER;
 	}
 	alarm(120);
 	ring = open_ring(device, caplen, bpf);
@@ -294,6 +302,10 @@ static int recv_main(int argc, char **argv)
 			}
 			account(&r, p, hdr.caplen, hdr.len, hdr.ts, hdr.extended_hdr.timestamp_ns,
 				zc ? caplen : (caplen < COPY_LEN ? caplen : COPY_LEN));
+			if ((open_flags & PF_RING_LONG_HEADER) &&
+			    (memcmp(hdr.extended_hdr.parsed_pkt.dmac, p, 6) != 0 ||
+			     memcmp(hdr.extended_hdr.parsed_pkt.smac, p + 6, 6) != 0))
+				r.bad++;
 		}
 	}
 	print_result(ring, &r);
