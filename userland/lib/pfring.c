@@ -4,9 +4,11 @@
  * other call checks its arguments and goes through the ring's ops table.
  *
  * Device names: "ethX", "ethX@Q", "ethX,ethY", "any", and "stack:ethX" (a ring that
- * sends into the stack as if ethX had received) -> the kernel ring backend. "zc:",
- * "multi:" and other module prefixes are not implemented yet: pfring_open() fails
- * with errno EOPNOTSUPP.
+ * sends into the stack as if ethX had received) -> the kernel ring backend.
+ * "zc:<cluster id>@<queue id>" -> the consumer of a ZC queue of another process
+ * (pfring_mod_zc_ipc.c). Other "zc:" names (the kernel-bypass devices), "multi:" and
+ * other module prefixes are not implemented yet: pfring_open() fails with errno
+ * EOPNOTSUPP.
  */
 #include <stdarg.h>
 #include <sched.h>
@@ -158,6 +160,8 @@ static const struct pfring_ops *pick_backend(const char *device)
 {
 	if (!strncmp(device, "stack:", 6))
 		return &pfring_kernel_ops;
+	if (pfring_mod_zc_ipc_name(device))
+		return &pfring_mod_zc_ipc_ops;
 	/* "zc:eth1", "multi:...": a module prefix, none of which exists yet */
 	if (strchr(device, ':'))
 		return NULL;
@@ -175,6 +179,7 @@ static void free_ring(pfring *ring)
 			thread_bufs_free(p);
 			pthread_mutex_destroy(&p->rx_lock);
 		}
+		pfring_free_bpf_filter(&p->user_bpf);
 		free(p->device_name);
 		free(p);
 	}
@@ -544,9 +549,12 @@ void pfring_sync_indexes_with_kernel(pfring *ring)
 	pfring_rx_unlock(p);
 }
 
+/* -1 with errno EOPNOTSUPP for a ring without one (a ZC queue): use pfring_poll() */
 int pfring_get_selectable_fd(pfring *ring)
 {
 	CHECK_RING(ring);
+	if (ring->fd < 0)
+		return pfring_err(-1, EOPNOTSUPP);
 	return ring->fd;
 }
 

@@ -646,6 +646,19 @@ struct __pfring {
 
 #pragma GCC visibility push(default)
 
+/*
+ * Device names: "ethX", "ethX@Q" (one RX queue), "ethX,ethY" and channel lists
+ * ("eth0@1-3"), "any", "stack:ethX" (sends enter the stack as if ethX had received), and
+ * "zc:<cluster id>@<queue id>" ("zc:99@0"): the consumer of a queue (and the pool of the
+ * same id) of a ZC cluster another process created, such as zbalance_ipc's. libpfring
+ * loads libpfring_zc.so.8 for it at run time (errno ENOPKG when it cannot); errors
+ * EINVAL (malformed, queue id above 255), ENOENT (no such cluster, queue or pool), EBUSY
+ * (consumed by another ring or process). Zero copy with buffer_len 0 (valid until the
+ * next receive), ts from the ZC buffer (ns in extended_hdr.timestamp_ns), stats are the
+ * queue's counters, no selectable fd (-1, EOPNOTSUPP: use pfring_poll()), BPF run by
+ * the library, no sending (EOPNOTSUPP). Other "zc:" names (kernel-bypass devices) and
+ * other module prefixes: EOPNOTSUPP.
+ */
 pfring *pfring_open(const char *device_name, u_int32_t caplen, u_int32_t flags);
 u_int8_t pfring_open_multichannel(const char *device_name, u_int32_t caplen, u_int32_t flags,
 				  pfring *ring[MAX_NUM_RX_CHANNELS]);
@@ -784,7 +797,9 @@ int pfring_disable_ring(pfring *ring);
  * functions fail with NOT_SUPPORTED (ENOTSUP). An expression libpcap refuses:
  * INVALID_ARGUMENT (EINVAL), with libpcap's message in pfring_get_bpf_error(); a ring
  * bound to devices of different link types: NOT_SUPPORTED. pfring_remove_bpf_filter
- * with no filter attached: INVALID_ARGUMENT, errno ENOENT.
+ * with no filter attached: INVALID_ARGUMENT, errno ENOENT. On a "zc:<cluster>@<queue>"
+ * ring (no kernel before it) the library runs the program on each packet it receives,
+ * skipping those refused; set it before receiving.
  */
 int pfring_set_bpf_filter(pfring *ring, const char *filter_buffer);
 int pfring_remove_bpf_filter(pfring *ring);

@@ -9,7 +9,10 @@
  * (dlopen) rather than linked: the documented link line (libpfring.a -lpthread) stays
  * enough for every program, and a program that never sets a filter never loads it.
  *
- * Only the kernel backend filters; a ring of another backend gets NOT_SUPPORTED.
+ * Only the kernel backend filters; a ring of another backend gets NOT_SUPPORTED, except
+ * for BPF on a backend with ops->user_bpf (the "zc:<cluster>@<queue>" rings, which no
+ * kernel feeds): the program is kept in the ring and the backend runs it on each packet
+ * it receives (libpcap's bpf_filter), dropping those it refuses.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -258,12 +261,46 @@ static int bpf_attach(pfring *ring, const struct bpf_program *prog)
 	return filter_kernel_err(err);
 }
 
+/*
+ * A ring whose backend runs BPF itself: the program replaces the ring's (set it before
+ * receiving: the backend reads it without a lock).
+ */
+static int user_bpf_set(pfring *ring, const char *filter_buffer)
+{
+	struct pfring_bpf_program prog;
+	int caplen = OP(ring, get_caplen)(ring), rc;
+
+	ring->priv->bpf_error[0] = '\0';
+	if (!filter_buffer) {
+		bpf_error_set(ring, "no expression");
+		return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, EINVAL);
+	}
+	rc = pfring_parse_bpf_filter(filter_buffer, caplen > 0 ? (u_int)caplen : 0, &prog);
+	if (rc < 0) {
+		bpf_error_set(ring, errno == ENOTSUP ? "libpcap cannot be loaded" :
+			      "libpcap refused the expression");
+		return rc;
+	}
+	pfring_free_bpf_filter(&ring->priv->user_bpf);
+	ring->priv->user_bpf = prog;
+	return 0;
+}
+
+int pfring_user_bpf_run(pfring *ring, const u_char *frame, u_int caplen, u_int len)
+{
+	const struct pfring_bpf_program *prog = &ring->priv->user_bpf;
+
+	return pcap.filter((const struct bpf_insn *)prog->bf_insns, frame, len, caplen) != 0;
+}
+
 int pfring_set_bpf_filter(pfring *ring, const char *filter_buffer)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
 	int dlt = DLT_EN10MB, caplen, rc, saved = errno;
 
+	if (ring_ok(ring) && ring->priv->ops->user_bpf)
+		return user_bpf_set(ring, filter_buffer);
 	CHECK_FILTER_RING(ring);
 	ring->priv->bpf_error[0] = '\0';
 	if (!filter_buffer) {
@@ -296,6 +333,12 @@ int pfring_remove_bpf_filter(pfring *ring)
 {
 	int zero = 0;
 
+	if (ring_ok(ring) && ring->priv->ops->user_bpf) {
+		if (ring->priv->user_bpf.bf_len == 0)
+			return pfring_err(PF_RING_ERROR_INVALID_ARGUMENT, ENOENT);
+		pfring_free_bpf_filter(&ring->priv->user_bpf);
+		return 0;
+	}
 	CHECK_FILTER_RING(ring);
 	if (setsockopt(ring->fd, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof(zero)) < 0)
 		return filter_kernel_err(errno);

@@ -61,6 +61,11 @@ struct pfring_ops {
 	int (*remove_from_cluster)(pfring *ring);
 	int (*set_reflector)(pfring *ring, int ifindex, u_int32_t mode);
 	int (*set_capture_only)(pfring *ring, u_int32_t on);
+	/*
+	 * 1: nothing filters before the ring (no kernel): pfring_set_bpf_filter() keeps the
+	 * program in user_bpf and the backend runs it (pfring_user_bpf_pass()).
+	 */
+	int user_bpf;
 };
 
 struct pfring_private {
@@ -80,6 +85,7 @@ struct pfring_private {
 	/* pfring_filter.c */
 	filtering_mode filter_mode;	/* as last set (0: hardware_and_software) */
 	char bpf_error[PFRING_BPF_ERROR_LEN];	/* why the last BPF filter was refused */
+	struct pfring_bpf_program user_bpf;	/* ops->user_bpf: the program (bf_len 0: none) */
 };
 
 static inline struct pfring_private *pfring_priv(pfring *ring)
@@ -126,6 +132,9 @@ static inline int pfring_break_requested(struct pfring_private *p)
 
 /* backends */
 extern const struct pfring_ops pfring_kernel_ops PFRING_HIDDEN;
+/* pfring_mod_zc_ipc.c: "zc:<cluster id>@<queue id>", a consumer of a ZC queue */
+extern const struct pfring_ops pfring_mod_zc_ipc_ops PFRING_HIDDEN;
+int pfring_mod_zc_ipc_name(const char *device) PFRING_HIDDEN;
 
 /* helpers shared by the modules */
 int pfring_err(int code, int err) PFRING_HIDDEN;
@@ -142,6 +151,15 @@ int pfring_filter_rule_to_kernel(const filtering_rule *rule, struct pf_ring_rule
 	PFRING_HIDDEN;
 int pfring_filter_hash_rule_to_kernel(const hash_filtering_rule *rule, int resolve_reflector,
 				      struct pf_ring_hash_rule *out) PFRING_HIDDEN;
+/* pfring_filter.c: 1 when the ring's user-space BPF program (if any) accepts the frame */
+int pfring_user_bpf_run(pfring *ring, const u_char *frame, u_int caplen, u_int len)
+	PFRING_HIDDEN;
+
+static inline int pfring_user_bpf_pass(pfring *ring, const u_char *frame, u_int caplen,
+				       u_int len)
+{
+	return ring->priv->user_bpf.bf_len == 0 || pfring_user_bpf_run(ring, frame, caplen, len);
+}
 /* pfring_send.c: what waits is sent before a receive sleeps, and at pfring_close() */
 void pfring_tx_flush_before_wait(pfring *ring) PFRING_HIDDEN;
 void pfring_tx_close(pfring *ring) PFRING_HIDDEN;
