@@ -118,7 +118,8 @@ SANITIZER_SKIPS = (
 )
 # Test files the sanitizer stage need not import at all (pytest's start is slow there)
 SANITIZER_UNIMPORTED = ("test_lab_selftest.py", "test_filter_oracle.py", "test_suricata.py",
-                        "test_libpfring.py", "test_python_ring.py", "test_pfwrite.py")
+                        "test_libpfring.py", "test_python_ring.py", "test_pfwrite.py",
+                        "test_zc_device.py", "test_zc_balance.py")
 
 
 # The lab stages list their slowest tests (CI's time is the lab's to keep within its hour)
