@@ -53,6 +53,7 @@ TARBALL_SHA256 = "8956f7de394652b7cb7ede4a1715b0c46798ac825d11f08a5785b07dae7a94
 PUBLIC_HEADERS = {
     "pfring.h": "userland/lib/pfring.h",
     "linux/pf_ring.h": "kernel/include/uapi/linux/pf_ring.h",
+    "pfring_zc.h": "userland/zc/pfring_zc.h",
 }
 
 # Debian's toolchain (bookworm: rustc 1.63, Suricata 7's minimum), never a rustup one.
