@@ -167,7 +167,12 @@ def test_zcount_stops_on_sigterm_with_exact_totals(quiet_link: LinkEnds,
 @pytest.mark.require_driver("e1000e", "igb")
 def test_zcount_active_wait_pktgen(quiet_link: LinkEnds, pf_ring_module: LoadPfRing) -> None:
     """pktgen's frames at 10000 frames/s, zcount spinning (-a) on core 1 (-g 1): every
-    frame counted, its bytes too."""
+    frame counted, its bytes too.  Not on the sanitizer kernel: there, on igb, zcount
+    counted about 14,850 of the 20,000 frames and the ring no drop (2026-12-04, with the
+    link's interrupts on either CPU): the rest did not reach the ring at that rate, and a
+    rate is what this test sets."""
+    if kasan_kernel():
+        pytest.skip("pktgen's 10000 frames/s outrun igb's receive under KASAN")
     pf_ring_module()
     count, size = 20000, 128
     zcount = Zcount("-i", quiet_link.rx, "-c", "13", "-a", "-g", "1", "-N", str(count))
