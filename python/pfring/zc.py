@@ -103,17 +103,21 @@ class _Handles:
         self.count = 0
         self.done = False
 
-    def take(self, n: int) -> None:
+    def take(self, n: int, at_least: int) -> int:
+        """Up to n buffers (at least at_least: else OSError ENOBUFS); how many."""
         for i in range(n):
             if self.pool is not None:
                 h = lib.pfring_zc_get_packet_handle_from_pool(self.pool)
             else:
                 h = lib.pfring_zc_get_packet_handle(self.cluster)
             if h == ffi.NULL:
+                if i >= at_least:
+                    return i
                 self.free()
                 _raise("no buffer for the queue's handles (its pool or cluster is empty)")
             self.handles[i] = h
             self.count = i + 1
+        return n
 
     def free(self) -> None:
         if self.done:
@@ -138,7 +142,8 @@ class Queue:
     queue; close() gives them back and detaches."""
 
     def __init__(self, handle: Any, *, mode: QueueMode, pool: Any = None,
-                 cluster: Cluster | None = None, burst: int = DEFAULT_BURST) -> None:
+                 cluster: Cluster | None = None, burst: int = DEFAULT_BURST,
+                 at_least: int | None = None) -> None:
         self._q: Any = handle
         self.mode = mode
         self.cluster = cluster
@@ -155,7 +160,7 @@ class Queue:
         self._finalizer = weakref.finalize(self, self._state.free)
         if mode != QueueMode.MANAGEMENT:
             try:
-                self._state.take(burst)
+                self.burst = self._state.take(burst, burst if at_least is None else at_least)
             except OSError:
                 self._q = None
                 raise
@@ -164,11 +169,12 @@ class Queue:
 
     @classmethod
     def attach(cls, cluster_id: int, queue_id: int, mode: QueueMode = QueueMode.RX, *,
-               pool_id: int | None = None, burst: int = DEFAULT_BURST) -> Queue:
+               pool_id: int | None = None, burst: int | None = None) -> Queue:
         """Attach side mode of queue queue_id of the live cluster cluster_id. The buffers
         to exchange come from pool pool_id (default: queue_id, the pool of a queue/pool
-        pair; pfring_zc_create_queue_pool_pair); MANAGEMENT needs none."""
-        if burst < 1:
+        pair; pfring_zc_create_queue_pool_pair); MANAGEMENT needs none. burst: how many
+        (None: up to 32, fewer if the pool has fewer, as zbalance_ipc's 16 by default)."""
+        if burst is not None and burst < 1:
             raise ValueError("burst must be at least 1")
         pool: Any = None
         if mode != QueueMode.MANAGEMENT:
@@ -185,7 +191,9 @@ class Queue:
                 lib.pfring_zc_ipc_detach_buffer_pool(pool)
             ffi.errno = err
             _raise(f"pfring_zc_ipc_attach_queue({cluster_id}, {queue_id}, {mode.name})")
-        return cls(handle, mode=mode, pool=pool, burst=burst)
+        # burst None: up to DEFAULT_BURST, as many as the pool gives (zbalance_ipc's are 16)
+        return cls(handle, mode=mode, pool=pool, burst=burst or DEFAULT_BURST,
+                   at_least=1 if burst is None else None)
 
     # -- life cycle ------------------------------------------------------------------
 

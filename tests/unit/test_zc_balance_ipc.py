@@ -120,7 +120,8 @@ class PyConsumer(threading.Thread):
 
     def __init__(self, zc: ModuleType, cluster_id: int, queue_id: int) -> None:
         super().__init__(daemon=True)
-        self.q = zc.Queue.attach(cluster_id, queue_id, burst=8)  # the pool has 16
+        self.q = zc.Queue.attach(cluster_id, queue_id)
+        assert self.q.burst == 16  # all of zbalance_ipc's default pool (-b 16), not 32
         self.got: list[bytes] = []
         self.done = threading.Event()
 
