@@ -584,7 +584,6 @@ ZC_API pfring_zc_queue *pfring_zc_ipc_attach_queue(u_int32_t cluster_id, u_int32
 	 * published, a consumer after the last one taken (zc_queue_init_local()).
 	 */
 	zc_queue_init_local(q, c, sq);
-	atomic_init(&q->breakloop, 0);
 	return q;
 }
 

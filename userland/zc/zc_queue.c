@@ -289,11 +289,10 @@ static inline void zc_queue_put_plain(struct zc_queue *q, pfring_zc_pkt_buff **p
  */
 static void zc_queue_put_copy(struct zc_queue *q, pfring_zc_pkt_buff *h)
 {
-	uint32_t free_idx = q->ret[q->prod_rpos];
+	uint32_t free_idx = zc_queue_next_free(q);
 
 	zc_buf_copy(q->cluster, zc_buf_handle(q->buffers, q->stride, free_idx), h);
-	q->slots[q->prod_pos] = free_idx;
-	zc_queue_advance(q);
+	zc_queue_push(q, free_idx);
 }
 
 static inline void zc_queue_put(struct zc_queue *q, pfring_zc_pkt_buff **ph)
