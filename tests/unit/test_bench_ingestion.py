@@ -176,6 +176,7 @@ def test_rows_compare_the_receivers_at_each_load_and_find_the_highest_loss_free(
     assert "| 1.000 | 0.75 (0.62) | yes | 2/2; 2/2 |" in text
     assert "pfcount 0.5 (40.0 kpps); zbalance_ipc >= 1 (80.0 kpps)" in text
     assert "only the scenario(s) zc-ingestion" in text and "one-copy ingestion" in text
+    assert "| link | frame | consumer |" not in text  # no empty table of the others
 
 
 def test_unequal_loads_and_a_run_that_does_not_add_up_are_shown() -> None:

@@ -72,6 +72,8 @@ def generator_verdict(doc: dict[str, Any], consumer: str, where: str) -> str:
 
 
 def scenario_table(doc: dict[str, Any]) -> str:
+    if not doc["scenarios"]:  # a run of only scenarios with tables of their own
+        return ""
     head = ("| link | frame | consumer | generator kpps (min-max) | baseline kpps "
             "| generator ratio | (a) | loss-free kpps | loss-free ratio | (b) | CPU µs/pkt "
             "| CPU vs TPACKET_V3 | frames add up (runs; steps) |")
