@@ -12,6 +12,12 @@ search) holds:
   expected_each  what each consumer should have seen: sent, or 0 for a ring bound to
                  another device (optional: sent for every consumer)
 
+  stages         (the ingestion scenario's zbalance_ipc, pfring.bench.ingestion) where the
+                 frames went on the way: {"device": [received, dropped], "queue": [sent,
+                 dropped], "consumer": taken}: what the balancer read from the device
+                 and what the device's ring dropped, what it put into the consumer's
+                 queue and what the full queue refused, what zcount_ipc took out of it
+
 Results written before `each` existed hold only the sums `received` and `drops` (and
 `rings`, the number of consumers that each saw every frame); they are read the same way.
 
@@ -21,7 +27,10 @@ filtered + sampled_out == expected. A run is loss-free when no consumer dropped 
 the consumer's own counter explains every missing frame; otherwise frames are
 unaccounted for, and the run is an error in the results, not a result. A consumer that
 received and dropped nothing of what it should have seen saw nothing, even when its
-filters account for every frame: it was not capturing what the bench measures.
+filters account for every frame: it was not capturing what the bench measures. A run
+with stages must add up at each of them too: the device's received + dropped =
+expected, its received = the queue's sent + dropped, and the consumer took what the
+queue was sent.
 """
 
 from __future__ import annotations
@@ -77,12 +86,31 @@ def counts(record: dict[str, Any]) -> list[Count]:
     return [Count(record["sent"] * copies, int(record["received"]), int(record["drops"]))]
 
 
+def stage_problems(record: dict[str, Any]) -> list[str]:
+    """Where a run's stages (zbalance_ipc's device and queue, zcount_ipc) do not add up;
+    empty when they do or the run has none."""
+    stages = record.get("stages")
+    if not stages:
+        return []
+    (dev_in, dev_drop), (q_sent, q_drop) = stages["device"], stages["queue"]
+    taken = stages["consumer"]
+    expected = (record.get("expected_each") or [record["sent"]])[0]
+    found = []
+    if dev_in + dev_drop != expected:
+        found.append(f"device received {dev_in} + dropped {dev_drop} != {expected}")
+    if dev_in != q_sent + q_drop:
+        found.append(f"device received {dev_in} != queue sent {q_sent} + dropped {q_drop}")
+    if taken != q_sent:
+        found.append(f"consumer took {taken} != queue sent {q_sent}")
+    return found
+
+
 def status(record: dict[str, Any]) -> str | None:
     """LOSS_FREE, DROPPED or UNACCOUNTED; None for a run without consumers."""
     found = counts(record)
     if not found:
         return None
-    if not all(c.accounted for c in found):
+    if not all(c.accounted for c in found) or stage_problems(record):
         return UNACCOUNTED
     return DROPPED if any(c.drops for c in found) else LOSS_FREE
 
@@ -138,6 +166,9 @@ def describe(record: dict[str, Any]) -> str:
         parts.append(f"received {c.received} + dropped {c.drops}{kept_out} = "
                      f"{c.counted} of {c.expected}")
     text = "; ".join(parts) if parts else "no consumer"
+    stages = stage_problems(record)
+    if stages:
+        text += " (" + "; ".join(stages) + ")"
     delivered = record.get("delivered")
     if delivered is not None:
         text += f" (pktgen sent {record['sent']}, the rx interface counted {delivered})"

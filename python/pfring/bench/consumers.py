@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pfring.build import user_build_dir
 
@@ -285,3 +286,18 @@ class ConsumerGroup:
 
 # What the bench runs and accounts as one consumer
 AnyConsumer = Consumer | ConsumerGroup
+
+
+class Counted(Protocol):
+    """What a run is accounted with (Bench.measure): a consumer, a group, or another
+    receiver with running totals (the ingestion scenario's pfcount and zbalance_ipc,
+    pfring.bench.ingestion)."""
+
+    name: str
+    device: str
+
+    def totals(self, timeout: float = 10.0) -> Totals: ...
+
+    def cpu_seconds(self) -> float: ...
+
+    def cpu_ticks_seconds(self) -> float: ...

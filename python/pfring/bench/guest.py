@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pfring.bench import filtering
+from pfring.bench import filtering, ingestion
 from pfring.bench.accounting import LOSS_FREE, describe, saw_nothing, search_outcome, status
 from pfring.bench.consumers import (
     AWARE,
@@ -46,6 +47,7 @@ from pfring.bench.consumers import (
     AnyConsumer,
     Consumer,
     ConsumerGroup,
+    Counted,
     Totals,
 )
 from pfring.bench.plan import MULTIQUEUE_LINK, SCENARIOS, Plan, plan_for, select
@@ -261,17 +263,17 @@ class Bench:
         return r.sent, float(r.pps)
 
     @staticmethod
-    def expected(consumer: AnyConsumer, sent: int) -> int:
+    def expected(consumer: Counted, sent: int) -> int:
         """What a consumer should count of a run: every frame, but none for a ring bound
         to another device or to the sending one with TX capture off. A group's members
         together: every frame (what each should count is their hash's business)."""
         return 0 if consumer.name in NOT_ADDRESSED else sent
 
-    def snapshot(self, consumers: Sequence[AnyConsumer]) -> Snapshot:
+    def snapshot(self, consumers: Sequence[Counted]) -> Snapshot:
         return Snapshot(tuple(c.totals() for c in consumers),
                         interface_counters(self.tx, self.rx))
 
-    def complete(self, consumers: Sequence[AnyConsumer], before: Snapshot, now: Snapshot,
+    def complete(self, consumers: Sequence[Counted], before: Snapshot, now: Snapshot,
                  sent: int) -> bool:
         """Has everything of the run been counted: every consumer's received + drops (+
         what its filters kept out) is what it should see, and the rx interface counted
@@ -282,7 +284,7 @@ class Bench:
                 return False
         return now.delivered_since(before) == sent
 
-    def settle(self, consumers: Sequence[AnyConsumer], before: Snapshot,
+    def settle(self, consumers: Sequence[Counted], before: Snapshot,
                sent: int) -> Snapshot:
         """The snapshot once the run is complete, or once nothing moved for
         SETTLE_QUIET_S (frames are missing: the accounting will say so)."""
@@ -299,7 +301,7 @@ class Bench:
                 last, changed = current, time.monotonic()
         return last
 
-    def measure(self, consumers: Sequence[AnyConsumer], count: int, size: int,
+    def measure(self, consumers: Sequence[Counted], count: int, size: int,
                 rate: int = 0, queues: bool = False) -> dict[str, Any]:
         """One run of pktgen, accounted: what was sent, at what rate, what the rx
         interface counted and what each consumer received and dropped, a group's
@@ -579,6 +581,50 @@ class Bench:
             for record in self.raw["filtering"][first:]:
                 record["filters_at_end"] = events[-1]
 
+    def run_zc_ingestion(self, size: int) -> None:
+        """The no-consumer rate, then at each load of plan.zc_loads (a fraction of it,
+        asked of pktgen as its rate limit) a block of pfcount runs and a block of
+        zbalance_ipc runs (pfring.bench.ingestion), into raw["zc_ingestion"]; after
+        each block, what the receivers printed when they stopped must agree with the
+        counters the runs were accounted with."""
+        top = self.rate_reps(size, [], "none", baseline_for=ingestion.SCENARIO,
+                             into="zc_ingestion")
+        top_pps = statistics.median(top)
+        for load in self.plan.zc_loads:
+            rate = int(load * top_pps)
+            for name in ingestion.INGESTERS:
+                try:
+                    self.ingestion_block(size, name, load, rate)
+                except Exception as e:  # one block's failure must not lose the others
+                    self.error(f"{self.link} {size} B {name} at load {load}", e)
+
+    def ingestion_block(self, size: int, name: str, load: float, rate: int) -> None:
+        receiver = ingestion.start(name, self.rx, CONSUMER_CPU, self.work,
+                                   f"-{self.link}-{load}")
+        records = []
+        try:
+            receiver.wait_ready()
+            idle = ingestion.idle_cpu(receiver)
+            for rep in range(self.plan.reps):
+                start = time.monotonic()
+                record = {"link": self.link, "size": size, "consumer": name, "rep": rep,
+                          "load": load, "ratep": rate,
+                          **self.measure([receiver], self.count, size, rate),
+                          "seconds": time.monotonic() - start, "idle_cpu_per_s": idle}
+                ingestion.with_stages(record)
+                record["status"] = status(record)
+                if saw_nothing(record):
+                    raise RuntimeError(f"{name} saw none of the frames: {describe(record)}")
+                self.raw["zc_ingestion"].append(record)
+                records.append(record)
+        finally:
+            problems = receiver.stop()
+        self.log(f"{size} B {name} at {load} ({rate} pps asked): "
+                 + ", ".join(f"{r['received']}/{r['sent']} at {r['pps']:.0f} pps"
+                             for r in records))
+        if problems:
+            raise RuntimeError("; ".join(problems))
+
     def run_scaling(self, size: int) -> None:
         self.rate_reps(size, [], "none", baseline_for="rings")
         for n in self.plan.rings:
@@ -764,11 +810,33 @@ def run_aware(plan: Plan, link: str, overrides: dict[str, str | None], work: Pat
         open_link(link, overrides)
 
 
+def run_zc_ingestion(plan: Plan, link: str, overrides: dict[str, str | None], work: Path,
+                     raw: dict[str, Any]) -> None:
+    """zbalance_ipc's one-copy ingestion against pfcount on one link
+    (pfring.bench.ingestion), with the hugepages of zbalance_ipc's cluster."""
+    from pfring.bench.zc import hugepages_reserved
+
+    if link == "veth":
+        tx, rx = veth_ends(raw)
+    else:
+        tx, rx = open_link(link, overrides, raw["irq_pinning"])
+        raw["links"][link] = [tx, rx]
+    bench = Bench(plan, link, tx, rx, work, raw, counts=(plan.zc_count, plan.zc_count))
+    try:
+        with hugepages_reserved(ingestion.HUGEPAGES) as reserved:
+            if not reserved:
+                raise RuntimeError(f"could not reserve {ingestion.HUGEPAGES} hugepages")
+            bench.run_zc_ingestion(ingestion.SIZE)
+    finally:
+        bench.close()
+
+
 def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "kernel": platform.release(), "cpu_model": cpu_model(), "cpus": os.cpu_count(),
         "plan": plan.as_dict(), "rate": [], "search": [], "scaling": [], "cluster": [],
-        "senders": [], "filtering": [], "errors": [], "links": {}, "irq_pinning": {},
+        "senders": [], "filtering": [], "zc_ingestion": [], "errors": [], "links": {},
+        "irq_pinning": {},
     }
     loader = ModuleLoader()
     loader.load(built_module("pf_ring"))
@@ -796,6 +864,9 @@ def run(plan: Plan, overrides: dict[str, str | None], out: Path) -> dict[str, An
     for link in plan.aware:
         scenarios.append((f"aware {link}",
                           functools.partial(run_aware, plan, link, overrides, work, raw)))
+    for link in plan.zc_ingestion:
+        scenarios.append((f"zc-ingestion {link}", functools.partial(
+            run_zc_ingestion, plan, link, overrides, work, raw)))
     try:
         for name, scenario in scenarios:
             try:

@@ -72,6 +72,12 @@ def publish(raw: dict[str, Any], kernel: LabKernel, quick: bool,
     path = results_path(date, kernel, quick, smoke)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n")
+    if doc["plan"].get("only"):
+        # README's table is every scenario's: one scenario's run would replace it
+        print(report.markdown(doc) + "\n", flush=True)
+        print(f"bench: results in {path}; README.md and the plot unchanged (a run of "
+              f"only {', '.join(doc['plan']['only'])})", flush=True)
+        return doc
     show(doc)
     print(f"bench: results in {path}, plot in {repo_root() / PLOT}, README.md updated",
           flush=True)

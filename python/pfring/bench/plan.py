@@ -61,6 +61,14 @@ class Plan:
     # loaded in its place (the same boot): pf_ring C, and pf_ring C with the device in
     # capture-only mode; each after its own no-consumer block. () skips it.
     aware: tuple[str, ...] = ("e1000e", "igb")
+    # "One-copy ingestion" (issue 12): on each link here, 60-byte frames at each load of
+    # zc_loads (fractions of the same boot's no-consumer rate: equal offered loads, rate
+    # limited by pktgen), zc_count frames a run, plan.reps runs of each in turns: pfcount
+    # (standard mode) on the rx device, then zbalance_ipc reading it in one-copy mode into
+    # one queue that one zcount_ipc empties. () skips it.
+    zc_ingestion: tuple[str, ...] = ("e1000e", "veth")
+    zc_loads: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
+    zc_count: int = 20_000
     # The scenarios this run was limited to (select()); () for all of the plan's
     only: tuple[str, ...] = ()
 
@@ -71,7 +79,7 @@ class Plan:
 # The scenarios a run can be limited to: "links" is every link's consumers, the ring on
 # another device and the scaling (run_link); the others are one scenario each.
 SCENARIOS = ("links", "cluster", "tx-capture-off", "senders", "multiqueue", "filtering",
-             "aware")
+             "aware", "zc-ingestion")
 
 
 def select(plan: Plan, only: Iterable[str]) -> Plan:
@@ -93,9 +101,11 @@ def select(plan: Plan, only: Iterable[str]) -> Plan:
         multiqueue=plan.multiqueue if "multiqueue" in wanted else (),
         filtering=plan.filtering and "filtering" in wanted,
         aware=plan.aware if "aware" in wanted else (),
+        zc_ingestion=plan.zc_ingestion if "zc-ingestion" in wanted else (),
     )
     if not (limited.links or limited.cluster or limited.tx_capture_off or limited.senders
-            or limited.multiqueue or limited.filtering or limited.aware):
+            or limited.multiqueue or limited.filtering or limited.aware
+            or limited.zc_ingestion):
         # it would boot, measure nothing and publish an empty table over the last one
         raise ValueError(f"this plan has none of {', '.join(wanted)} (the quick plans have "
                          "no aware drivers): run it without --quick")
@@ -108,7 +118,7 @@ MULTIQUEUE_LINK = "igb"
 # bench stays within its few minutes.
 QUICK = Plan(links=("veth",), sizes=(60,), consumers=CONSUMERS, reps=3, count=40_000,
              search_count=15_000, steps=(0.25, 0.5, 0.75, 0.0), filter_rules=(16,),
-             aware=())
+             aware=(), zc_loads=(0.5, 1.0), zc_count=10_000)
 FULL = Plan(links=("veth", "e1000e"), sizes=(60, 512, 1500), consumers=CONSUMERS, reps=5,
             count=50_000, search_count=20_000, steps=(0.25, 0.5, 0.75, 0.9, 0.0),
             multiqueue_count=30_000, multiqueue_search_count=15_000)
@@ -117,7 +127,8 @@ FULL = Plan(links=("veth", "e1000e"), sizes=(60, 512, 1500), consumers=CONSUMERS
 # CI's run: the quick plan's scenarios once each, with fewer frames, so that the bench
 # cannot rot (every run still accounted for); its figures are not worth publishing.
 SMOKE = replace(QUICK, reps=1, count=10_000, search_count=5_000, steps=(0.5, 0.0),
-                multiqueue_count=4_000, multiqueue_search_count=2_000, cluster=(2,))
+                multiqueue_count=4_000, multiqueue_search_count=2_000, cluster=(2,),
+                zc_ingestion=("e1000e",), zc_count=5_000)
 
 
 def plan_for(quick: bool, smoke: bool = False) -> Plan:

@@ -72,6 +72,8 @@ def generator_verdict(doc: dict[str, Any], consumer: str, where: str) -> str:
 
 
 def scenario_table(doc: dict[str, Any]) -> str:
+    if not doc["scenarios"]:  # a run of only scenarios with tables of their own
+        return ""
     head = ("| link | frame | consumer | generator kpps (min-max) | baseline kpps "
             "| generator ratio | (a) | loss-free kpps | loss-free ratio | (b) | CPU µs/pkt "
             "| CPU vs TPACKET_V3 | frames add up (runs; steps) |")
@@ -244,6 +246,67 @@ def filtering_table(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _pct(s: dict[str, Any] | None) -> str:
+    return "-" if not s else f"{s['median'] * 100:.1f} %"
+
+
+def _side(s: dict[str, Any]) -> list[str]:
+    """One receiver's cells: received, dropped, delivered of sent, its share received,
+    its rate and its CPU per packet."""
+    if not s:
+        return ["-"] * 5
+    cpu = _median(s.get("cpu_softirq_us_per_packet"))
+    busy = _median(s.get("busy_cpu_softirq_us_per_packet"))
+    return [f"{s['received']:,} / {s['drops']:,}", f"{s['delivered']:,} of {s['sent']:,}",
+            _pct(s.get("received_share")), _num(s["pps"], "{:.1f}", 1e-3),
+            f"{_num(cpu, '{:.1f}')} ({_num(busy, '{:.1f}')})"]
+
+
+def ingestion_table(doc: dict[str, Any]) -> str:
+    """One-copy ingestion (pfring.bench.ingestion), per link: zbalance_ipc against
+    pfcount at the same offered loads, then the highest loss-free load of each."""
+    from pfring.bench.ingestion import LABELS, PFCOUNT, ZBALANCE
+
+    rows = doc.get("zc_ingestion") or []
+    names = {PFCOUNT: "pfcount", ZBALANCE: "zbalance_ipc"}
+    head = ["load (ratep kpps)"]
+    for name in (PFCOUNT, ZBALANCE):
+        n = names[name]
+        head += [f"{n} received / dropped", f"{n} delivered of sent", f"{n} received",
+                 f"{n} kpps", f"{n} CPU+softirq µs/pkt (less idle)"]
+    head += ["received zc / pfcount", "CPU zc / pfcount (less idle)", "same load",
+             "frames add up (pfcount; zc)"]
+    parts = []
+    for link in dict.fromkeys(r["link"] for r in rows):
+        mine = [r for r in rows if r["link"] == link]
+        lines = [f"One-copy ingestion, {link} {mine[0]['size']} B (no-consumer rate "
+                 f"{_num(mine[0]['baseline_pps'], '{:.1f}', 1e-3)} kpps): "
+                 f"{LABELS[PFCOUNT]} against {LABELS[ZBALANCE]}", "",
+                 "| " + " | ".join(head) + " |",
+                 "| " + " | ".join(["---"] * len(head)) + " |"]
+        for row in mine:
+            pf, zc = row[PFCOUNT], row[ZBALANCE]
+            lines.append("| " + " | ".join([
+                f"{row['load']:g} ({row['ratep'] / 1e3:.1f})", *_side(pf), *_side(zc),
+                _num(row["received_ratio"], "{:.3f}"),
+                f"{_num(row['cpu_ratio'], '{:.2f}')} "
+                f"({_num(row.get('busy_cpu_ratio'), '{:.2f}')})",
+                "yes" if row["equal_load"] else "no",
+                f"{_tally(pf.get('runs_accounted'))}; {_tally(zc.get('runs_accounted'))}",
+            ]) + " |")
+        best = [b for b in doc.get("zc_ingestion_loss_free") or [] if b["link"] == link]
+        if best:
+            lines += ["", "Highest loss-free load of the ladder (every run, and every "
+                      "lower load's, lost nothing): " + "; ".join(
+                          f"{names[b['consumer']]} "
+                          + ("none" if b["load"] is None else
+                             f"{'>= ' if b['capped'] else ''}{b['load']:g} "
+                             f"({_num(b['pps'], '{:.1f}', 1e-3)} kpps)")
+                          for b in best) + "."]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
 def targets_list(doc: dict[str, Any]) -> str:
     lines = []
     for t in doc["targets"]:
@@ -280,6 +343,11 @@ def heading(doc: dict[str, Any]) -> str:
                      "with wildcard rules, with hash rules or with a BPF filter, and into "
                      "a TPACKET_V3 socket with no filter or the same BPF filter, every "
                      "filter letting the flow through (\"filter\")")
+    if plan.get("zc_ingestion"):
+        extra.append(f"on {'/'.join(plan['zc_ingestion'])}, 60-byte frames at "
+                     f"{'/'.join(f'{x:g}' for x in plan['zc_loads'])} of the no-consumer "
+                     "rate into pfcount and into zbalance_ipc with one zcount_ipc "
+                     "(\"one-copy ingestion\")")
     if plan.get("only"):
         extra.append(f"only the scenario(s) {', '.join(plan['only'])}")
     return (f"Measured {doc['date']} ({kind}, commit {doc['commit'][:10]}"
@@ -307,7 +375,8 @@ def accounting_list(doc: dict[str, Any]) -> str:
 
 def markdown(doc: dict[str, Any]) -> str:
     parts = [heading(doc), scenario_table(doc), scaling_table(doc), cluster_table(doc),
-             cluster_note(doc), senders_table(doc), filtering_table(doc), targets_list(doc),
+             cluster_note(doc), senders_table(doc), filtering_table(doc),
+             ingestion_table(doc), targets_list(doc),
              accounting_list(doc)]
     if doc["errors"]:
         parts.append("Errors during the run:\n" + "\n".join(f"- {e}" for e in doc["errors"]))

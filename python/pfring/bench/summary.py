@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pfring.bench import accounting as acc
-from pfring.bench import filtering, senders
+from pfring.bench import filtering, ingestion, senders
 from pfring.bench import targets as tg
 from pfring.bench.consumers import (
     AWARE,
@@ -209,7 +209,9 @@ def _where(record: dict[str, Any]) -> str:
     rings = f" x{record['rings']}" if record.get("rings") else ""
     members = f" of {record['members']}" if record.get("members") else ""
     flows = " (flows)" if "block" in record else ""
-    return f"{record['link']} {record['size']} B{flows} {record['consumer']}{rings}{members}"
+    load = f" at load {record['load']}" if "load" in record else ""
+    return (f"{record['link']} {record['size']} B{flows} {record['consumer']}{rings}{members}"
+            f"{load}")
 
 
 def accounting_problems(raw: dict[str, Any]) -> list[str]:
@@ -218,7 +220,8 @@ def accounting_problems(raw: dict[str, Any]) -> list[str]:
     repetition), consumers that saw nothing, and no-consumer runs in which the rx
     interface did not count what pktgen sent (the link itself lost or added frames)."""
     found = []
-    for r in [*raw["rate"], *raw["scaling"], *(raw.get("cluster") or [])]:
+    for r in [*raw["rate"], *raw["scaling"], *(raw.get("cluster") or []),
+              *(raw.get("zc_ingestion") or [])]:
         where = f"{_where(r)} run {r['rep']}"
         if acc.saw_nothing(r):
             found.append(f"{where}: the consumer saw nothing: {acc.describe(r)}")
@@ -331,16 +334,18 @@ def summarize_raw(raw: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     sending = senders.summarize(raw.get("senders") or [])
     filters = filtering.rows(raw)
     filter_ratios = filtering.ratio_rows(raw["plan"], filters)
+    zc_rows = ingestion.rows(raw)
     return {
         "schema": SCHEMA, **meta,
         "kernel": raw["kernel"], "cpu_model": raw["cpu_model"], "cpus": raw["cpus"],
         "plan": raw["plan"], "seconds": raw.get("seconds"),
         "scenarios": rows, "scaling": scale, "cluster": groups, "senders": sending,
         "filtering": filters, "filtering_ratios": filter_ratios,
+        "zc_ingestion": zc_rows, "zc_ingestion_loss_free": ingestion.loss_free(zc_rows),
         "targets": evaluate(rows, scale, groups, sending, (filters, filter_ratios)),
         "accounting": accounting_problems(raw), "errors": raw["errors"],
         "raw": {k: raw.get(k) or [] for k in ("rate", "search", "scaling", "cluster",
-                                                "senders", "filtering")},
+                                                "senders", "filtering", "zc_ingestion")},
         **{k: raw.get(k) or {} for k in GUEST_FACTS},
     }
 

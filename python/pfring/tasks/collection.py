@@ -254,7 +254,7 @@ def lab_kernel(c: Context, sanitize: bool = False, dry_run: bool = False) -> Non
     "quick": "veth, 60-byte frames, 3 repetitions: a few minutes",
     "smoke": "the quick plan once, few frames (CI: the bench cannot rot; not published)",
     "only": "run only this scenario (repeatable): links, cluster, tx-capture-off, "
-            "senders, multiqueue, filtering, aware",
+            "senders, multiqueue, filtering, aware, zc-ingestion",
     "profile": "instead: perf profiles of the delivering and consuming CPUs, "
                "one per consumer (veth, 60 B)",
     "zc": "instead: the ZC SPSC queue against DPDK's rte_ring on the host (no guest); "
