@@ -42,7 +42,8 @@ def test_workers_exported(installed: Path) -> None:
     names = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
     for wanted in ("pfring_zc_create_multi_queue", "pfring_zc_send_pkt_multi",
                    "pfring_zc_run_balancer", "pfring_zc_run_balancer_v2",
-                   "pfring_zc_run_fanout", "pfring_zc_run_fanout_v2", "pfring_zc_run_fifo",
+                   "pfring_zc_run_fanout", "pfring_zc_run_fanout_v2", "pfring_zc_run_fanout_v3",
+                   "pfring_zc_send_pkt_multi_v3", "pfring_zc_run_fifo",
                    "pfring_zc_kill_worker", "pfring_zc_builtin_ip_hash",
                    "pfring_zc_builtin_5tuple_hash", "pfring_zc_builtin_gtp_hash",
                    "pfring_zc_builtin_gre_hash"):

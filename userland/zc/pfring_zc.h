@@ -345,7 +345,8 @@ int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_t queue
 				     pfring_zc_buffer_pool **pool);
 /* ---- multi-queues, workers, builtin hashes (zc_multi.c, zc_worker.c, zc_hash.c) ----- */
 
-#define PF_RING_ZC_SEND_PKT_MULTI_MAX_QUEUES	64
+#define PF_RING_ZC_SEND_PKT_MULTI_MAX_QUEUES	64	/* the bits of a u_int64_t mask */
+#define PF_RING_ZC_SEND_PKT_MULTI_V3_MAX_QUEUES	128	/* queues of a multi-queue; _v3 masks */
 
 /* pfring_zc_builtin_gtp_hash() flags (out) */
 #define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_V1	(1 << 0)
@@ -354,14 +355,15 @@ int pfring_zc_create_queue_pool_pair(pfring_zc_cluster *cluster, u_int32_t queue
 #define PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_GTPU	(1 << 3)
 
 /*
- * A producer's handle on up to 64 queues of one cluster, to put the same buffer into
+ * A producer's handle on up to 128 queues of one cluster, to put the same buffer into
  * several of them without a copy (fan-out).  A queue belongs to one multi-queue at most
  * (EBUSY); from then on its sends go through the multi-queue (a plain send on it is a
  * send to that one queue), from one producer thread.  The consumers of these queues
  * treat what they receive as read-only and give it back by receiving again from a queue
  * of the same multi-queue or by releasing it; they do not receive from other queues with
- * it in their handle.  Errors: EINVAL (NULL, no queue, more than 64, a queue twice or
- * of another cluster), EBUSY, ENOMEM.
+ * it in their handle.  A u_int64_t mask reaches its first 64 queues, the _v3 calls'
+ * 128-bit masks all of them.  Errors: EINVAL (NULL, no queue, more than 128, a queue
+ * twice or of another cluster), EBUSY, ENOMEM.
  */
 pfring_zc_multi_queue *pfring_zc_create_multi_queue(pfring_zc_queue *queues[], u_int32_t num_queues);
 /*
@@ -374,6 +376,11 @@ pfring_zc_multi_queue *pfring_zc_create_multi_queue(pfring_zc_queue *queues[], u
  */
 int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
 			     u_int64_t queues_mask, u_int8_t flush_packet);
+#ifdef __SIZEOF_INT128__
+/* The same with a 128-bit mask: every queue of a multi-queue of up to 128. */
+int pfring_zc_send_pkt_multi_v3(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
+				__int128_t queues_mask, u_int8_t flush_packet);
+#endif
 
 typedef enum {
 	round_robin_policy = 0,		/* one packet from each ingress queue in turn */
@@ -389,6 +396,11 @@ typedef int64_t (*pfring_zc_filtering_func)(pfring_zc_pkt_buff *pkt_handle, pfri
  */
 typedef int64_t (*pfring_zc_distribution_func)(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *in_queue,
 					       void *user);
+#ifdef __SIZEOF_INT128__
+/* Fan-out to up to 128 queues (pfring_zc_run_fanout_v3()): the 128-bit mask of them. */
+typedef __int128_t (*pfring_zc_distribution_func_v3)(pfring_zc_pkt_buff *pkt_handle,
+						     pfring_zc_queue *in_queue, void *user);
+#endif
 /* Called by a worker when a round over its ingress queues found nothing. */
 typedef void (*pfring_zc_idle_callback)(void);
 
@@ -433,6 +445,15 @@ pfring_zc_worker *pfring_zc_run_fanout(pfring_zc_queue *in_queues[], pfring_zc_m
 				       pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
 				       pfring_zc_distribution_func distr_func, void *distr_user_data,
 				       u_int32_t active_wait, int32_t core_id_affinity);
+#ifdef __SIZEOF_INT128__
+/* Fan-out with a 128-bit mask: all the queues of a multi-queue of up to 128. */
+pfring_zc_worker *pfring_zc_run_fanout_v3(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
+					  u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+					  pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+					  pfring_zc_filtering_func filter_func, void *filter_user_data,
+					  pfring_zc_distribution_func_v3 distr_func, void *distr_user_data,
+					  u_int32_t active_wait, int32_t core_id_affinity);
+#endif
 /*
  * Fifo: merges in_queues, each in timestamp order, into one stream in timestamp order
  * (pfring_zc_pkt_buff.ts).  A packet waits until every ingress queue has a packet to

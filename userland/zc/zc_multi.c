@@ -150,13 +150,25 @@ ZC_API pfring_zc_multi_queue *pfring_zc_create_multi_queue(pfring_zc_queue *queu
 	return m;
 }
 
-ZC_API int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
-				    u_int64_t queues_mask, u_int8_t flush_packet)
+/* Bits 0-63 of a mask in lo, 64-127 in hi; those beyond the multi-queue's queues cleared. */
+static inline void zc_multi_clip(const struct zc_multi *m, uint64_t *lo, uint64_t *hi)
 {
-	struct zc_multi *m = multi_queue;
+	if (m->num < 64) {
+		*lo &= (1ull << m->num) - 1;
+		*hi = 0;
+	} else if (m->num < 128) {
+		*hi &= (1ull << (m->num - 64)) - 1;
+	}
+}
+
+/* pfring_zc_send_pkt_multi() and its _v3 form: the mask as two 64-bit words. */
+static int zc_multi_send(struct zc_multi *m, pfring_zc_pkt_buff **pkt_handle, uint64_t lo,
+			 uint64_t hi, u_int8_t flush_packet)
+{
 	struct zc_queue *tq[ZC_MULTI_MAX], *q;
 	uint32_t old[ZC_MULTI_MAX];
-	uint32_t n = 0, sure, k, idx, pidx;
+	uint32_t n = 0, sure, k, idx, pidx, base;
+	uint64_t bits;
 	pfring_zc_pkt_buff *b;
 	int keep;
 
@@ -164,9 +176,8 @@ ZC_API int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_z
 		errno = EINVAL;
 		return -EINVAL;
 	}
-	if (m->num < 64)
-		queues_mask &= (1ull << m->num) - 1;	/* bits beyond the queues are ignored */
-	if (!queues_mask)
+	zc_multi_clip(m, &lo, &hi);	/* bits beyond the queues are ignored */
+	if (!lo && !hi)
 		return 0;
 
 	/*
@@ -176,22 +187,24 @@ ZC_API int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_z
 	 * changes (this cannot happen while consumers keep the rules above).
 	 */
 	sure = m->nspare;
-	while (queues_mask) {
-		q = m->q[__builtin_ctzll(queues_mask)];
-		queues_mask &= queues_mask - 1;
-		if (zc_queue_free_slots(q, 1) == 0) {
-			uint64_t d = atomic_load_explicit(&q->shm->drop, memory_order_relaxed);
+	for (base = 0, bits = lo; base < 128; base += 64, bits = hi) {
+		while (bits) {
+			q = m->q[base + (uint32_t)__builtin_ctzll(bits)];
+			bits &= bits - 1;
+			if (zc_queue_free_slots(q, 1) == 0) {
+				uint64_t d = atomic_load_explicit(&q->shm->drop, memory_order_relaxed);
 
-			atomic_store_explicit(&q->shm->drop, d + 1, memory_order_relaxed);
-			zc_queue_flush(q);	/* a full queue must not hold packets back */
-			continue;
+				atomic_store_explicit(&q->shm->drop, d + 1, memory_order_relaxed);
+				zc_queue_flush(q);	/* a full queue must not hold packets back */
+				continue;
+			}
+			tq[n] = q;
+			old[n] = zc_queue_next_free(q);
+			if (atomic_load_explicit(&zc_buf_hdr(zc_multi_buf(m, old[n]))->refs,
+						 memory_order_acquire) <= 1)
+				sure++;
+			n++;
 		}
-		tq[n] = q;
-		old[n] = zc_queue_next_free(q);
-		if (atomic_load_explicit(&zc_buf_hdr(zc_multi_buf(m, old[n]))->refs,
-					 memory_order_acquire) <= 1)
-			sure++;
-		n++;
 	}
 	if (n == 0) {
 		errno = EAGAIN;
@@ -233,10 +246,28 @@ ZC_API int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_z
 	return (int)n;
 }
 
+ZC_API int pfring_zc_send_pkt_multi(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
+				    u_int64_t queues_mask, u_int8_t flush_packet)
+{
+	return zc_multi_send(multi_queue, pkt_handle, queues_mask, 0, flush_packet);
+}
+
+#ifdef __SIZEOF_INT128__
+ZC_API int pfring_zc_send_pkt_multi_v3(pfring_zc_multi_queue *multi_queue, pfring_zc_pkt_buff **pkt_handle,
+				       __int128_t queues_mask, u_int8_t flush_packet)
+{
+	unsigned __int128 mask = (unsigned __int128)queues_mask;
+
+	return zc_multi_send(multi_queue, pkt_handle, (uint64_t)mask, (uint64_t)(mask >> 64),
+			     flush_packet);
+}
+#endif
+
 int zc_multi_send_one(struct zc_queue *q, pfring_zc_pkt_buff **ph, uint8_t flush)
 {
 	int len = (*ph)->len;
-	int r = pfring_zc_send_pkt_multi(q->mq, ph, 1ull << q->mq_bit, flush);
+	int r = zc_multi_send(q->mq, ph, q->mq_bit < 64 ? 1ull << q->mq_bit : 0,
+			      q->mq_bit < 64 ? 0 : 1ull << (q->mq_bit - 64), flush);
 
 	if (r == 1)
 		return len;

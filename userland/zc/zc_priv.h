@@ -332,7 +332,7 @@ static inline int zc_buf_shared(pfring_zc_pkt_buff *h)
 	return atomic_load_explicit(&zc_buf_hdr(h)->refs, memory_order_relaxed) > 1;
 }
 
-#define ZC_MULTI_MAX PF_RING_ZC_SEND_PKT_MULTI_MAX_QUEUES
+#define ZC_MULTI_MAX PF_RING_ZC_SEND_PKT_MULTI_V3_MAX_QUEUES
 
 /* A multi-queue (process-local): its queues and its producer's spare buffers. */
 struct zc_multi {

@@ -70,6 +70,9 @@ struct zc_worker {
 	pfring_zc_filtering_func filter;
 	void *filter_user;
 	pfring_zc_distribution_func distr;
+#ifdef __SIZEOF_INT128__
+	pfring_zc_distribution_func_v3 distr3;	/* pfring_zc_run_fanout_v3(): in place of distr */
+#endif
 	void *distr_user;
 	int active_wait;
 	uint32_t nbufs;				/* working-set buffers held in bufs or fifo */
@@ -114,6 +117,17 @@ static void zc_fanout_forward(struct zc_worker *w, uint32_t n, struct zc_queue *
 	for (j = 0; j < n; j++) {
 		if (!zc_worker_pass(w, w->bufs[j], iq))
 			continue;
+#ifdef __SIZEOF_INT128__
+		if (w->distr3) {
+			(void)pfring_zc_send_pkt_multi_v3(w->mq, &w->bufs[j],
+							  w->distr3(w->bufs[j], iq, w->distr_user), 0);
+			continue;
+		}
+		if (!w->distr) {	/* every queue, beyond the 64 a u_int64_t mask reaches */
+			(void)pfring_zc_send_pkt_multi_v3(w->mq, &w->bufs[j], -1, 0);
+			continue;
+		}
+#endif
 		d = w->distr ? w->distr(w->bufs[j], iq, w->distr_user) : -1;	/* NULL: every queue */
 		(void)pfring_zc_send_pkt_multi(w->mq, &w->bufs[j], (uint64_t)d, 0);
 	}
@@ -472,15 +486,14 @@ ZC_API pfring_zc_worker *pfring_zc_run_balancer(pfring_zc_queue *in_queues[], pf
 					 distr_func, distr_user_data, active_wait, core_id_affinity);
 }
 
-ZC_API pfring_zc_worker *pfring_zc_run_fanout_v2(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
-						 u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
-						 pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
-						 pfring_zc_filtering_func filter_func, void *filter_user_data,
-						 pfring_zc_distribution_func distr_func, void *distr_user_data,
-						 u_int32_t active_wait, int32_t core_id_affinity)
+/* A fan-out worker on out_multi_queue, not started: the callers set its distribution. */
+static struct zc_worker *zc_fanout_new(pfring_zc_queue *in_queues[], struct zc_multi *m,
+				       u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+				       pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+				       pfring_zc_filtering_func filter_func, void *filter_user_data,
+				       void *distr_user_data, u_int32_t active_wait)
 {
 	uint32_t nbufs = recv_policy == round_robin_bursts_policy ? ZC_WORKER_BURST : 1;
-	struct zc_multi *m = out_multi_queue;
 	struct zc_worker *w;
 	uint32_t i;
 
@@ -503,12 +516,47 @@ ZC_API pfring_zc_worker *pfring_zc_run_fanout_v2(pfring_zc_queue *in_queues[], p
 	w->idle = idle_func;
 	w->filter = filter_func;
 	w->filter_user = filter_user_data;
-	w->distr = distr_func;
 	w->distr_user = distr_user_data;
 	w->active_wait = active_wait != 0;
 	w->nbufs = nbufs;
+	return w;
+}
+
+ZC_API pfring_zc_worker *pfring_zc_run_fanout_v2(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
+						 u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+						 pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+						 pfring_zc_filtering_func filter_func, void *filter_user_data,
+						 pfring_zc_distribution_func distr_func, void *distr_user_data,
+						 u_int32_t active_wait, int32_t core_id_affinity)
+{
+	struct zc_worker *w = zc_fanout_new(in_queues, out_multi_queue, num_in_queues,
+					    working_set_pool, recv_policy, idle_func, filter_func,
+					    filter_user_data, distr_user_data, active_wait);
+
+	if (!w)
+		return NULL;
+	w->distr = distr_func;
 	return zc_worker_start(w, zc_worker_run, core_id_affinity);
 }
+
+#ifdef __SIZEOF_INT128__
+ZC_API pfring_zc_worker *pfring_zc_run_fanout_v3(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
+						 u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,
+						 pfring_zc_recv_policy recv_policy, pfring_zc_idle_callback idle_func,
+						 pfring_zc_filtering_func filter_func, void *filter_user_data,
+						 pfring_zc_distribution_func_v3 distr_func, void *distr_user_data,
+						 u_int32_t active_wait, int32_t core_id_affinity)
+{
+	struct zc_worker *w = zc_fanout_new(in_queues, out_multi_queue, num_in_queues,
+					    working_set_pool, recv_policy, idle_func, filter_func,
+					    filter_user_data, distr_user_data, active_wait);
+
+	if (!w)
+		return NULL;
+	w->distr3 = distr_func;
+	return zc_worker_start(w, zc_worker_run, core_id_affinity);
+}
+#endif
 
 ZC_API pfring_zc_worker *pfring_zc_run_fanout(pfring_zc_queue *in_queues[], pfring_zc_multi_queue *out_multi_queue,
 					      u_int32_t num_in_queues, pfring_zc_buffer_pool *working_set_pool,

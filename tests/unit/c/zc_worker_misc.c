@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * zc_worker_misc.c - the workers' and multi-queues' contracts: bad input gives NULL or a
- * negative value with the right errno; a multi-queue send to a mask; the idle callback
+ * negative value with the right errno; a multi-queue send to a mask; 128-queue multi-queues
+ * (the _v3 calls: send to a 128-bit mask, a fan-out worker with a 128-bit distribution
+ * function, and with none: every queue); the idle callback
  * runs on the pinned CPU; pfring_zc_kill_worker() under traffic stops the worker within
  * a bounded time, every packet the worker took is accounted for (sent on or counted as
  * a drop), its buffers are back in its pool, and the queues go on working.
@@ -53,19 +55,19 @@ static void check_errors(void)
 							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	pfring_zc_cluster *zc2 = pfring_zc_create_cluster(ZC_TEST_ID(12), 256, 0, 64, -1, NULL,
 							  PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
-	pfring_zc_queue *q[66], *other = pfring_zc_create_queue(zc2, 8), *nq[2] = { NULL, NULL };
+	pfring_zc_queue *q[130], *other = pfring_zc_create_queue(zc2, 8), *nq[2] = { NULL, NULL };
 	pfring_zc_buffer_pool *wsp = pfring_zc_create_buffer_pool(zc, 64);
 	pfring_zc_buffer_pool *small = pfring_zc_create_buffer_pool(zc, 4);
 	pfring_zc_multi_queue *mq;
 	pfring_zc_pkt_buff *h = pfring_zc_get_packet_handle(zc);
 	int i;
 
-	for (i = 0; i < 66; i++)
+	for (i = 0; i < 130; i++)
 		q[i] = pfring_zc_create_queue(zc, 8);
 	/* multi-queues */
 	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(NULL, 2), EINVAL);
 	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(q, 0), EINVAL);
-	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(q + 1, 65), EINVAL);
+	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(q + 1, 129), EINVAL);	/* 128 is the most */
 	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(nq, 2), EINVAL);
 	{
 		pfring_zc_queue *twice[2] = { q[0], q[0] }, *mixed[2] = { q[0], other };
@@ -73,7 +75,7 @@ static void check_errors(void)
 		CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(twice, 2), EINVAL);
 		CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(mixed, 2), EINVAL);
 	}
-	mq = pfring_zc_create_multi_queue(q + 1, 64);	/* 64 is the most */
+	mq = pfring_zc_create_multi_queue(q + 1, 64);
 	CHECK(mq != NULL);
 	CHECK_NULL_ERRNO(pfring_zc_create_multi_queue(q + 64, 2), EBUSY);	/* q[64] is taken */
 	errno = 0;
@@ -161,6 +163,115 @@ static void *producer(void *arg)
 			atomic_fetch_add(&produced, 1);
 	}
 	return NULL;
+}
+
+#define V3_QUEUES 100
+#define V3_PACKETS 50
+
+static __int128_t distr_v3(pfring_zc_pkt_buff *b, pfring_zc_queue *in, void *user)
+{
+	(void)b;
+	(void)in;
+	(void)user;
+	return ((__int128_t)1 << 70) | ((__int128_t)1 << 3);
+}
+
+/* Every packet the worker sends, taken from the queues whose bit is in want (2 words). */
+static void v3_drain(pfring_zc_queue **q, pfring_zc_pkt_buff **r, const uint64_t want[2],
+		     uint64_t *got)
+{
+	double until = now_s() + 10;
+	uint64_t total = 0, expect = 0;
+	int i;
+
+	for (i = 0; i < V3_QUEUES; i++)
+		expect += (want[i / 64] >> (i % 64) & 1) * V3_PACKETS;
+	while (total < expect && now_s() < until)
+		for (i = 0; i < V3_QUEUES; i++)
+			while (pfring_zc_recv_pkt(q[i], &r[i], 0) == 1) {
+				CHECK(r[i]->len == 42);
+				got[i]++;
+				total++;
+			}
+	usleep(20000);	/* nothing more comes */
+	for (i = 0; i < V3_QUEUES; i++)
+		while (pfring_zc_recv_pkt(q[i], &r[i], 0) == 1)
+			got[i]++;
+}
+
+/*
+ * A multi-queue of 100 queues: pfring_zc_send_pkt_multi_v3() to bits below and above
+ * 64, the u_int64_t call reaching the first 64 only, a plain send on a member past 64;
+ * pfring_zc_run_fanout_v3() with a 128-bit distribution function, and with none (every
+ * queue: the 64-bit mask cannot say that).
+ */
+static void check_v3(void)
+{
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(ZC_TEST_ID(16), 256, 0, 8192, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	pfring_zc_queue *q[V3_QUEUES], *in;
+	pfring_zc_pkt_buff *r[V3_QUEUES], *h;
+	pfring_zc_buffer_pool *wsp;
+	pfring_zc_multi_queue *mq;
+	pfring_zc_worker *w;
+	uint64_t got[V3_QUEUES];
+	int i, k, distr;
+
+	CHECK(zc != NULL);
+	if (!zc)
+		return;
+	for (i = 0; i < V3_QUEUES; i++) {
+		q[i] = pfring_zc_create_queue(zc, 64);	/* more than V3_PACKETS: no drop */
+		r[i] = pfring_zc_get_packet_handle(zc);
+	}
+	in = pfring_zc_create_queue(zc, 64);
+	wsp = pfring_zc_create_buffer_pool(zc, 16);
+	h = pfring_zc_get_packet_handle(zc);
+	mq = pfring_zc_create_multi_queue(q, V3_QUEUES);
+	CHECK(mq != NULL && in && wsp && h);
+	if (!mq || !in || !wsp || !h)
+		return;
+	h->len = 42;
+	CHECK(pfring_zc_send_pkt_multi_v3(mq, &h, ((__int128_t)1 << 99) | ((__int128_t)1 << 64) |
+					  ((__int128_t)1 << 63) | 1, 1) == 4);
+	/* bits past the queues are ignored */
+	CHECK(pfring_zc_send_pkt_multi_v3(mq, &h, (__int128_t)((unsigned __int128)1 << 127), 1) == 0);
+	h->len = 42;
+	CHECK(pfring_zc_send_pkt_multi(mq, &h, 1ull << 63, 1) == 1);
+	h->len = 42;
+	CHECK(pfring_zc_send_pkt(q[80], &h, 1) == 42);	/* a member past 64, through the multi-queue */
+	memset(got, 0, sizeof(got));
+	for (i = 0; i < V3_QUEUES; i++)
+		while (pfring_zc_recv_pkt(q[i], &r[i], 0) == 1)
+			got[i]++;
+	for (i = 0; i < V3_QUEUES; i++)
+		CHECK(got[i] == (uint64_t)(i == 0 || i == 64 || i == 99 || i == 80 ? 1 :
+					   i == 63 ? 2 : 0));
+
+	for (distr = 1; distr >= 0; distr--) {
+		uint64_t want[2] = { distr ? 1ull << 3 : ~0ull,
+				     distr ? 1ull << 6 : (1ull << (V3_QUEUES - 64)) - 1 };
+
+		w = pfring_zc_run_fanout_v3(&in, mq, 1, wsp, round_robin_policy, NULL, NULL, NULL,
+					    distr ? distr_v3 : NULL, NULL, 1, -1);
+		CHECK(w != NULL);
+		if (!w)
+			return;
+		for (k = 0; k < V3_PACKETS; k++) {
+			h->len = 42;
+			while (pfring_zc_send_pkt(in, &h, 1) < 0)
+				usleep(100);
+		}
+		memset(got, 0, sizeof(got));
+		v3_drain(q, r, want, got);
+		pfring_zc_kill_worker(w);
+		for (i = 0; i < V3_QUEUES; i++)
+			if (got[i] != (want[i / 64] >> (i % 64) & 1) * V3_PACKETS) {
+				printf("distr %d queue %d: %llu\n", distr, i, (unsigned long long)got[i]);
+				CHECK(0);
+			}
+	}
+	pfring_zc_destroy_cluster(zc);
 }
 
 /*
@@ -309,6 +420,7 @@ static void check_kill(int fanout, int active)
 int main(void)
 {
 	check_errors();
+	check_v3();
 	check_shared_buffers();
 	check_kill(0, 0);
 	check_kill(0, 1);
