@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Fixtures of the lab suite's pf_ring.ko tests: a quiet veth pair, a tun device (no
 link-layer header), and the module loaded with no probe left holding a ring when it is
-unloaded."""
+unloaded; for the ZC tests, the lab's first e1000e link and hugepages."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ringprobe import TUN, VETH, LoadPfRing, Probe, quiet_veth
+from ringprobe import TUN, VETH, LoadPfRing, Probe, ipv6_off, quiet_veth
 
+from pfring.testing.labfile import Lab, select_links
+from pfring.testing.plugin import LinkEnds
+from pfring.testing.traffic import wait_for_carrier
+
+NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 
@@ -49,3 +54,30 @@ def tun() -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)
+
+
+@pytest.fixture
+def e1000e_wire(lab: Lab) -> Iterator[LinkEnds]:
+    """The first e1000e link of the lab, carrier up, IPv6 off on both ends."""
+    links = select_links(lab, ["e1000e"])
+    if not links:
+        pytest.skip(f"lab {lab.name!r} has no e1000e link")
+    ends = LinkEnds(links[0], links[0].tx.interface(), links[0].rx.interface())
+    with ipv6_off(ends.tx, ends.rx):
+        wait_for_carrier([ends.tx, ends.rx])
+        yield ends
+
+
+@pytest.fixture
+def zc_hugepages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """64 hugepages of 2 MB for a ZC test's clusters (the test is skipped when the guest
+    could not reserve the module's ZC_HUGEPAGES_NEEDED of them); the old count after."""
+    need = int(getattr(request.module, "ZC_HUGEPAGES_NEEDED", 64))
+    old = NR_HUGEPAGES.read_text().strip()
+    NR_HUGEPAGES.write_text("64\n")
+    try:
+        if int(NR_HUGEPAGES.read_text()) < need:
+            pytest.skip("the guest could not reserve hugepages")
+        yield
+    finally:
+        NR_HUGEPAGES.write_text(f"{old}\n")

@@ -31,6 +31,13 @@ LoadPfRing = Callable[..., str]  # the pfr_module fixture: load pf_ring.ko with 
 CAPSH_NO_NET_RAW = ("capsh", "--drop=cap_net_raw", "--", "-c", 'exec "$0" "$@"')
 
 
+def need(path: Path) -> Path:
+    """path, or the test skipped when that program is not built."""
+    if not path.is_file():
+        pytest.skip(f"{path} is not built (invoke build)")
+    return path
+
+
 def kasan_kernel() -> bool:
     """The sanitizer kernel (KASAN, lockdep): several times slower, and unevenly so;
     rates mean nothing there, and long tests are cut short."""

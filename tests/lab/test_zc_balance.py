@@ -22,25 +22,23 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import LoadPfRing, ipv6_off, proc_fields
+from ringprobe import LoadPfRing, need, proc_fields
 from test_tx import csum, first_difference
 
 from pfring.bench.ingestion import CONSUMER_TOTALS, parse_balancer, parse_pfcount, ring_totals
 from pfring.paths import build_root
 from pfring.rules import mac_bytes
-from pfring.testing.labfile import Lab, select_links
 from pfring.testing.plugin import LinkEnds
 from pfring.testing.traffic import (
     Pktgen,
     interface_mac,
     send_frames_paced,
-    wait_for_carrier,
 )
 
 USER = build_root() / "user"
@@ -49,40 +47,16 @@ ZFANOUT = USER / "bin" / "zfanout_ipc"
 ZCOUNT_IPC = USER / "bin" / "zcount_ipc"
 PFCOUNT = USER / "bin" / "pfcount"
 PYCONSUMER = Path(__file__).with_name("zc_pyconsumer.py")
-NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 SIZES = (60, 61, 128, 512, 1514)
+ZC_HUGEPAGES_NEEDED = 40  # of the 64 asked (conftest.py's zc_hugepages)
+
+pytestmark = pytest.mark.usefixtures("zc_hugepages")
 FLOWS = 64
 CLUSTER = 51  # one id for all: a create removes the stale file of a killed creator
 SEQ_AT = 42  # the sequence number: the first 4 bytes of the UDP payload
 
 
-def need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} is not built (invoke build)")
-    return path
 
-
-@pytest.fixture(autouse=True)
-def hugepages() -> Iterator[None]:
-    """64 hugepages of 2 MB for the balancer's cluster; the old count back after."""
-    old = NR_HUGEPAGES.read_text().strip()
-    NR_HUGEPAGES.write_text("64\n")
-    if int(NR_HUGEPAGES.read_text()) < 40:
-        pytest.skip("the guest could not reserve hugepages")
-    yield
-    NR_HUGEPAGES.write_text(f"{old}\n")
-
-
-@pytest.fixture
-def wire(lab: Lab) -> Iterator[LinkEnds]:
-    """The first e1000e link of the lab, carrier up, IPv6 off on both ends."""
-    links = select_links(lab, ["e1000e"])
-    if not links:
-        pytest.skip(f"lab {lab.name!r} has no e1000e link")
-    ends = LinkEnds(links[0], links[0].tx.interface(), links[0].rx.interface())
-    with ipv6_off(ends.tx, ends.rx):
-        wait_for_carrier([ends.tx, ends.rx])
-        yield ends
 
 
 # ---- the frames ------------------------------------------------------------------------
@@ -125,10 +99,10 @@ def flows() -> list[Flow]:
                  1024 + 37 * i, 2000 + 11 * i) for i in range(FLOWS)]
 
 
-def balance_frames(wire: LinkEnds, count: int) -> tuple[list[bytes], list[Flow]]:
+def balance_frames(e1000e_wire: LinkEnds, count: int) -> tuple[list[bytes], list[Flow]]:
     """count frames (seq 0..count-1) and the flow of each: frame k of flow k % 64, every
     other pass reversed for the flows whose number is a multiple of 3."""
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     base = flows()
     frames: list[bytes] = []
     of: list[Flow] = []
@@ -314,12 +288,12 @@ def check_each_once(frames: list[bytes], flow_of: list[Flow],
         check_flow_order([seq_of(f) for f in fs], flow_of, f"consumer {q}")
 
 
-def run_balanced(wire: LinkEnds, tmp: Path, mode: int,
+def run_balanced(e1000e_wire: LinkEnds, tmp: Path, mode: int,
                  count: int) -> tuple[list[bytes], list[Flow], Totals, dict[int, list[bytes]]]:
-    frames, flow_of = balance_frames(wire, count)
-    run = Run(ZBALANCE, wire.rx, CLUSTER, 4, ["-m", str(mode)], tmp, py_queue=3)
+    frames, flow_of = balance_frames(e1000e_wire, count)
+    run = Run(ZBALANCE, e1000e_wire.rx, CLUSTER, 4, ["-m", str(mode)], tmp, py_queue=3)
     try:
-        send_frames_paced(wire.tx, wire.rx, frames)
+        send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames)
         if mode == 2:
             run.await_taken(lambda n: n == [count] * 4)
         else:
@@ -332,14 +306,14 @@ def run_balanced(wire: LinkEnds, tmp: Path, mode: int,
 
 
 @pytest.mark.require_driver("e1000e")
-def test_round_robin(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
+def test_round_robin(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
     """-m 0: every frame once, byte for byte, a quarter of them at each consumer; the
     n-th frame the balancer read went to consumer n % 4: interleaving the consumers'
     frames that way gives back an order of arrival (each flow direction's frames in the
     order sent); the balancer's totals: in = the frames sent = the sum of out, no drop."""
     pf_ring_module()
     count = 4000
-    frames, flow_of, totals, got = run_balanced(wire, tmp_path, 0, count)
+    frames, flow_of, totals, got = run_balanced(e1000e_wire, tmp_path, 0, count)
     check_each_once(frames, flow_of, got)
     assert [len(got[q]) for q in range(4)] == [count // 4] * 4
     arrival = [seq_of(got[n % 4][n // 4]) for n in range(count)]
@@ -348,13 +322,13 @@ def test_round_robin(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path)
 
 
 @pytest.mark.require_driver("e1000e")
-def test_ip_hash_keeps_each_flow_together(wire: LinkEnds, pf_ring_module: LoadPfRing,
+def test_ip_hash_keeps_each_flow_together(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing,
                                           tmp_path: Path) -> None:
     """-m 1: every frame once, byte for byte; each flow, both of its directions, at
     exactly one consumer; the totals add up (the sum of out = in = sent, no drop)."""
     pf_ring_module()
     count = 4000
-    frames, flow_of, totals, got = run_balanced(wire, tmp_path, 1, count)
+    frames, flow_of, totals, got = run_balanced(e1000e_wire, tmp_path, 1, count)
     check_each_once(frames, flow_of, got)
     where: dict[tuple[tuple[str, int], tuple[str, int]], set[int]] = {}
     directions: dict[tuple[tuple[str, int], tuple[str, int]], set[Flow]] = {}
@@ -374,12 +348,12 @@ def test_ip_hash_keeps_each_flow_together(wire: LinkEnds, pf_ring_module: LoadPf
 
 
 @pytest.mark.require_driver("e1000e")
-def test_fanout_mode(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
+def test_fanout_mode(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
     """-m 2: every consumer gets every frame, once, byte for byte, all in the same
     order (the order of arrival)."""
     pf_ring_module()
     count = 3000
-    frames, flow_of, totals, got = run_balanced(wire, tmp_path, 2, count)
+    frames, flow_of, totals, got = run_balanced(e1000e_wire, tmp_path, 2, count)
     check_each_once(frames, flow_of, {0: got[0]})
     for q in range(1, 4):
         assert got[q] == got[0], (q, first_difference(got[q], got[0]))
@@ -387,15 +361,15 @@ def test_fanout_mode(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path)
 
 
 @pytest.mark.require_driver("e1000e")
-def test_zfanout_ipc(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
+def test_zfanout_ipc(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path) -> None:
     """zfanout_ipc -n 2 (a C and a Python consumer): both get every frame, once, byte for
     byte, in the same order."""
     pf_ring_module()
     count = 3000
-    frames, flow_of = balance_frames(wire, count)
-    run = Run(ZFANOUT, wire.rx, CLUSTER, 2, [], tmp_path, py_queue=1)
+    frames, flow_of = balance_frames(e1000e_wire, count)
+    run = Run(ZFANOUT, e1000e_wire.rx, CLUSTER, 2, [], tmp_path, py_queue=1)
     try:
-        send_frames_paced(wire.tx, wire.rx, frames)
+        send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames)
         run.await_taken(lambda n: n == [count] * 2)
         totals, got = run.stop()
     except BaseException:
@@ -407,7 +381,7 @@ def test_zfanout_ipc(wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path)
 
 
 @pytest.mark.require_driver("e1000e")
-def test_consumer_killed_mid_stream(wire: LinkEnds, pf_ring_module: LoadPfRing,
+def test_consumer_killed_mid_stream(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing,
                                     tmp_path: Path) -> None:
     """Round robin over 4 queues of 256 slots, 4 zcount_ipc; consumer 1 killed with
     SIGKILL once each took its quarter of the first half: the three others still get their
@@ -415,14 +389,14 @@ def test_consumer_killed_mid_stream(wire: LinkEnds, pf_ring_module: LoadPfRing,
     is what fills its queue plus the balancer's drops for it; no drop elsewhere."""
     pf_ring_module()
     count, half = 4000, 2000
-    frames, flow_of = balance_frames(wire, count)
-    run = Run(ZBALANCE, wire.rx, CLUSTER, 4, ["-m", "0", "-q", "256"], tmp_path,
+    frames, flow_of = balance_frames(e1000e_wire, count)
+    run = Run(ZBALANCE, e1000e_wire.rx, CLUSTER, 4, ["-m", "0", "-q", "256"], tmp_path,
               py_queue=None)
     try:
-        send_frames_paced(wire.tx, wire.rx, frames[:half])
+        send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames[:half])
         run.await_taken(lambda n: n == [half // 4] * 4)
         run.kill(1)
-        send_frames_paced(wire.tx, wire.rx, frames[half:])
+        send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames[half:])
         run.await_taken(lambda n: [n[0], n[2], n[3]] == [count // 4] * 3)
         totals, got = run.stop()
     except BaseException:
@@ -467,7 +441,7 @@ def await_still(read: Callable[[], int], timeout: float = 30) -> int:
 
 
 @pytest.mark.require_driver("e1000e")
-def test_ingestion_adds_up(wire: LinkEnds, pf_ring_module: LoadPfRing,
+def test_ingestion_adds_up(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing,
                            tmp_path: Path) -> None:
     """pktgen's 60-byte frames at a paced rate into zbalance_ipc (one queue, zcount_ipc
     taking it: one-copy ingestion), then the same into pfcount (standard mode): neither
@@ -475,17 +449,17 @@ def test_ingestion_adds_up(wire: LinkEnds, pf_ring_module: LoadPfRing,
     sent + dropped and what zcount_ipc took add up; pfcount's count is what its ring
     says it read."""
     pf_ring_module()
-    gen = Pktgen(wire.tx)
+    gen = Pktgen(e1000e_wire.tx)
     try:
-        gen.configure(INGESTION_FRAMES, 60, interface_mac(wire.rx), rate_pps=INGESTION_PPS)
-        zbalance_ingestion(wire, gen, tmp_path)
-        pfcount_ingestion(wire, gen)
+        gen.configure(INGESTION_FRAMES, 60, interface_mac(e1000e_wire.rx), rate_pps=INGESTION_PPS)
+        zbalance_ingestion(e1000e_wire, gen, tmp_path)
+        pfcount_ingestion(e1000e_wire, gen)
     finally:
         gen.close()
 
 
-def zbalance_ingestion(wire: LinkEnds, gen: Pktgen, tmp_path: Path) -> None:
-    run = Run(ZBALANCE, wire.rx, CLUSTER, 1, ["-m", "0"], tmp_path, py_queue=None)
+def zbalance_ingestion(e1000e_wire: LinkEnds, gen: Pktgen, tmp_path: Path) -> None:
+    run = Run(ZBALANCE, e1000e_wire.rx, CLUSTER, 1, ["-m", "0"], tmp_path, py_queue=None)
     try:
         sent = gen.run()
         await_still(lambda: run.taken()[0])
@@ -498,9 +472,9 @@ def zbalance_ingestion(wire: LinkEnds, gen: Pktgen, tmp_path: Path) -> None:
     assert totals.recv + totals.dev_drops <= sent.sent
 
 
-def pfcount_ingestion(wire: LinkEnds, gen: Pktgen) -> None:
-    pfcount = subprocess.Popen([str(need(PFCOUNT)), "-i", wire.rx], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+def pfcount_ingestion(e1000e_wire: LinkEnds, gen: Pktgen) -> None:
+    pfcount = subprocess.Popen([str(need(PFCOUNT)), "-i", e1000e_wire.rx],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert pfcount.stderr is not None
     line = ""
     while "Capturing from" not in line:

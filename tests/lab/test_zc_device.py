@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import LoadPfRing, ipv6_off, kasan_kernel
+from ringprobe import LoadPfRing, ipv6_off, kasan_kernel, need
 from test_tx import (
     TimedReceiver,
     first_difference,
@@ -37,7 +37,6 @@ from test_tx import (
 )
 
 from pfring.paths import build_root
-from pfring.testing.labfile import Lab, select_links
 from pfring.testing.plugin import LinkEnds
 from pfring.testing.traffic import (
     FrameReceiver,
@@ -45,35 +44,21 @@ from pfring.testing.traffic import (
     interface_mac,
     lab_frames,
     send_frames_paced,
-    wait_for_carrier,
 )
 
 USER = build_root() / "user"
 ZCOUNT = USER / "bin" / "zcount"
 ZSEND = USER / "bin" / "zsend"
 PROBE = USER / "zc_device_probe"
-NR_HUGEPAGES = Path("/proc/sys/vm/nr_hugepages")
 SIZES = (60, 61, 512, 1514)
+ZC_HUGEPAGES_NEEDED = 16  # of the 64 asked (conftest.py's zc_hugepages)
+
+pytestmark = pytest.mark.usefixtures("zc_hugepages")
 ETH_P_IP = 0x0800
 TOTAL = re.compile(r"^Total: (\d+) packets, (\d+) bytes, (\d+) drops$")
 SENT = re.compile(r"^Sent (\d+) packets, (\d+) bytes in \S+ s: \S+ pps, \S+ Gbps$")
 
 
-def need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} is not built (invoke build)")
-    return path
-
-
-@pytest.fixture(autouse=True)
-def hugepages() -> Iterator[None]:
-    """64 hugepages of 2 MB for the test's clusters; the old count back after."""
-    old = NR_HUGEPAGES.read_text().strip()
-    NR_HUGEPAGES.write_text("64\n")
-    if int(NR_HUGEPAGES.read_text()) < 16:
-        pytest.skip("the guest could not reserve hugepages")
-    yield
-    NR_HUGEPAGES.write_text(f"{old}\n")
 
 
 @pytest.fixture
@@ -82,17 +67,6 @@ def quiet_link(link_ifs: LinkEnds) -> Iterator[LinkEnds]:
     with ipv6_off(link_ifs.tx, link_ifs.rx):
         yield link_ifs
 
-
-@pytest.fixture
-def wire(lab: Lab) -> Iterator[LinkEnds]:
-    """The first e1000e link of the lab, carrier up, IPv6 off on both ends."""
-    links = select_links(lab, ["e1000e"])
-    if not links:
-        pytest.skip(f"lab {lab.name!r} has no e1000e link")
-    ends = LinkEnds(links[0], links[0].tx.interface(), links[0].rx.interface())
-    with ipv6_off(ends.tx, ends.rx):
-        wait_for_carrier([ends.tx, ends.rx])
-        yield ends
 
 
 def ifindex(ifname: str) -> int:
@@ -187,12 +161,13 @@ def test_zcount_active_wait_pktgen(quiet_link: LinkEnds, pf_ring_module: LoadPfR
     assert (pkts, nbytes, drops) == (count, count * size, 0)
 
 
-def test_zcount_verbose_prints_each_frame(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_zcount_verbose_prints_each_frame(e1000e_wire: LinkEnds,
+                                          pf_ring_module: LoadPfRing) -> None:
     """-v 2: each packet's timestamp and headers, then its bytes in hex: those sent."""
     pf_ring_module()
-    frames = lab_frames(wire.tx, wire.rx, 3, (60, 130, 75), stream=35)
-    zcount = Zcount("-i", wire.rx, "-c", "15", "-v", "2", "-N", str(len(frames)))
-    send_frames_paced(wire.tx, wire.rx, frames)
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 3, (60, 130, 75), stream=35)
+    zcount = Zcount("-i", e1000e_wire.rx, "-c", "15", "-v", "2", "-N", str(len(frames)))
+    send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames)
     out, err = zcount.proc.communicate(timeout=60)
     assert zcount.proc.returncode == 0, err
     hex_lines = [line for line in out.splitlines()
@@ -263,14 +238,14 @@ def test_every_frame_copied_once_unaltered(quiet_link: LinkEnds, pf_ring_module:
     assert got["window"][0] - 10**9 <= stamps[0] and stamps[-1] <= got["window"][1]
 
 
-def test_device_calls_contracts(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_device_calls_contracts(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
     """The probe's checks: wrong direction EOPNOTSUPP, bad arguments EINVAL, breakloop of
     a blocked receive (single, burst, and before the wait), queue ids of a device, a
     queue, a list and "any", TX errno from the kernel (EMSGSIZE), management_only,
     stack:, ENODEV, two clusters, and every socket closed by close/destroy."""
     pf_ring_module()
-    done = subprocess.run([str(need(PROBE)), "api", wire.rx, wire.tx], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([str(need(PROBE)), "api", e1000e_wire.rx, e1000e_wire.tx],
+                          capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[-1] == "0 failures", done.stdout + done.stderr
     assert done.returncode == 0
 
@@ -291,17 +266,17 @@ def sent_totals(done: subprocess.CompletedProcess[str]) -> tuple[int, int]:
 
 
 def test_zsend_every_frame_arrives_once_byte_for_byte(
-    wire: LinkEnds, pf_ring_module: LoadPfRing
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing
 ) -> None:
     """Generated frames at full speed, single and burst API: exactly COUNT arrive, in
     order, each pfsend's frame of that sequence number, at the smallest and the largest
     size."""
     pf_ring_module()
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     for length, count, extra in ((60, 3000, []), (1514, 1000, []), (60, 3000, ["-z"]),
                                  (1514, 1000, ["-z"])):
-        with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-            done = zsend("-i", wire.tx, "-c", "21", "-n", str(count), "-l", str(length),
+        with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+            done = zsend("-i", e1000e_wire.tx, "-c", "21", "-n", str(count), "-l", str(length),
                          "-m", dst, *extra)
             got = ipv4_frames(receiver.frames(count, timeout=120))
         assert sent_totals(done) == (count, count * length), done.stdout
@@ -309,13 +284,13 @@ def test_zsend_every_frame_arrives_once_byte_for_byte(
         assert got == want, (extra, first_difference(got, want))
 
 
-def test_zsend_source_addresses(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_zsend_source_addresses(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
     """-b 4: the source address goes 10.0.0.1 to 10.0.0.4 in turn."""
     pf_ring_module()
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     count = 400
-    with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-        done = zsend("-i", wire.tx, "-c", "22", "-n", str(count), "-b", "4", "-m", dst)
+    with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+        done = zsend("-i", e1000e_wire.tx, "-c", "22", "-n", str(count), "-b", "4", "-m", dst)
         got = ipv4_frames(receiver.frames(count, timeout=60))
     assert sent_totals(done) == (count, count * 60)
     want = [pfsend_frame(dst, src, seq, 60, src_ip=f"10.0.0.{1 + seq % 4}")
@@ -323,12 +298,12 @@ def test_zsend_source_addresses(wire: LinkEnds, pf_ring_module: LoadPfRing) -> N
     assert got == want, first_difference(got, want)
 
 
-def test_zsend_replays_a_pcap_file(wire: LinkEnds, pf_ring_module: LoadPfRing,
+def test_zsend_replays_a_pcap_file(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing,
                                    tmp_path: Path) -> None:
     """-f: the file's frames byte for byte, in order; -m rewrites their destination; -n
     twice their number sends the file twice."""
     pf_ring_module()
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     lengths = enumerate((60, 300, 1514, 99) * 25)
     frames = [pfsend_frame(dst, src, seq, length) for seq, length in lengths]
     pcap = tmp_path / "replay.pcap"
@@ -338,22 +313,22 @@ def test_zsend_replays_a_pcap_file(wire: LinkEnds, pf_ring_module: LoadPfRing,
                [i * 100 for i in range(len(frames))])
     for path, args, want in ((elsewhere, ["-m", dst], frames),
                              (pcap, ["-n", str(2 * len(frames))], frames * 2)):
-        with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-            done = zsend("-i", wire.tx, "-c", "23", "-f", str(path), *args)
+        with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+            done = zsend("-i", e1000e_wire.tx, "-c", "23", "-f", str(path), *args)
             got = ipv4_frames(receiver.frames(len(want), timeout=60))
         assert sent_totals(done) == (len(want), sum(len(f) for f in want))
         assert got == want, (args, first_difference(got, want))
 
 
-def test_zsend_rate(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_zsend_rate(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
     """-p 2000: frames 0.5 ms apart as the receiver's kernel timestamps them, within 5 %;
     -r: at 0.01 Gbit/s 1000-byte frames (8192 bits on the wire each) come 819 us apart."""
     pf_ring_module()
-    dst = interface_mac(wire.rx)
+    dst = interface_mac(e1000e_wire.rx)
     for args, want_pps, count in ((["-p", "2000"], 2000.0, 1000),
                                   (["-r", "0.01", "-l", "1000"], 1e7 / ((1000 + 24) * 8), 600)):
-        with TimedReceiver(wire.rx, ETH_P_IP) as receiver:
-            done = zsend("-i", wire.tx, "-c", "24", "-n", str(count), "-m", dst, *args)
+        with TimedReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+            done = zsend("-i", e1000e_wire.tx, "-c", "24", "-n", str(count), "-m", dst, *args)
             stamped = receiver.timed_frames(count, timeout=60)
         assert sent_totals(done)[0] == count
         assert len(stamped) == count
