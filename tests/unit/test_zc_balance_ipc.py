@@ -471,8 +471,10 @@ def test_wait_before_processing(zc: ModuleType, installed: Path, procs: Callable
     send_all(zc, cid, ingress, sent)
     time.sleep(max(0.0, t0 + 1.5 - time.monotonic()))
     assert cons[0].got == []  # still waiting
+    assert wait_for(lambda: len(cons[0].got) > 0, 20)
+    first = time.monotonic()
     got = collect(cons, len(sent))
-    assert time.monotonic() - t0 >= 2
+    assert first - t0 >= 2  # the first frame came out after the wait
     assert got[0] == sent
     out, _ = bal.stop()
     assert totals_of(out)[:2] == (100, [100])
@@ -545,6 +547,27 @@ def test_bpf_reload_keeps_filter_on_bad_expression(zc: ModuleType, installed: Pa
     assert totals_of(out) == (100, [50], 50)
 
 
+@pytest.mark.parametrize("mode", ["0", "2"])
+def test_bpf_filter_of_output_queues(zc: ModuleType, installed: Path,
+                                     procs: Callable[..., Proc], pages: None, tmp_path: Path,
+                                     mode: str) -> None:
+    """-f file@1 (round robin) or file@0 (fan-out): that queue gets only what matches,
+    the others as before; each refusal counted."""
+    bpf = tmp_path / "q.bpf"
+    bpf.write_text("udp dst port 2000")
+    sent = [tagged(k, dport=2000 if k % 4 == 1 else 3000) for k in range(400)]
+    if mode == "0":
+        got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 20,
+                              ["-m", "0", "-f", f"{bpf}@1"], 2, [sent], 300)
+        assert got == [sent[0::2], sent[1::4]]
+        assert totals_of(out) == (400, [200, 100], 100)
+    else:
+        got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 21,
+                              ["-m", "2", "-f", f"{bpf}@0"], 2, [sent], 500)
+        assert got == [sent[1::4], sent]
+        assert totals_of(out) == (400, [100, 400], 300)
+
+
 def test_bad_bpf_exits_2(installed: Path, tmp_path: Path) -> None:
     bpf = tmp_path / "bad.bpf"
     bpf.write_text("tcp port ((")
@@ -601,6 +624,9 @@ def test_mode_7_vlan_encapsulation(zc: ModuleType, installed: Path,
     (["-i", "Q", "-c", "1", "-n", "2", "-x", "4096"], "-x: 4096 is out of range"),
     (["-i", "Q", "-c", "1", "-n", "2", "-Q", "/tmp/s"], "-Q: VM support"),
     (["-i", "Q", "-c", "1", "-n", "2", "-W", "x"], "-W: 'x' is not a number"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/dev/null@5"], "-f: queue 5 does not exist"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a@1", "-f", "/b@1"], "queue 1 has two filters"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a", "-f", "/b"], "-f: one filter for the input"),
 ])
 def test_bad_service_and_mode_options_exit_2(installed: Path, args: list[str],
                                              message: str) -> None:

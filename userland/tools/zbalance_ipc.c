@@ -25,8 +25,9 @@
  *   -W       the worker starts that many seconds after the set-up (the queues exist).
  *
  * Filters run in the worker before a packet's queue is chosen (-x VLAN ids, -f a BPF
- * expression read from a file, reloaded on SIGUSR1); what they refuse is counted as
- * "filtered" and shown at the end of the totals line when a filter or -m 7 is set.
+ * expression read from a file, reloaded on SIGUSR1), or after it for the queues of a
+ * -f <file>@<queues>; what they refuse (once per queue a packet is kept from) is counted
+ * as "filtered" and shown at the end of the counter lines when a filter or -m 7 is set.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,15 @@ struct bpf {
 	struct bpf *retired;
 };
 
+#define MAX_BPF		16
+
+/* One -f: its file and current program, for the input or for the queues of its @list */
+struct bpf_slot {
+	char *path;		/* absolute */
+	uint64_t queues;	/* -f file@list: a mask of out queues; 0 for the input */
+	struct bpf *prog;	/* see struct config */
+};
+
 struct config {
 	char *inputs[MAX_INPUTS];
 	uint32_t num_inputs;
@@ -94,7 +104,7 @@ struct config {
 	const char *mountpoint;
 	/* service */
 	int daemon;
-	char *pid_file, *log_file, *bpf_file;	/* absolute paths (-d changes to /) */
+	char *pid_file, *log_file;	/* absolute paths (-d changes to /) */
 	const char *user;
 	uid_t uid;
 	gid_t gid;
@@ -107,14 +117,18 @@ struct config {
 	uint32_t num_map_vlan;
 	uint16_t encap_type;		/* -Y */
 	pfring_zc_queue **in;		/* the inputs, for -m 6 */
+	struct bpf_slot bpf[MAX_BPF];	/* -f */
+	uint32_t num_bpf;
+	int in_bpf;			/* the input's slot + 1; 0: none */
+	uint8_t out_bpf[MAX_OUT];	/* queue i's slot + 1; 0: none */
 	/*
-	 * Shared between the worker (writer) and the main thread: the current BPF program,
-	 * published with a release store and read with an acquire load (its instructions
-	 * are complete before the worker can see it; a replaced one is never freed while
-	 * the worker runs), and the filtered count, written by the worker only and read
-	 * (relaxed: a statistic) by the main thread.
+	 * Shared between the worker (reader) and the main thread: each slot's current BPF
+	 * program, published by the main thread with a release store and read by the
+	 * worker with an acquire load (its instructions are complete before the worker can
+	 * see it; a replaced one is never freed while the worker runs); and the filtered
+	 * count, written by the worker only and read (relaxed: a statistic) by the main
+	 * thread.
 	 */
-	struct bpf *bpf;
 	uint64_t filtered;
 };
 
@@ -165,7 +179,9 @@ static void usage(void)
 	       "-x <vlans>       forward only packets tagged (802.1Q) with one of these VLAN ids,\n"
 	       "                 comma-separated; the others are counted as filtered\n"
 	       "-f <bpf file>    forward only packets matching the BPF expression in that file;\n"
-	       "                 SIGUSR1 reads the file again\n"
+	       "                 SIGUSR1 reads the file again.  <bpf file>@<queues> (e.g.\n"
+	       "                 f1@0,2): the filter of those consumer queues only (the packet\n"
+	       "                 is kept from a queue whose filter refuses it); -f repeated\n"
 	       "-X               capture the devices' transmitted packets too\n"
 	       "-d               run in the background once the cluster and queues are ready\n"
 	       "-P <pid file>    write the pid to that file, removed at exit\n"
@@ -305,6 +321,67 @@ static char *absolute_path(const char *path)
 	return out;
 }
 
+/* -f <file> or -f <file>@<queue list>: a slot; the queue ids are checked after -n */
+static int parse_bpf_option(struct config *cfg, char *arg)
+{
+	char *at = strrchr(arg, '@'), *save = NULL, *tok;
+	struct bpf_slot *slot;
+	uint64_t q;
+
+	if (cfg->num_bpf == MAX_BPF) {
+		fprintf(stderr, PROG ": -f: at most %u filters\n", MAX_BPF);
+		return -1;
+	}
+	slot = &cfg->bpf[cfg->num_bpf];
+	if (at) {
+		*at = '\0';
+		for (tok = strtok_r(at + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (zc_tool_option(PROG, 'f', tok, 0, MAX_OUT - 1, &q) < 0)
+				return -1;
+			slot->queues |= 1ull << q;
+		}
+		if (!slot->queues) {
+			fprintf(stderr, PROG ": -f: no queue after '@'\n");
+			return -1;
+		}
+	} else if (cfg->in_bpf) {
+		fprintf(stderr, PROG ": -f: one filter for the input (others: <file>@<queues>)\n");
+		return -1;
+	}
+	slot->path = absolute_path(arg);
+	if (!slot->path) {
+		fprintf(stderr, PROG ": -f: %s\n", strerror(errno));
+		return -1;
+	}
+	cfg->num_bpf++;
+	if (!at)
+		cfg->in_bpf = (int)cfg->num_bpf;
+	return 0;
+}
+
+/* The @queue lists against -n: each queue in one list at most */
+static int check_bpf_queues(struct config *cfg)
+{
+	uint32_t i, q;
+
+	for (i = 0; i < cfg->num_bpf; i++)
+		for (q = 0; q < MAX_OUT; q++) {
+			if (!(cfg->bpf[i].queues & (1ull << q)))
+				continue;
+			if (q >= cfg->num_out) {
+				fprintf(stderr, PROG ": -f: queue %u does not exist (-n makes %u)\n",
+					q, cfg->num_out);
+				return -1;
+			}
+			if (cfg->out_bpf[q]) {
+				fprintf(stderr, PROG ": -f: queue %u has two filters\n", q);
+				return -1;
+			}
+			cfg->out_bpf[q] = (uint8_t)(i + 1);
+		}
+	return 0;
+}
+
 static int parse_user(struct config *cfg, const char *name)
 {
 	struct passwd *pw;
@@ -407,17 +484,20 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			cfg->daemon = 1;
 			break;
 		case 'P':
-		case 'l':
-		case 'f': {
+		case 'l': {
 			char *path = absolute_path(optarg);
 
 			if (!path) {
 				fprintf(stderr, PROG ": -%c: %s\n", c, strerror(errno));
 				return -1;
 			}
-			*(c == 'P' ? &cfg->pid_file : c == 'l' ? &cfg->log_file : &cfg->bpf_file) = path;
+			*(c == 'P' ? &cfg->pid_file : &cfg->log_file) = path;
 			break;
 		}
+		case 'f':
+			if (parse_bpf_option(cfg, optarg) < 0)
+				return -1;
+			break;
 		case 'D':
 			if (parse_user(cfg, optarg) < 0)
 				return -1;
@@ -457,6 +537,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, PROG ": -i, -c and -n are required (-h for help)\n");
 		return -1;
 	}
+	if (check_bpf_queues(cfg) < 0)
+		return -1;
 	for (v = cfg->num_out; v < MAX_OUT; v++)
 		if (cfg->egress[v]) {
 			fprintf(stderr, PROG ": -r: queue %" PRIu64 " does not exist (-n makes %u)\n",
@@ -552,12 +634,28 @@ static int64_t filter_packet(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *u
 		count_filtered(cfg);
 		return 0;
 	}
-	b = __atomic_load_n(&cfg->bpf, __ATOMIC_ACQUIRE);
-	if (b && !pfring_bpf_filter(b->prog.bf_insns, d, h->len, h->len)) {
-		count_filtered(cfg);
-		return 0;
+	if (cfg->in_bpf) {
+		b = __atomic_load_n(&cfg->bpf[cfg->in_bpf - 1].prog, __ATOMIC_ACQUIRE);
+		if (!pfring_bpf_filter(b->prog.bf_insns, d, h->len, h->len)) {
+			count_filtered(cfg);
+			return 0;
+		}
 	}
 	return 1;
+}
+
+/* Does queue q's filter (-f file@list) let the packet in? Counted when it does not */
+static int out_pass(struct config *cfg, uint32_t q, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+{
+	struct bpf *b;
+
+	if (!cfg->out_bpf[q])
+		return 1;
+	b = __atomic_load_n(&cfg->bpf[cfg->out_bpf[q] - 1].prog, __ATOMIC_ACQUIRE);
+	if (pfring_bpf_filter(b->prog.bf_insns, pfring_zc_pkt_buff_data(h, in), h->len, h->len))
+		return 1;
+	count_filtered(cfg);
+	return 0;
 }
 
 /* ---- distribution (the worker thread only) ------------------------------------------ */
@@ -609,7 +707,7 @@ static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring
 #endif
 
 /* One application: the balancer's out queue index (-1: dropped). */
-static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
 	struct config *cfg = user;
 
@@ -628,8 +726,18 @@ static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *use
 	return app_pick(cfg, &cfg->apps[0], packet_hash(cfg, h, in));
 }
 
+static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+{
+	struct config *cfg = user;
+	int64_t q = balance_pick(h, in, user);
+
+	if (q >= 0 && !out_pass(cfg, (uint32_t)q % cfg->num_out, h, in))
+		return -1;
+	return q;
+}
+
 /* Several applications or a fan-out mode: a mask of out queues. */
-static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
 	struct config *cfg = user;
 	uint64_t mask = 0;
@@ -646,6 +754,19 @@ static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 		else
 			mask |= 1ull << app_pick(cfg, a, hash);
 	}
+	return (int64_t)mask;
+}
+
+/* fan_pick's mask less the queues whose filter refuses the packet */
+static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+{
+	struct config *cfg = user;
+	uint64_t mask = (uint64_t)fan_pick(h, in, user);
+	uint32_t q;
+
+	for (q = 0; q < cfg->num_out; q++)
+		if ((mask & (1ull << q)) && !out_pass(cfg, q, h, in))
+			mask &= ~(1ull << q);
 	return (int64_t)mask;
 }
 
@@ -803,7 +924,7 @@ static int setup(struct zb *z)
 static int start(struct zb *z)
 {
 	struct config *cfg = &z->cfg;
-	pfring_zc_filtering_func filter = cfg->vlan_filter || cfg->bpf ? filter_packet : NULL;
+	pfring_zc_filtering_func filter = cfg->vlan_filter || cfg->in_bpf ? filter_packet : NULL;
 
 	if (cfg->num_apps == 1 && cfg->mode != M_FANOUT && cfg->mode != M_FANOUT_RR) {
 		z->worker = pfring_zc_run_balancer_v2(z->in, z->out, cfg->num_inputs, cfg->num_out,
@@ -854,7 +975,7 @@ static void read_totals(struct zb *z, struct totals *t)
 /* The filtered count ends the line ("; filtered N") when something may filter */
 static int shows_filtered(const struct config *cfg)
 {
-	return cfg->vlan_filter || cfg->bpf_file || cfg->mode == M_VLAN_ENCAP;
+	return cfg->vlan_filter || cfg->num_bpf || cfg->mode == M_VLAN_ENCAP;
 }
 
 static void print_totals(const struct zb *z, const struct totals *t, const struct totals *prev,
@@ -961,20 +1082,23 @@ static int drop_privileges(const struct config *cfg)
 	return 0;
 }
 
-/* -f again on SIGUSR1: the new program in place of the old one, or the old one kept */
-static void reload_filter(struct zb *z)
+/* -f files again on SIGUSR1: each new program in place of the old one, or the old kept */
+static void reload_filters(struct config *cfg)
 {
-	struct config *cfg = &z->cfg;
-	struct bpf *b = load_bpf(cfg->bpf_file), *old;
+	uint32_t i;
 
-	if (!b) {
-		fprintf(stderr, PROG ": -f: keeping the previous filter\n");
-		return;
+	for (i = 0; i < cfg->num_bpf; i++) {
+		struct bpf_slot *slot = &cfg->bpf[i];
+		struct bpf *b = load_bpf(slot->path);
+
+		if (!b) {
+			fprintf(stderr, PROG ": -f: keeping the previous filter of %s\n", slot->path);
+			continue;
+		}
+		b->retired = slot->prog;	/* freed after the worker: it may be running it */
+		__atomic_store_n(&slot->prog, b, __ATOMIC_RELEASE);
+		printf(PROG ": -f: %s loaded again\n", slot->path);
 	}
-	old = cfg->bpf;
-	b->retired = old;	/* freed after the worker: it may be running it now */
-	__atomic_store_n(&cfg->bpf, b, __ATOMIC_RELEASE);
-	printf(PROG ": -f: %s loaded again\n", cfg->bpf_file);
 	fflush(stdout);
 }
 
@@ -1003,9 +1127,9 @@ int main(int argc, char **argv)
 		dup2(fd, 2);
 		close(fd);
 	}
-	if (z.cfg.bpf_file) {
-		z.cfg.bpf = load_bpf(z.cfg.bpf_file);
-		if (!z.cfg.bpf)
+	for (uint32_t i = 0; i < z.cfg.num_bpf; i++) {
+		z.cfg.bpf[i].prog = load_bpf(z.cfg.bpf[i].path);
+		if (!z.cfg.bpf[i].prog)
 			return 2;
 	}
 	if (z.cfg.daemon)
@@ -1048,7 +1172,7 @@ int main(int argc, char **argv)
 		usleep(100 * 1000);
 		if (reload_bpf) {
 			reload_bpf = 0;
-			reload_filter(&z);
+			reload_filters(&z.cfg);
 		}
 		t = zc_tool_now();
 		if (t - t0 < 1.0)
@@ -1068,13 +1192,14 @@ out:
 		pfring_zc_kill_worker(z.worker);
 	if (z.cluster)
 		pfring_zc_destroy_cluster(z.cluster);
-	while (z.cfg.bpf) {
-		struct bpf *b = z.cfg.bpf;
+	for (uint32_t i = 0; i < z.cfg.num_bpf; i++)
+		while (z.cfg.bpf[i].prog) {
+			struct bpf *b = z.cfg.bpf[i].prog;
 
-		z.cfg.bpf = b->retired;
-		pfring_free_bpf_filter(&b->prog);
-		free(b);
-	}
+			z.cfg.bpf[i].prog = b->retired;
+			pfring_free_bpf_filter(&b->prog);
+			free(b);
+		}
 	if (z.pid_written && !z.cfg.user)	/* with -D, the root helper removes it */
 		remove_pid_file(z.cfg.pid_file, getpid());
 	fflush(stdout);
