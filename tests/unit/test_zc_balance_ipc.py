@@ -325,12 +325,12 @@ def totals_of(text: str) -> tuple[int, list[int], int | None]:
 
 
 def simple_run(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], cid: int,
-               opts: list[str], queues: int, inputs: list[list[bytes]], expect: int
-               ) -> tuple[list[list[bytes]], str]:
+               opts: list[str], queues: int, inputs: list[list[bytes]], expect: int,
+               tool: str = "zbalance_ipc") -> tuple[list[list[bytes]], str]:
     """zbalance_ipc -i Q[,Q...] -c cid -n queues opts; inputs[i] sent into ingress queue
     i; expect packets awaited over the Python consumers; returns what each queue got and
     the balancer's output after SIGINT."""
-    bal = procs(bindir / "zbalance_ipc", "-i", ",".join("Q" * len(inputs)), "-c", str(cid),
+    bal = procs(bindir / tool, "-i", ",".join("Q" * len(inputs)), "-c", str(cid),
                 "-n", str(queues), "-q", "1024", *opts)
     ids = ingress_ids(bal, len(inputs))
     bal.expect(r"running")
@@ -490,6 +490,22 @@ def test_vlan_filter(zc: ModuleType, installed: Path, procs: Callable[..., Proc]
                           [sent], len(passing))
     assert Counter(p for q in got for p in q) == Counter(passing)
     assert totals_of(out) == (1000, [200, 200], 600)
+
+
+def test_fanout_vlan_and_bpf_filters(zc: ModuleType, installed: Path,
+                                     procs: Callable[..., Proc], pages: None,
+                                     tmp_path: Path) -> None:
+    """zfanout_ipc takes the filters too: -x and -f on the input, every queue gets what
+    passes both."""
+    bpf = tmp_path / "f.bpf"
+    bpf.write_text("vlan and udp dst port 2000")  # the frames are tagged
+    sent = [tagged(k, 10 if k % 2 else 20, dport=2000 if k % 3 else 3000) for k in range(300)]
+    passing = [f for k, f in enumerate(sent) if k % 2 and k % 3]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 22,
+                          ["-x", "10", "-f", str(bpf)], 2, [sent], 2 * len(passing),
+                          tool="zfanout_ipc")
+    assert got == [passing, passing]
+    assert totals_of(out) == (300, [100, 100], 200)
 
 
 def test_bpf_filter_and_reload(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
