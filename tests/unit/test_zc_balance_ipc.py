@@ -408,6 +408,15 @@ def test_daemon_setup_error_reaches_caller(installed: Path, pages: None,
     assert done.returncode == 1
     assert "cannot open nosuchdev0" in done.stderr
     assert not pid_file.exists()
+    # with -l the message is in the log, the caller is told where
+    log = tmp_path / "zb.log"
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "nosuchdev0", "-c",
+                           str(ID_BASE + 11), "-n", "1", "-d", "-l", str(log), "-D", "nobody",
+                           "-P", str(pid_file)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert f"could not start (status 1): see {log}" in done.stderr
+    assert "cannot open nosuchdev0" in log.read_text()
+    assert wait_for(lambda: not pid_file.exists())  # removed by -D's root helper
 
 
 def test_drop_privileges(zc: ModuleType, installed: Path, procs: Callable[..., Proc],

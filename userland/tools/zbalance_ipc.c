@@ -782,7 +782,9 @@ struct zb {
 	pfring_zc_buffer_pool *working_set;
 	pfring_zc_worker *worker;
 	int ready_fd;			/* -d: tells the waiting parent; -1 */
+	int caller_err;			/* the caller's stderr (-l redirects ours); -1 */
 	int pid_written;
+	int reaper;			/* -D's root helper runs: it removes the pid file */
 };
 
 static uint32_t cluster_buffers(const struct config *cfg)
@@ -830,11 +832,14 @@ static int fork_reaper(struct zb *z)
 	}
 	if (pid > 0) {
 		close(p[0]);	/* p[1] stays open in the tool until its end */
+		z->reaper = 1;
 		return 0;
 	}
 	close(p[1]);
 	if (z->ready_fd >= 0)
 		close(z->ready_fd);
+	if (z->caller_err >= 0)
+		close(z->caller_err);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -1012,7 +1017,7 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
  * pipe closes without it, exits with the child's status.  The child goes on in its own
  * session; returns the pipe's write end in the child.
  */
-static int daemonize(const struct config *cfg)
+static int daemonize(const struct config *cfg, int caller_err)
 {
 	int p[2], status;
 	pid_t pid;
@@ -1032,8 +1037,8 @@ static int daemonize(const struct config *cfg)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		status = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-		if (cfg->log_file)
-			fprintf(stderr, PROG ": could not start (status %d): see %s\n", status,
+		if (cfg->log_file && caller_err >= 0)
+			dprintf(caller_err, PROG ": could not start (status %d): see %s\n", status,
 				cfg->log_file);
 		exit(status ? status : 1);
 	}
@@ -1111,6 +1116,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	z.ready_fd = -1;
+	z.caller_err = -1;
 	if (parse_args(&z.cfg, argc, argv) < 0)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1123,6 +1129,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		fflush(stdout);
+		z.caller_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
 		dup2(fd, 1);
 		dup2(fd, 2);
 		close(fd);
@@ -1133,7 +1140,11 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (z.cfg.daemon)
-		z.ready_fd = daemonize(&z.cfg);
+		z.ready_fd = daemonize(&z.cfg, z.caller_err);
+	if (z.caller_err >= 0) {
+		close(z.caller_err);
+		z.caller_err = -1;
+	}
 	zc_tool_on_signals();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigusr1;
@@ -1200,7 +1211,7 @@ out:
 			pfring_free_bpf_filter(&b->prog);
 			free(b);
 		}
-	if (z.pid_written && !z.cfg.user)	/* with -D, the root helper removes it */
+	if (z.pid_written && !z.reaper)	/* else the root helper removes it */
 		remove_pid_file(z.cfg.pid_file, getpid());
 	fflush(stdout);
 	return rc;
