@@ -1159,7 +1159,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (z.cfg.user && drop_privileges(&z.cfg) < 0)
 		goto out;
-	printf(PROG ": cluster %u ready: consumers may attach\n", z.cfg.cluster_id);
+	printf(PROG ": ready: the queues of cluster %u may be attached\n", z.cfg.cluster_id);
 	if (z.ready_fd >= 0) {
 		detach_stdio(&z.cfg);
 		if (write(z.ready_fd, "R", 1) != 1)
