@@ -47,7 +47,7 @@
 #include "zc_tool.h"
 
 /* the service options and the filters are in both builds */
-#define COMMON_OPTIONS	"dP:l:D:W:x:f:S:R:QX"
+#define COMMON_OPTIONS	"dP:l:D:W:x:f:S:R:Q:X"
 #ifdef ZFANOUT_IPC
 #define PROG "zfanout_ipc"
 #define OPTIONS "hi:c:n:q:g:au:p" COMMON_OPTIONS
@@ -164,8 +164,9 @@ static void usage(void)
 	       "                 5 - GRE hash (the inner IP header)\n"
 	       "                 6 - input i to queue i (as many -i inputs as queues)\n"
 	       "                 7 - a VLAN id carried in Ethernet type 0x8585 (see -Y): the\n"
-	       "                     k-th VLAN of -M to queue k (k from 1), the type rewritten to\n"
-	       "                     802.1Q; other VLANs filtered; other Ethernet types to queue 0\n"
+	       "                     k-th VLAN of -M to queue k (k from 1), the type rewritten\n"
+	       "                     to 802.1Q; other VLANs filtered; other Ethernet types to\n"
+	       "                     queue 0\n"
 	       "-M <vlans>       -m 7's VLAN ids, comma-separated (or -M repeated)\n"
 	       "-Y <eth type>    -m 7's Ethernet type (default 0x8585)\n"
 	       "-r <queue>:<dev> send what queue <queue> would get out of device <dev> instead\n"
@@ -369,8 +370,8 @@ static int check_bpf_queues(struct config *cfg)
 			if (!(cfg->bpf[i].queues & (1ull << q)))
 				continue;
 			if (q >= cfg->num_out) {
-				fprintf(stderr, PROG ": -f: queue %u does not exist (-n makes %u)\n",
-					q, cfg->num_out);
+				fprintf(stderr, PROG ": -f: queue %u does not exist "
+					"(-n makes %u)\n", q, cfg->num_out);
 				return -1;
 			}
 			if (cfg->out_bpf[q]) {
@@ -514,8 +515,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case 'R':
 			if (zc_tool_option(PROG, (char)c, optarg, 0, UINT32_MAX, &v) < 0)
 				return -1;
-			printf(PROG ": -%c (time pulse) is not needed and ignored: the devices take "
-			       "the kernel's timestamp of each packet\n", c);
+			printf(PROG ": -%c (time pulse) is not needed and ignored: the "
+			       "devices take the kernel's timestamp of each packet\n", c);
 			break;
 		case 'Q':
 			fprintf(stderr, PROG ": -Q: VM support (QEMU guests) is not available in "
@@ -560,7 +561,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, PROG ": -M and -Y go with -m 7\n");
 		return -1;
 	}
-	if (cfg->mode == M_VLAN_ENCAP && (!cfg->num_map_vlan || cfg->num_map_vlan >= cfg->num_out)) {
+	if (cfg->mode == M_VLAN_ENCAP &&
+	    (!cfg->num_map_vlan || cfg->num_map_vlan >= cfg->num_out)) {
 		fprintf(stderr, PROG ": -m 7: -M needs 1 to %u VLANs with -n %u (queue 0 takes the "
 			"other Ethernet types)\n", cfg->num_out - 1, cfg->num_out);
 		return -1;
@@ -933,18 +935,19 @@ static int start(struct zb *z)
 
 	if (cfg->num_apps == 1 && cfg->mode != M_FANOUT && cfg->mode != M_FANOUT_RR) {
 		z->worker = pfring_zc_run_balancer_v2(z->in, z->out, cfg->num_inputs, cfg->num_out,
-						   z->working_set, round_robin_bursts_policy, NULL,
-						   filter, cfg, balance_one, cfg, cfg->active,
-						   cfg->core);
+						      z->working_set, round_robin_bursts_policy,
+						      NULL, filter, cfg, balance_one, cfg,
+						      cfg->active, cfg->core);
 	} else {
 		z->multi = pfring_zc_create_multi_queue(z->out, cfg->num_out);
 		if (!z->multi) {
 			fprintf(stderr, PROG ": cannot create the multi-queue: %s\n", strerror(errno));
 			return -1;
 		}
-		z->worker = pfring_zc_run_fanout_v2(z->in, z->multi, cfg->num_inputs, z->working_set,
-						 round_robin_bursts_policy, NULL, filter, cfg,
-						 fan_mask, cfg, cfg->active, cfg->core);
+		z->worker = pfring_zc_run_fanout_v2(z->in, z->multi, cfg->num_inputs,
+						    z->working_set, round_robin_bursts_policy, NULL,
+						    filter, cfg, fan_mask, cfg, cfg->active,
+						    cfg->core);
 	}
 	if (!z->worker) {
 		fprintf(stderr, PROG ": cannot start the worker: %s\n", strerror(errno));
@@ -1004,7 +1007,8 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
 			       (double)(t->out_sent[i] - prev->out_sent[i]) / secs,
 			       t->out_drop[i] - prev->out_drop[i]);
 		if (shows_filtered(&z->cfg))
-			printf("; filtered %.0f pps", (double)(t->filtered - prev->filtered) / secs);
+			printf("; filtered %.0f pps",
+			       (double)(t->filtered - prev->filtered) / secs);
 	}
 	printf("\n");
 	fflush(stdout);
@@ -1097,7 +1101,8 @@ static void reload_filters(struct config *cfg)
 		struct bpf *b = load_bpf(slot->path);
 
 		if (!b) {
-			fprintf(stderr, PROG ": -f: keeping the previous filter of %s\n", slot->path);
+			fprintf(stderr, PROG ": -f: keeping the previous filter of %s\n",
+				slot->path);
 			continue;
 		}
 		b->retired = slot->prog;	/* freed after the worker: it may be running it */
