@@ -54,6 +54,13 @@ def test_the_balancers_counters_and_totals_are_parsed() -> None:
         (19000, 1000, (18500,), (500,), True)]
     rates = "zbalance_ipc: in 5000 pps, 0 dropped by the devices; out q0 5000 pps (0 dropped)\n"
     assert ingestion.parse_balancer(rates) == []
+    # with a filter (-x, -f) or -m 7 the line ends with what was filtered
+    filtered = ("zbalance_ipc totals: in 1000 packets, 0 dropped by the devices; out q0 200 "
+                "(0 dropped) q1 200 (1 dropped); filtered 599\n"
+                "zbalance_ipc: in 50 pps, 0 dropped by the devices; out q0 20 pps (0 dropped); "
+                "filtered 30 pps\n")
+    assert ingestion.parse_balancer(filtered) == [
+        ingestion.BalancerTotals(1000, 0, (200, 200), (0, 1), True, 599)]
     assert ingestion.parse_consumer_totals(
         "zcount_ipc: attached to cluster 61 queue 0\nzcount_ipc: 9 pps 4320 bps\n"
         "zcount_ipc totals: 18500 packets 1110000 bytes\n") == (18500, 1110000)

@@ -270,3 +270,399 @@ def test_zcount_ipc_no_such_cluster(installed: Path) -> None:
     assert done.returncode == 1
     assert f"cannot attach to cluster {ID_BASE + 9} queue 0: No such file or directory" in \
         done.stderr
+
+
+# ---- the service options, the filters and modes 6 and 7 ---------------------------------
+
+FILTERED = re.compile(r"; filtered (\d+)$")
+
+
+def tagged(k: int, vlan: int | None = None, dport: int = 2048, etype: int | None = None) -> bytes:
+    """Frame k (its number in the payload), 802.1Q-tagged with vlan, or with vlan's tag
+    under Ethernet type etype (-m 7's encapsulation)."""
+    from scapy.layers.l2 import Dot1Q  # type: ignore[import-untyped]
+
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    ip = IP(src="10.1.0.1", dst="10.2.0.2") / UDP(sport=1024, dport=dport) / \
+        Raw(k.to_bytes(8, "big") + bytes(20))
+    if vlan is None:
+        return bytes(eth / ip)
+    raw = bytearray(bytes(eth / Dot1Q(vlan=vlan) / ip))
+    if etype is not None:
+        raw[12:14] = etype.to_bytes(2, "big")
+    return bytes(raw)
+
+
+def ingress_ids(bal: Proc, inputs: int) -> list[int]:
+    """The ingress queues' ids from the balancer's lines."""
+    return [int(bal.expect(rf"ingress queue {i}: attach").split()[-1]) for i in range(inputs)]
+
+
+def send_all(zc: ModuleType, cid: int, qid: int, pkts: list[bytes]) -> None:
+    with zc.Queue.attach(cid, qid, zc.QueueMode.TX, burst=8) as producer:
+        for f in pkts:
+            while not producer.send(f):
+                time.sleep(0.001)
+
+
+def collect(consumers: list[PyConsumer], total: int, settle: float = 0.5) -> list[list[bytes]]:
+    """Until the consumers got total packets between them (then settle seconds more, to
+    see any extra one), what each got."""
+    deadline = time.monotonic() + 30
+    while sum(len(c.got) for c in consumers) < total and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(settle)
+    return [c.finish() for c in consumers]
+
+
+def totals_of(text: str) -> tuple[int, list[int], int | None]:
+    """(in, [out per queue], filtered or None) of the totals line in text."""
+    m = TOTALS.search(text)
+    assert m, text
+    outs = [int(a) for a, _ in re.findall(r"q\d+ (\d+) \((\d+) dropped\)", m.group(4))]
+    f = FILTERED.search(m.group(4))
+    return int(m.group(2)), outs, int(f.group(1)) if f else None
+
+
+def simple_run(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], cid: int,
+               opts: list[str], queues: int, inputs: list[list[bytes]], expect: int,
+               tool: str = "zbalance_ipc") -> tuple[list[list[bytes]], str]:
+    """zbalance_ipc -i Q[,Q...] -c cid -n queues opts; inputs[i] sent into ingress queue
+    i; expect packets awaited over the Python consumers; returns what each queue got and
+    the balancer's output after SIGINT."""
+    bal = procs(bindir / tool, "-i", ",".join("Q" * len(inputs)), "-c", str(cid),
+                "-n", str(queues), "-q", "1024", *opts)
+    ids = ingress_ids(bal, len(inputs))
+    bal.expect(r"running")
+    cons = [PyConsumer(zc, cid, q) for q in range(queues)]
+    for c in cons:
+        c.start()
+    for qid, pkts in zip(ids, inputs, strict=True):
+        send_all(zc, cid, qid, pkts)
+    got = collect(cons, expect)
+    out, _ = bal.stop()
+    return got, out
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_daemon_pid_file_log(zc: ModuleType, installed: Path, pages: None,
+                             tmp_path: Path) -> None:
+    """-d returns 0 once consumers can attach; -P names the balancer; -l gets its lines;
+    SIGTERM: exact totals in the log, the pid file gone."""
+    cid = ID_BASE + 10
+    pid_file, log = tmp_path / "zb.pid", tmp_path / "zb.log"
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "Q", "-c", str(cid),
+                           "-n", "2", "-q", "1024", "-d", "-P", str(pid_file), "-l", str(log)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    pid = int(pid_file.read_text())
+    try:
+        assert Path(f"/proc/{pid}/exe").resolve() == (installed / "bin/zbalance_ipc").resolve()
+        assert os.getsid(pid) == pid  # its own session: detached
+        # attach right away: the queues exist when -d returns
+        cons = [PyConsumer(zc, cid, q) for q in range(2)]
+        for c in cons:
+            c.start()
+        assert wait_for(lambda: "running" in log.read_text())
+        ingress = int(re.findall(r"attach a producer to cluster \d+ queue (\d+)",
+                                 log.read_text())[0])
+        sent = [tagged(k) for k in range(500)]
+        send_all(zc, cid, ingress, sent)
+        got = collect(cons, len(sent))
+        assert Counter(p for q in got for p in q) == Counter(sent)
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for(lambda: not pid_alive(pid))
+        assert wait_for(lambda: not pid_file.exists())
+        inn, outs, filtered = totals_of(log.read_text())
+        assert (inn, outs, filtered) == (500, [len(got[0]), len(got[1])], None)
+        assert outs == [250, 250]
+    finally:
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_daemon_setup_error_reaches_caller(installed: Path, pages: None,
+                                          tmp_path: Path) -> None:
+    """-d with a set-up that fails (no such device): the caller gets the status and the
+    message, and no pid file stays."""
+    pid_file = tmp_path / "zb.pid"
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "nosuchdev0", "-c",
+                           str(ID_BASE + 11), "-n", "1", "-d", "-P", str(pid_file)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "cannot open nosuchdev0" in done.stderr
+    assert not pid_file.exists()
+    # with -l the message is in the log, the caller is told where
+    log = tmp_path / "zb.log"
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "nosuchdev0", "-c",
+                           str(ID_BASE + 11), "-n", "1", "-d", "-l", str(log), "-D", "nobody",
+                           "-P", str(pid_file)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert f"could not start (status 1): see {log}" in done.stderr
+    assert "cannot open nosuchdev0" in log.read_text()
+    assert wait_for(lambda: not pid_file.exists())  # removed by -D's root helper
+
+
+def test_drop_privileges(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                         pages: None, tmp_path: Path) -> None:
+    """-D nobody: the balancer runs as nobody, consumers attach and get everything; at
+    the end the cluster's name and the pid file are removed (by the root helper)."""
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    cid = ID_BASE + 12
+    pid_file = tmp_path / "zb.pid"
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "2", "-q",
+                "1024", "-D", "nobody", "-P", pid_file)
+    ingress = ingress_ids(bal, 1)[0]
+    bal.expect(r"running as nobody")
+    bal.expect(r"running$")
+    status = Path(f"/proc/{bal.p.pid}/status").read_text()
+    uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M)
+    assert uids and {int(u) for u in uids.groups()} == {nobody.pw_uid}
+    assert int(pid_file.read_text()) == bal.p.pid
+    cons = [PyConsumer(zc, cid, q) for q in range(2)]
+    for c in cons:
+        c.start()
+    sent = [tagged(k) for k in range(300)]
+    send_all(zc, cid, ingress, sent)
+    got = collect(cons, len(sent))
+    assert Counter(p for q in got for p in q) == Counter(sent)
+    out, _ = bal.stop()
+    assert totals_of(out)[:2] == (300, [150, 150])
+    assert wait_for(lambda: not pid_file.exists())
+    # the cluster's name is gone: its id can be taken again
+    assert wait_for(lambda: not any(Path(m).joinpath(f"pfring_zc_cluster_{cid}").exists()
+                                    for m in hugetlbfs_mounts()))
+
+
+def hugetlbfs_mounts() -> list[str]:
+    return [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+            if line.split()[2] == "hugetlbfs"]
+
+
+def test_drop_privileges_unknown_user(installed: Path) -> None:
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "Q", "-c", "1", "-n",
+                           "1", "-D", "no_such_user_zb"], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 2
+    assert "-D: no such user 'no_such_user_zb'" in done.stderr
+
+
+def test_wait_before_processing(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                                pages: None) -> None:
+    """-W 2: the queues are there at once, the packets sent then come out 2 s later."""
+    cid = ID_BASE + 13
+    t0 = time.monotonic()
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "1", "-q",
+                "1024", "-W", "2")
+    ingress = ingress_ids(bal, 1)[0]
+    bal.expect(r"waiting 2 s before processing packets")
+    cons = [PyConsumer(zc, cid, 0)]
+    cons[0].start()
+    sent = [tagged(k) for k in range(100)]
+    send_all(zc, cid, ingress, sent)
+    time.sleep(max(0.0, t0 + 1.5 - time.monotonic()))
+    assert cons[0].got == []  # still waiting
+    assert wait_for(lambda: len(cons[0].got) > 0, 20)
+    first = time.monotonic()
+    got = collect(cons, len(sent))
+    assert first - t0 >= 2  # the first frame came out after the wait
+    assert got[0] == sent
+    out, _ = bal.stop()
+    assert totals_of(out)[:2] == (100, [100])
+
+
+def test_vlan_filter(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                     pages: None) -> None:
+    """-x 10,30: tagged 10 or 30 forwarded, other VLANs and untagged frames filtered."""
+    vlans = [10, 20, 30, None, 4095]
+    sent = [tagged(k, vlans[k % len(vlans)]) for k in range(1000)]
+    passing = [f for k, f in enumerate(sent) if vlans[k % len(vlans)] in (10, 30)]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 14, ["-x", "10,30"], 2,
+                          [sent], len(passing))
+    assert Counter(p for q in got for p in q) == Counter(passing)
+    assert totals_of(out) == (1000, [200, 200], 600)
+
+
+def test_fanout_vlan_and_bpf_filters(zc: ModuleType, installed: Path,
+                                     procs: Callable[..., Proc], pages: None,
+                                     tmp_path: Path) -> None:
+    """zfanout_ipc takes the filters too: -x and -f on the input, every queue gets what
+    passes both."""
+    bpf = tmp_path / "f.bpf"
+    bpf.write_text("vlan and udp dst port 2000")  # the frames are tagged
+    sent = [tagged(k, 10 if k % 2 else 20, dport=2000 if k % 3 else 3000) for k in range(300)]
+    passing = [f for k, f in enumerate(sent) if k % 2 and k % 3]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 22,
+                          ["-x", "10", "-f", str(bpf)], 2, [sent], 2 * len(passing),
+                          tool="zfanout_ipc")
+    assert got == [passing, passing]
+    assert totals_of(out) == (300, [100, 100], 200)
+
+
+def test_bpf_filter_and_reload(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                               pages: None, tmp_path: Path) -> None:
+    """-f: exactly the frames the expression matches; SIGUSR1 after rewriting the file
+    applies the new one."""
+    cid = ID_BASE + 15
+    bpf = tmp_path / "filter.bpf"
+    bpf.write_text("udp dst port 2000\n")
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "1", "-q",
+                "1024", "-f", bpf)
+    ingress = ingress_ids(bal, 1)[0]
+    bal.expect(r"running")
+    cons = [PyConsumer(zc, cid, 0)]
+    cons[0].start()
+    first = [tagged(k, dport=2000 if k % 4 == 0 else 3000) for k in range(400)]
+    send_all(zc, cid, ingress, first)
+    deadline = time.monotonic() + 20
+    while len(cons[0].got) < 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    assert cons[0].got == first[::4]
+    bpf.write_text("udp dst port 3000 or vlan 7")
+    bal.p.send_signal(signal.SIGUSR1)
+    bal.expect(r"-f: .* loaded again")
+    second = [tagged(k, dport=2000 if k % 4 == 0 else 3000) for k in range(400, 800)]
+    send_all(zc, cid, ingress, second)
+    got = collect(cons, 100 + 300)
+    assert got[0] == first[::4] + [f for k, f in enumerate(second) if k % 4]
+    out, _ = bal.stop()
+    assert totals_of(out) == (800, [400], 400)
+
+
+def test_bpf_reload_keeps_filter_on_bad_expression(zc: ModuleType, installed: Path,
+                                                   procs: Callable[..., Proc], pages: None,
+                                                   tmp_path: Path) -> None:
+    cid = ID_BASE + 16
+    bpf = tmp_path / "filter.bpf"
+    bpf.write_text("udp dst port 2000")
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "1", "-q",
+                "1024", "-f", bpf)
+    ingress = ingress_ids(bal, 1)[0]
+    bal.expect(r"running")
+    bpf.write_text("udp dst port nonsense((")
+    bal.p.send_signal(signal.SIGUSR1)
+    time.sleep(0.5)
+    cons = [PyConsumer(zc, cid, 0)]
+    cons[0].start()
+    sent = [tagged(k, dport=2000 if k % 2 else 3000) for k in range(100)]
+    send_all(zc, cid, ingress, sent)
+    got = collect(cons, 50)
+    assert got[0] == sent[1::2]
+    out, err = bal.stop()
+    assert "keeping the previous filter" in err
+    assert totals_of(out) == (100, [50], 50)
+
+
+@pytest.mark.parametrize("mode", ["0", "2"])
+def test_bpf_filter_of_output_queues(zc: ModuleType, installed: Path,
+                                     procs: Callable[..., Proc], pages: None, tmp_path: Path,
+                                     mode: str) -> None:
+    """-f file@1 (round robin) or file@0 (fan-out): that queue gets only what matches,
+    the others as before; each refusal counted."""
+    bpf = tmp_path / "q.bpf"
+    bpf.write_text("udp dst port 2000")
+    sent = [tagged(k, dport=2000 if k % 4 == 1 else 3000) for k in range(400)]
+    if mode == "0":
+        got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 20,
+                              ["-m", "0", "-f", f"{bpf}@1"], 2, [sent], 300)
+        assert got == [sent[0::2], sent[1::4]]
+        assert totals_of(out) == (400, [200, 100], 100)
+    else:
+        got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 21,
+                              ["-m", "2", "-f", f"{bpf}@0"], 2, [sent], 500)
+        assert got == [sent[1::4], sent]
+        assert totals_of(out) == (400, [100, 400], 300)
+
+
+def test_bad_bpf_exits_2(installed: Path, tmp_path: Path) -> None:
+    bpf = tmp_path / "bad.bpf"
+    bpf.write_text("tcp port ((")
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "Q", "-c", "1", "-n",
+                           "1", "-f", str(bpf)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "not a valid BPF expression" in done.stderr
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-i", "Q", "-c", "1", "-n",
+                           "1", "-f", str(tmp_path / "missing")], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr
+
+
+def test_mode_6_input_to_queue(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                               pages: None) -> None:
+    """-m 6 -i Q,Q -n 2: what enters ingress queue i leaves through queue i."""
+    a = [tagged(k) for k in range(300)]
+    b = [tagged(k) for k in range(1000, 1200)]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 17, ["-m", "6"], 2, [a, b],
+                          500)
+    assert got == [a, b]
+    assert totals_of(out) == (500, [300, 200], None)
+
+
+def test_mode_7_vlan_encapsulation(zc: ModuleType, installed: Path,
+                                   procs: Callable[..., Proc], pages: None) -> None:
+    """-m 7 -M 100,200 -n 3: VLAN 100 in type 0x8585 to queue 1, 200 to queue 2 (tags
+    made 802.1Q again), other VLANs filtered, other Ethernet types to queue 0; -Y."""
+    kinds = [100, 200, 300, None]
+    sent = [tagged(k, kinds[k % 4], etype=0x8585) if kinds[k % 4] else tagged(k)
+            for k in range(400)]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 18,
+                          ["-m", "7", "-M", "100,200"], 3, [sent], 300)
+    assert got[0] == sent[3::4]
+    assert got[1] == [tagged(k, 100) for k in range(0, 400, 4)]
+    assert got[2] == [tagged(k, 200) for k in range(1, 400, 4)]
+    assert totals_of(out) == (400, [100, 100, 100], 100)
+    # -Y: another Ethernet type; 0x8585 is then an ordinary type (queue 0)
+    sent = [tagged(k, 100, etype=0x9999 if k % 2 else 0x8585) for k in range(100)]
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 19,
+                          ["-m", "7", "-Y", "0x9999", "-M", "100"], 2, [sent], 100)
+    assert got == [sent[0::2], [tagged(k, 100) for k in range(1, 100, 2)]]
+    assert totals_of(out) == (100, [50, 50], 0)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "6"], "-m 6: as many inputs (-i) as queues (-n)"),
+    (["-i", "Q,Q", "-c", "1", "-n", "1,1", "-m", "6"], "-m 6: one application only"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "7"], "-m 7: -M needs 1 to 1 VLANs"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "7", "-M", "1,2"], "-m 7: -M needs 1 to 1 VLANs"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-M", "5"], "-M and -Y go with -m 7"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "7", "-M", "5", "-Y", "12"], "-Y: '12' is not"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-x", "4096"], "-x: 4096 is out of range"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-Q", "/tmp/s"], "-Q: VM support"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-W", "x"], "-W: 'x' is not a number"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/dev/null@5"], "-f: queue 5 does not exist"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a@1", "-f", "/b@1"], "queue 1 has two filters"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a", "-f", "/b"], "-f: one filter for the input"),
+])
+def test_bad_service_and_mode_options_exit_2(installed: Path, args: list[str],
+                                             message: str) -> None:
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), *args], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_time_pulse_accepted_and_ignored(installed: Path) -> None:
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-S", "0", "-R", "100", "-h"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert done.stdout.count("(time pulse) is not needed and ignored") == 2

@@ -11,24 +11,49 @@
  * instances first), each with a buffer pool of the same id for the consumer's own
  * buffers.  An ingress software queue (-i Q) gets the next id, with a pool of the same
  * id, for a producer process that attaches to it with tx_only.
+ *
+ * As a service:
+ *   -d       the process forks; the parent returns (status 0) once the child has its
+ *            cluster, queues and devices, so that a consumer started next can attach,
+ *            or with the child's status when the set-up failed.
+ *   -P       the pid of the process that runs the cluster, removed at exit.
+ *   -l       everything the tool prints goes to that file (appended).
+ *   -D       after the set-up, the process runs as that user.  The cluster's file lives
+ *            in a directory only root may change, so a helper process forked before the
+ *            drop stays root and does nothing but wait for the end of the tool: it then
+ *            removes the cluster's name (the hugepages go back) and the pid file.
+ *   -W       the worker starts that many seconds after the set-up (the queues exist).
+ *
+ * Filters run in the worker before a packet's queue is chosen (-x VLAN ids, -f a BPF
+ * expression read from a file, reloaded on SIGUSR1), or after it for the queues of a
+ * -f <file>@<queues>; what they refuse (once per queue a packet is kept from) is counted
+ * as "filtered" and shown at the end of the counter lines when a filter or -m 7 is set.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "pfring.h"
 #include "pfring_zc.h"
 #include "zc_tool.h"
 
+/* the service options and the filters are in both builds */
+#define COMMON_OPTIONS	"dP:l:D:W:x:f:S:R:Q:X"
 #ifdef ZFANOUT_IPC
 #define PROG "zfanout_ipc"
-#define OPTIONS "hi:c:n:q:g:au:p"
+#define OPTIONS "hi:c:n:q:g:au:p" COMMON_OPTIONS
 #else
 #define PROG "zbalance_ipc"
-#define OPTIONS "hi:c:n:m:r:q:b:g:au:pv"
+#define OPTIONS "hi:c:n:m:r:q:b:g:au:pvM:Y:" COMMON_OPTIONS
 #endif
 
 #define MAX_INPUTS	32
@@ -37,13 +62,29 @@
 #define DEF_QUEUE_LEN	8192
 #define DEF_POOL_LEN	16
 #define BUFFER_LEN	1536
+#define ETH_VLAN_ENCAP	0x8585	/* -m 7's default Ethernet type */
 
-enum mode { M_RR, M_IP, M_FANOUT, M_FANOUT_RR, M_GTP, M_GRE, NUM_MODES };
+enum mode { M_RR, M_IP, M_FANOUT, M_FANOUT_RR, M_GTP, M_GRE, M_INPUT, M_VLAN_ENCAP, NUM_MODES };
 
 struct app {
 	uint32_t first;		/* its first queue id */
 	uint32_t count;		/* its instances (queues) */
 	uint64_t rr;		/* round-robin position (worker thread only) */
+};
+
+/* A BPF program as the worker sees it; replaced ones are kept until the worker is gone */
+struct bpf {
+	struct pfring_bpf_program prog;
+	struct bpf *retired;
+};
+
+#define MAX_BPF		16
+
+/* One -f: its file and current program, for the input or for the queues of its @list */
+struct bpf_slot {
+	char *path;		/* absolute */
+	uint64_t queues;	/* -f file@list: a mask of out queues; 0 for the input */
+	struct bpf *prog;	/* see struct config */
 };
 
 struct config {
@@ -61,7 +102,43 @@ struct config {
 	int absolute;		/* -p: absolute counters, not rates */
 	int verbose;
 	const char *mountpoint;
+	/* service */
+	int daemon;
+	char *pid_file, *log_file;	/* absolute paths (-d changes to /) */
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	uint64_t wait_secs;
+	int capture_tx;
+	/* filters and -m 6/7 */
+	int vlan_filter;
+	uint64_t vlans[4096 / 64];	/* -x: allowed VLAN ids */
+	uint16_t map_vlan[MAX_OUT];	/* -M: the i-th to queue i + 1 */
+	uint32_t num_map_vlan;
+	uint16_t encap_type;		/* -Y */
+	pfring_zc_queue **in;		/* the inputs, for -m 6 */
+	struct bpf_slot bpf[MAX_BPF];	/* -f */
+	uint32_t num_bpf;
+	int in_bpf;			/* the input's slot + 1; 0: none */
+	uint8_t out_bpf[MAX_OUT];	/* queue i's slot + 1; 0: none */
+	/*
+	 * Shared between the worker (reader) and the main thread: each slot's current BPF
+	 * program, published by the main thread with a release store and read by the
+	 * worker with an acquire load (its instructions are complete before the worker can
+	 * see it; a replaced one is never freed while the worker runs); and the filtered
+	 * count, written by the worker only and read (relaxed: a statistic) by the main
+	 * thread.
+	 */
+	uint64_t filtered;
 };
+
+static volatile sig_atomic_t reload_bpf;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	reload_bpf = 1;
+}
 
 static void usage(void)
 {
@@ -85,6 +162,13 @@ static void usage(void)
 	       "                     within the others\n"
 	       "                 4 - GTP hash (the inner IP header of GTP-U)\n"
 	       "                 5 - GRE hash (the inner IP header)\n"
+	       "                 6 - input i to queue i (as many -i inputs as queues)\n"
+	       "                 7 - a VLAN id carried in Ethernet type 0x8585 (see -Y): the\n"
+	       "                     k-th VLAN of -M to queue k (k from 1), the type rewritten\n"
+	       "                     to 802.1Q; other VLANs filtered; other Ethernet types to\n"
+	       "                     queue 0\n"
+	       "-M <vlans>       -m 7's VLAN ids, comma-separated (or -M repeated)\n"
+	       "-Y <eth type>    -m 7's Ethernet type (default 0x8585)\n"
 	       "-r <queue>:<dev> send what queue <queue> would get out of device <dev> instead\n"
 	       "-b <size>        buffers in each consumer's pool (default %u)\n", DEF_POOL_LEN);
 #endif
@@ -92,7 +176,22 @@ static void usage(void)
 	       "-g <core>        pin the worker to a core\n"
 	       "-a               active wait (busy polling)\n"
 	       "-u <mountpoint>  hugetlbfs mount point for the cluster's memory\n"
-	       "-p               print absolute counters each second rather than rates\n",
+	       "-p               print absolute counters each second rather than rates\n"
+	       "-x <vlans>       forward only packets tagged (802.1Q) with one of these VLAN ids,\n"
+	       "                 comma-separated; the others are counted as filtered\n"
+	       "-f <bpf file>    forward only packets matching the BPF expression in that file;\n"
+	       "                 SIGUSR1 reads the file again.  <bpf file>@<queues> (e.g.\n"
+	       "                 f1@0,2): the filter of those consumer queues only (the packet\n"
+	       "                 is kept from a queue whose filter refuses it); -f repeated\n"
+	       "-X               capture the devices' transmitted packets too\n"
+	       "-d               run in the background once the cluster and queues are ready\n"
+	       "-P <pid file>    write the pid to that file, removed at exit\n"
+	       "-l <log file>    messages and statistics to that file (appended)\n"
+	       "-D <user>        run as that user once the cluster and devices are set up\n"
+	       "-W <seconds>     wait that long before processing packets\n"
+	       "-S <core>, -R <nsec>  time pulse: accepted and ignored (the devices take the\n"
+	       "                 kernel's timestamp of each packet)\n"
+	       "-Q <sockets>     VM support: not available\n",
 	       DEF_QUEUE_LEN);
 #ifndef ZFANOUT_IPC
 	printf("-v               verbose\n");
@@ -140,6 +239,25 @@ static int parse_inputs(struct config *cfg, char *arg)
 	return 0;
 }
 
+/* -x: VLAN ids 0-4095, comma-separated */
+static int parse_vlan_filter(struct config *cfg, char *arg)
+{
+	char *save = NULL, *tok;
+	uint64_t v;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (zc_tool_option(PROG, 'x', tok, 0, 4095, &v) < 0)
+			return -1;
+		cfg->vlans[v / 64] |= 1ull << (v % 64);
+		cfg->vlan_filter = 1;
+	}
+	if (!cfg->vlan_filter) {
+		fprintf(stderr, PROG ": -x: no VLAN id in '%s'\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 #ifndef ZFANOUT_IPC
 static int parse_egress(struct config *cfg, char *arg)
 {
@@ -156,7 +274,131 @@ static int parse_egress(struct config *cfg, char *arg)
 	cfg->egress[q] = colon + 1;
 	return 0;
 }
+
+/* -M: VLAN ids, comma-separated, appended to those of earlier -M */
+static int parse_map_vlan(struct config *cfg, char *arg)
+{
+	char *save = NULL, *tok;
+	uint64_t v;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (zc_tool_option(PROG, 'M', tok, 0, 4095, &v) < 0)
+			return -1;
+		if (cfg->num_map_vlan == MAX_OUT - 1) {
+			fprintf(stderr, PROG ": -M: at most %u VLANs\n", MAX_OUT - 1);
+			return -1;
+		}
+		cfg->map_vlan[cfg->num_map_vlan++] = (uint16_t)v;
+	}
+	return 0;
+}
+
+/* -Y: an Ethernet type, decimal or 0x hex */
+static int parse_eth_type(struct config *cfg, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (!*arg || *arg == '-' || errno || *end || v < 0x600 || v > 0xffff) {
+		fprintf(stderr, PROG ": -Y: '%s' is not an Ethernet type (0x600-0xffff)\n", arg);
+		return -1;
+	}
+	cfg->encap_type = (uint16_t)v;
+	return 0;
+}
 #endif
+
+/* path made absolute (the daemon changes its directory to /); NULL when out of memory */
+static char *absolute_path(const char *path)
+{
+	char cwd[4096], *out;
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return strdup(path);
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+/* -f <file> or -f <file>@<queue list>: a slot; the queue ids are checked after -n */
+static int parse_bpf_option(struct config *cfg, char *arg)
+{
+	char *at = strrchr(arg, '@'), *save = NULL, *tok;
+	struct bpf_slot *slot;
+	uint64_t q;
+
+	if (cfg->num_bpf == MAX_BPF) {
+		fprintf(stderr, PROG ": -f: at most %u filters\n", MAX_BPF);
+		return -1;
+	}
+	slot = &cfg->bpf[cfg->num_bpf];
+	if (at) {
+		*at = '\0';
+		for (tok = strtok_r(at + 1, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (zc_tool_option(PROG, 'f', tok, 0, MAX_OUT - 1, &q) < 0)
+				return -1;
+			slot->queues |= 1ull << q;
+		}
+		if (!slot->queues) {
+			fprintf(stderr, PROG ": -f: no queue after '@'\n");
+			return -1;
+		}
+	} else if (cfg->in_bpf) {
+		fprintf(stderr, PROG ": -f: one filter for the input (others: <file>@<queues>)\n");
+		return -1;
+	}
+	slot->path = absolute_path(arg);
+	if (!slot->path) {
+		fprintf(stderr, PROG ": -f: %s\n", strerror(errno));
+		return -1;
+	}
+	cfg->num_bpf++;
+	if (!at)
+		cfg->in_bpf = (int)cfg->num_bpf;
+	return 0;
+}
+
+/* The @queue lists against -n: each queue in one list at most */
+static int check_bpf_queues(struct config *cfg)
+{
+	uint32_t i, q;
+
+	for (i = 0; i < cfg->num_bpf; i++)
+		for (q = 0; q < MAX_OUT; q++) {
+			if (!(cfg->bpf[i].queues & (1ull << q)))
+				continue;
+			if (q >= cfg->num_out) {
+				fprintf(stderr, PROG ": -f: queue %u does not exist "
+					"(-n makes %u)\n", q, cfg->num_out);
+				return -1;
+			}
+			if (cfg->out_bpf[q]) {
+				fprintf(stderr, PROG ": -f: queue %u has two filters\n", q);
+				return -1;
+			}
+			cfg->out_bpf[q] = (uint8_t)(i + 1);
+		}
+	return 0;
+}
+
+static int parse_user(struct config *cfg, const char *name)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw) {
+		fprintf(stderr, PROG ": -D: no such user '%s'%s%s\n", name, errno ? ": " : "",
+			errno ? strerror(errno) : "");
+		return -1;
+	}
+	cfg->user = name;
+	cfg->uid = pw->pw_uid;
+	cfg->gid = pw->pw_gid;
+	return 0;
+}
 
 static int parse_args(struct config *cfg, int argc, char **argv)
 {
@@ -168,8 +410,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	cfg->pool_len = DEF_POOL_LEN;
 	cfg->core = -1;
 	cfg->cluster_id = UINT32_MAX;
+	cfg->encap_type = ETH_VLAN_ENCAP;
 #ifdef ZFANOUT_IPC
 	cfg->mode = M_FANOUT;
+#else
+	int mode_set = 0, map_set = 0, type_set = 0;
 #endif
 	while ((c = getopt(argc, argv, OPTIONS)) != -1) {
 		switch (c) {
@@ -194,6 +439,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (zc_tool_option(PROG, 'm', optarg, 0, NUM_MODES - 1, &v) < 0)
 				return -1;
 			cfg->mode = (enum mode)v;
+			mode_set = 1;
+			break;
+		case 'M':
+			if (parse_map_vlan(cfg, optarg) < 0)
+				return -1;
+			map_set = 1;
+			break;
+		case 'Y':
+			if (parse_eth_type(cfg, optarg) < 0)
+				return -1;
+			type_set = 1;
 			break;
 		case 'r':
 			if (parse_egress(cfg, optarg) < 0)
@@ -225,6 +481,50 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		case 'p':
 			cfg->absolute = 1;
 			break;
+		case 'd':
+			cfg->daemon = 1;
+			break;
+		case 'P':
+		case 'l': {
+			char *path = absolute_path(optarg);
+
+			if (!path) {
+				fprintf(stderr, PROG ": -%c: %s\n", c, strerror(errno));
+				return -1;
+			}
+			*(c == 'P' ? &cfg->pid_file : &cfg->log_file) = path;
+			break;
+		}
+		case 'f':
+			if (parse_bpf_option(cfg, optarg) < 0)
+				return -1;
+			break;
+		case 'D':
+			if (parse_user(cfg, optarg) < 0)
+				return -1;
+			break;
+		case 'W':
+			if (zc_tool_option(PROG, 'W', optarg, 0, 86400, &cfg->wait_secs) < 0)
+				return -1;
+			break;
+		case 'x':
+			if (parse_vlan_filter(cfg, optarg) < 0)
+				return -1;
+			break;
+		case 'S':
+		case 'R':
+			if (zc_tool_option(PROG, (char)c, optarg, 0, UINT32_MAX, &v) < 0)
+				return -1;
+			printf(PROG ": -%c (time pulse) is not needed and ignored: the "
+			       "devices take the kernel's timestamp of each packet\n", c);
+			break;
+		case 'Q':
+			fprintf(stderr, PROG ": -Q: VM support (QEMU guests) is not available in "
+				"this implementation\n");
+			return -1;
+		case 'X':
+			cfg->capture_tx = 1;
+			break;
 		default:
 			usage();
 			return -1;
@@ -238,12 +538,125 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, PROG ": -i, -c and -n are required (-h for help)\n");
 		return -1;
 	}
+	if (check_bpf_queues(cfg) < 0)
+		return -1;
 	for (v = cfg->num_out; v < MAX_OUT; v++)
 		if (cfg->egress[v]) {
 			fprintf(stderr, PROG ": -r: queue %" PRIu64 " does not exist (-n makes %u)\n",
 				v, cfg->num_out);
 			return -1;
 		}
+#ifndef ZFANOUT_IPC
+	(void)mode_set;
+	if ((cfg->mode == M_INPUT || cfg->mode == M_VLAN_ENCAP) && cfg->num_apps > 1) {
+		fprintf(stderr, PROG ": -m %d: one application only (-n <instances>)\n", cfg->mode);
+		return -1;
+	}
+	if (cfg->mode == M_INPUT && cfg->num_inputs != cfg->num_out) {
+		fprintf(stderr, PROG ": -m 6: as many inputs (-i) as queues (-n) are needed: %u "
+			"inputs, %u queues\n", cfg->num_inputs, cfg->num_out);
+		return -1;
+	}
+	if ((map_set || type_set) && cfg->mode != M_VLAN_ENCAP) {
+		fprintf(stderr, PROG ": -M and -Y go with -m 7\n");
+		return -1;
+	}
+	if (cfg->mode == M_VLAN_ENCAP &&
+	    (!cfg->num_map_vlan || cfg->num_map_vlan >= cfg->num_out)) {
+		fprintf(stderr, PROG ": -m 7: -M needs 1 to %u VLANs with -n %u (queue 0 takes the "
+			"other Ethernet types)\n", cfg->num_out - 1, cfg->num_out);
+		return -1;
+	}
+#endif
+	return 0;
+}
+
+/* ---- filters (the worker thread, and the main thread's -f reload) -------------------- */
+
+/* The BPF expression in path, compiled; NULL with a message */
+static struct bpf *load_bpf(const char *path)
+{
+	char expr[4096];
+	struct bpf *b;
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		fprintf(stderr, PROG ": -f: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(expr, 1, sizeof(expr) - 1, f);
+	fclose(f);
+	expr[n] = '\0';
+	for (char *p = expr; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	if (pfring_parse_bpf_filter(expr, 65535, &b->prog) < 0) {
+		fprintf(stderr, PROG ": -f: %s: not a valid BPF expression: '%s'\n", path, expr);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Does the packet pass -x? Any of its 802.1Q (or 802.1ad) tags in the list */
+static int vlan_pass(const struct config *cfg, const u_char *d, uint32_t len)
+{
+	uint32_t off = 12;
+
+	while (off + 4 <= len) {
+		uint16_t type = (uint16_t)(d[off] << 8 | d[off + 1]), vid;
+
+		if (type != 0x8100 && type != 0x88a8)
+			break;
+		vid = (uint16_t)((d[off + 2] << 8 | d[off + 3]) & 0xfff);
+		if (cfg->vlans[vid / 64] & (1ull << (vid % 64)))
+			return 1;
+		off += 4;
+	}
+	return 0;
+}
+
+static void count_filtered(struct config *cfg)
+{
+	__atomic_store_n(&cfg->filtered, cfg->filtered + 1, __ATOMIC_RELAXED);
+}
+
+/* The worker's filter: 1 to forward, 0 (counted) to drop */
+static int64_t filter_packet(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+{
+	struct config *cfg = user;
+	u_char *d = pfring_zc_pkt_buff_data(h, in);
+	struct bpf *b;
+
+	if (cfg->vlan_filter && !vlan_pass(cfg, d, h->len)) {
+		count_filtered(cfg);
+		return 0;
+	}
+	if (cfg->in_bpf) {
+		b = __atomic_load_n(&cfg->bpf[cfg->in_bpf - 1].prog, __ATOMIC_ACQUIRE);
+		if (!pfring_bpf_filter(b->prog.bf_insns, d, h->len, h->len)) {
+			count_filtered(cfg);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Does queue q's filter (-f file@list) let the packet in? Counted when it does not */
+static int out_pass(struct config *cfg, uint32_t q, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+{
+	struct bpf *b;
+
+	if (!cfg->out_bpf[q])
+		return 1;
+	b = __atomic_load_n(&cfg->bpf[cfg->out_bpf[q] - 1].prog, __ATOMIC_ACQUIRE);
+	if (pfring_bpf_filter(b->prog.bf_insns, pfring_zc_pkt_buff_data(h, in), h->len, h->len))
+		return 1;
+	count_filtered(cfg);
 	return 0;
 }
 
@@ -273,16 +686,60 @@ static uint32_t app_pick(struct config *cfg, struct app *a, uint32_t hash)
 	return a->first + hash % a->count;
 }
 
-/* One application: the balancer's out queue index. */
-static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+#ifndef ZFANOUT_IPC
+/* -m 7: the queue of the VLAN id carried in Ethernet type -Y; -1 (filtered) for others */
+static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+{
+	u_char *d = pfring_zc_pkt_buff_data(h, in);
+	uint16_t vid;
+	uint32_t i;
+
+	if (h->len < 18 || (uint16_t)(d[12] << 8 | d[13]) != cfg->encap_type)
+		return 0;
+	vid = (uint16_t)((d[14] << 8 | d[15]) & 0xfff);
+	for (i = 0; i < cfg->num_map_vlan; i++)
+		if (cfg->map_vlan[i] == vid) {
+			d[12] = 0x81;	/* an 802.1Q tag again for the consumer */
+			d[13] = 0x00;
+			return i + 1;
+		}
+	count_filtered(cfg);
+	return -1;
+}
+#endif
+
+/* One application: the balancer's out queue index (-1: dropped). */
+static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
 	struct config *cfg = user;
 
+#ifndef ZFANOUT_IPC
+	if (cfg->mode == M_INPUT) {
+		uint32_t i;
+
+		for (i = 0; i < cfg->num_inputs; i++)
+			if (cfg->in[i] == in)
+				return i;
+		return 0;
+	}
+	if (cfg->mode == M_VLAN_ENCAP)
+		return vlan_encap_pick(cfg, h, in);
+#endif
 	return app_pick(cfg, &cfg->apps[0], packet_hash(cfg, h, in));
 }
 
+static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+{
+	struct config *cfg = user;
+	int64_t q = balance_pick(h, in, user);
+
+	if (q >= 0 && !out_pass(cfg, (uint32_t)q % cfg->num_out, h, in))
+		return -1;
+	return q;
+}
+
 /* Several applications or a fan-out mode: a mask of out queues. */
-static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
 	struct config *cfg = user;
 	uint64_t mask = 0;
@@ -302,6 +759,19 @@ static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 	return (int64_t)mask;
 }
 
+/* fan_pick's mask less the queues whose filter refuses the packet */
+static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
+{
+	struct config *cfg = user;
+	uint64_t mask = (uint64_t)fan_pick(h, in, user);
+	uint32_t q;
+
+	for (q = 0; q < cfg->num_out; q++)
+		if ((mask & (1ull << q)) && !out_pass(cfg, q, h, in))
+			mask &= ~(1ull << q);
+	return (int64_t)mask;
+}
+
 /* ---- set-up and statistics ------------------------------------------------------------ */
 
 struct zb {
@@ -313,6 +783,10 @@ struct zb {
 	pfring_zc_multi_queue *multi;
 	pfring_zc_buffer_pool *working_set;
 	pfring_zc_worker *worker;
+	int ready_fd;			/* -d: tells the waiting parent; -1 */
+	int caller_err;			/* the caller's stderr (-l redirects ours); -1 */
+	int pid_written;
+	int reaper;			/* -D's root helper runs: it removes the pid file */
 };
 
 static uint32_t cluster_buffers(const struct config *cfg)
@@ -322,6 +796,70 @@ static uint32_t cluster_buffers(const struct config *cfg)
 		     cfg->num_inputs + cfg->num_out + 1024;
 
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* Remove the pid file if it still holds pid */
+static void remove_pid_file(const char *path, pid_t pid)
+{
+	char buf[32];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && strtol(buf, NULL, 10) == (long)pid)
+		unlink(path);
+	fclose(f);
+}
+
+/*
+ * -D: a process that stays root, forked right after the cluster's creation (it shares
+ * the mapping and nothing else: no queue, no device, no thread): it waits for the end of
+ * the tool (the pipe's other end closes when the tool's process is gone, however it
+ * ends), then removes the cluster's name, which the tool, no longer root, may not, and
+ * the pid file.
+ */
+static int fork_reaper(struct zb *z)
+{
+	int p[2], fd;
+	pid_t tool = getpid(), pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[0]);	/* p[1] stays open in the tool until its end */
+		z->reaper = 1;
+		return 0;
+	}
+	close(p[1]);
+	if (z->ready_fd >= 0)
+		close(z->ready_fd);
+	if (z->caller_err >= 0)
+		close(z->caller_err);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	while (read(p[0], &c, 1) < 0 && errno == EINTR)
+		;
+	pfring_zc_destroy_cluster(z->cluster);
+	if (z->cfg.pid_file)
+		remove_pid_file(z->cfg.pid_file, tool);
+	_exit(0);
 }
 
 static int setup(struct zb *z)
@@ -335,6 +873,10 @@ static int setup(struct zb *z)
 	if (!z->cluster) {
 		fprintf(stderr, PROG ": cannot create cluster %u: %s\n", cfg->cluster_id,
 			strerror(errno));
+		return -1;
+	}
+	if (cfg->user && fork_reaper(z) < 0) {
+		fprintf(stderr, PROG ": -D: cannot fork: %s\n", strerror(errno));
 		return -1;
 	}
 	/* the consumers' queue-pool pairs first: their ids are 0 .. N-1 */
@@ -369,12 +911,15 @@ static int setup(struct zb *z)
 			       i, cfg->cluster_id, pfring_zc_get_queue_id(z->in[i]));
 			continue;
 		}
-		z->in[i] = pfring_zc_open_device(z->cluster, cfg->inputs[i], rx_only, 0);
+		z->in[i] = pfring_zc_open_device(z->cluster, cfg->inputs[i], rx_only,
+						 cfg->capture_tx ? PF_RING_ZC_DEVICE_CAPTURE_TX : 0);
 		if (!z->in[i]) {
-			fprintf(stderr, PROG ": cannot open %s: %s\n", cfg->inputs[i], strerror(errno));
+			fprintf(stderr, PROG ": cannot open %s: %s%s\n", cfg->inputs[i],
+				strerror(errno), zc_tool_open_hint(errno));
 			return -1;
 		}
 	}
+	cfg->in = z->in;
 	z->working_set = pfring_zc_create_buffer_pool(z->cluster, cfg->num_inputs + cfg->num_out + 32);
 	if (!z->working_set) {
 		fprintf(stderr, PROG ": cannot create the working set: %s\n", strerror(errno));
@@ -386,20 +931,23 @@ static int setup(struct zb *z)
 static int start(struct zb *z)
 {
 	struct config *cfg = &z->cfg;
+	pfring_zc_filtering_func filter = cfg->vlan_filter || cfg->in_bpf ? filter_packet : NULL;
 
 	if (cfg->num_apps == 1 && cfg->mode != M_FANOUT && cfg->mode != M_FANOUT_RR) {
-		z->worker = pfring_zc_run_balancer(z->in, z->out, cfg->num_inputs, cfg->num_out,
-						   z->working_set, round_robin_bursts_policy, NULL,
-						   balance_one, cfg, cfg->active, cfg->core);
+		z->worker = pfring_zc_run_balancer_v2(z->in, z->out, cfg->num_inputs, cfg->num_out,
+						      z->working_set, round_robin_bursts_policy,
+						      NULL, filter, cfg, balance_one, cfg,
+						      cfg->active, cfg->core);
 	} else {
 		z->multi = pfring_zc_create_multi_queue(z->out, cfg->num_out);
 		if (!z->multi) {
 			fprintf(stderr, PROG ": cannot create the multi-queue: %s\n", strerror(errno));
 			return -1;
 		}
-		z->worker = pfring_zc_run_fanout(z->in, z->multi, cfg->num_inputs, z->working_set,
-						 round_robin_bursts_policy, NULL, fan_mask, cfg,
-						 cfg->active, cfg->core);
+		z->worker = pfring_zc_run_fanout_v2(z->in, z->multi, cfg->num_inputs,
+						    z->working_set, round_robin_bursts_policy, NULL,
+						    filter, cfg, fan_mask, cfg, cfg->active,
+						    cfg->core);
 	}
 	if (!z->worker) {
 		fprintf(stderr, PROG ": cannot start the worker: %s\n", strerror(errno));
@@ -409,7 +957,7 @@ static int start(struct zb *z)
 }
 
 struct totals {
-	uint64_t in_recv, in_drop;
+	uint64_t in_recv, in_drop, filtered;
 	uint64_t out_sent[MAX_OUT], out_drop[MAX_OUT];
 };
 
@@ -429,6 +977,13 @@ static void read_totals(struct zb *z, struct totals *t)
 			t->out_sent[i] = st.sent;
 			t->out_drop[i] = st.drop;
 		}
+	t->filtered = __atomic_load_n(&z->cfg.filtered, __ATOMIC_RELAXED);
+}
+
+/* The filtered count ends the line ("; filtered N") when something may filter */
+static int shows_filtered(const struct config *cfg)
+{
+	return cfg->vlan_filter || cfg->num_bpf || cfg->mode == M_VLAN_ENCAP;
 }
 
 static void print_totals(const struct zb *z, const struct totals *t, const struct totals *prev,
@@ -442,6 +997,8 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
 		for (i = 0; i < z->cfg.num_out; i++)
 			printf(" q%u %" PRIu64 " (%" PRIu64 " dropped)", i, t->out_sent[i],
 			       t->out_drop[i]);
+		if (shows_filtered(&z->cfg))
+			printf("; filtered %" PRIu64, t->filtered);
 	} else {
 		printf(PROG ": in %.0f pps, %" PRIu64 " dropped by the devices; out",
 		       (double)(t->in_recv - prev->in_recv) / secs, t->in_drop - prev->in_drop);
@@ -449,8 +1006,109 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
 			printf(" q%u %.0f pps (%" PRIu64 " dropped)", i,
 			       (double)(t->out_sent[i] - prev->out_sent[i]) / secs,
 			       t->out_drop[i] - prev->out_drop[i]);
+		if (shows_filtered(&z->cfg))
+			printf("; filtered %.0f pps",
+			       (double)(t->filtered - prev->filtered) / secs);
 	}
 	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- service ------------------------------------------------------------------------ */
+
+/*
+ * -d: the parent waits for one byte from the child (ready) and exits 0, or, when the
+ * pipe closes without it, exits with the child's status.  The child goes on in its own
+ * session; returns the pipe's write end in the child.
+ */
+static int daemonize(const struct config *cfg, int caller_err)
+{
+	int p[2], status;
+	pid_t pid;
+	char c;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, PROG ": -d: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n == 1)
+			exit(0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		status = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		if (cfg->log_file && caller_err >= 0)
+			dprintf(caller_err, PROG ": could not start (status %d): see %s\n", status,
+				cfg->log_file);
+		exit(status ? status : 1);
+	}
+	close(p[0]);
+	setsid();
+	/* nothing depends on the directory: the paths are absolute */
+	if (chdir("/") < 0)
+		fprintf(stderr, PROG ": -d: cannot change to /: %s\n", strerror(errno));
+	return p[1];
+}
+
+/* Standard input and output (and error without -l) to /dev/null: the caller is gone */
+static void detach_stdio(const struct config *cfg)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	if (!cfg->log_file) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if (fd > 2)
+		close(fd);
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		fprintf(stderr, PROG ": -P: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int drop_privileges(const struct config *cfg)
+{
+	if (initgroups(cfg->user, cfg->gid) < 0 || setgid(cfg->gid) < 0 || setuid(cfg->uid) < 0) {
+		fprintf(stderr, PROG ": -D: cannot run as %s: %s\n", cfg->user, strerror(errno));
+		return -1;
+	}
+	printf(PROG ": running as %s (uid %u)\n", cfg->user, (unsigned)cfg->uid);
+	return 0;
+}
+
+/* -f files again on SIGUSR1: each new program in place of the old one, or the old kept */
+static void reload_filters(struct config *cfg)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->num_bpf; i++) {
+		struct bpf_slot *slot = &cfg->bpf[i];
+		struct bpf *b = load_bpf(slot->path);
+
+		if (!b) {
+			fprintf(stderr, PROG ": -f: keeping the previous filter of %s\n",
+				slot->path);
+			continue;
+		}
+		b->retired = slot->prog;	/* freed after the worker: it may be running it */
+		__atomic_store_n(&slot->prog, b, __ATOMIC_RELEASE);
+		printf(PROG ": -f: %s loaded again\n", slot->path);
+	}
 	fflush(stdout);
 }
 
@@ -458,21 +1116,80 @@ int main(int argc, char **argv)
 {
 	struct zb z = { 0 };
 	struct totals now, prev;
+	struct sigaction sa;
 	double t0, t;
 	int rc = 1;
 
+	z.ready_fd = -1;
+	z.caller_err = -1;
 	if (parse_args(&z.cfg, argc, argv) < 0)
 		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (z.cfg.log_file) {
+		int fd = open(z.cfg.log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, PROG ": -l: cannot open %s: %s\n", z.cfg.log_file,
+				strerror(errno));
+			return 2;
+		}
+		fflush(stdout);
+		z.caller_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	for (uint32_t i = 0; i < z.cfg.num_bpf; i++) {
+		z.cfg.bpf[i].prog = load_bpf(z.cfg.bpf[i].path);
+		if (!z.cfg.bpf[i].prog)
+			return 2;
+	}
+	if (z.cfg.daemon)
+		z.ready_fd = daemonize(&z.cfg, z.caller_err);
+	if (z.caller_err >= 0) {
+		close(z.caller_err);
+		z.caller_err = -1;
+	}
 	zc_tool_on_signals();
-	if (setup(&z) < 0 || start(&z) < 0)
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigusr1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (z.cfg.pid_file) {
+		if (write_pid_file(z.cfg.pid_file) < 0)
+			goto out;
+		z.pid_written = 1;
+	}
+	if (setup(&z) < 0)
+		goto out;
+	if (z.cfg.user && drop_privileges(&z.cfg) < 0)
+		goto out;
+	printf(PROG ": ready: the queues of cluster %u may be attached\n", z.cfg.cluster_id);
+	if (z.ready_fd >= 0) {
+		detach_stdio(&z.cfg);
+		if (write(z.ready_fd, "R", 1) != 1)
+			goto out;
+		close(z.ready_fd);
+		z.ready_fd = -1;
+	}
+	if (z.cfg.wait_secs) {
+		printf(PROG ": waiting %" PRIu64 " s before processing packets\n", z.cfg.wait_secs);
+		t0 = zc_tool_now();
+		while (!zc_tool_stop && zc_tool_now() - t0 < (double)z.cfg.wait_secs)
+			usleep(10 * 1000);
+	}
+	if (start(&z) < 0)
 		goto out;
 	printf(PROG ": cluster %u, %u consumer queues (ids 0-%u), %u inputs; running\n",
 	       z.cfg.cluster_id, z.cfg.num_out, z.cfg.num_out - 1, z.cfg.num_inputs);
-	fflush(stdout);
 	read_totals(&z, &prev);
 	t0 = zc_tool_now();
 	while (!zc_tool_stop) {
 		usleep(100 * 1000);
+		if (reload_bpf) {
+			reload_bpf = 0;
+			reload_filters(&z.cfg);
+		}
 		t = zc_tool_now();
 		if (t - t0 < 1.0)
 			continue;
@@ -491,5 +1208,16 @@ out:
 		pfring_zc_kill_worker(z.worker);
 	if (z.cluster)
 		pfring_zc_destroy_cluster(z.cluster);
+	for (uint32_t i = 0; i < z.cfg.num_bpf; i++)
+		while (z.cfg.bpf[i].prog) {
+			struct bpf *b = z.cfg.bpf[i].prog;
+
+			z.cfg.bpf[i].prog = b->retired;
+			pfring_free_bpf_filter(&b->prog);
+			free(b);
+		}
+	if (z.pid_written && !z.reaper)	/* else the root helper removes it */
+		remove_pid_file(z.cfg.pid_file, getpid());
+	fflush(stdout);
 	return rc;
 }

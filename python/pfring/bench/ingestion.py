@@ -59,7 +59,8 @@ EQUAL_LOAD = 0.05
 
 _NUM = r"[\d',.]+"
 BALANCER = re.compile(r"^(zbalance_ipc|zfanout_ipc)( totals)?: in (\d+) packets, (\d+) dropped "
-                      r"by the devices; out((?: q\d+ \d+ \(\d+ dropped\))+)$", re.M)
+                      r"by the devices; out((?: q\d+ \d+ \(\d+ dropped\))+)"
+                      r"(?:; filtered (\d+))?$", re.M)  # filtered: with -x, -f or -m 7
 _OUT = re.compile(r" q(\d+) (\d+) \((\d+) dropped\)")
 CONSUMER_TOTALS = re.compile(r"^(?:zcount_ipc|zc_pyconsumer) totals: (\d+) packets (\d+) bytes$",
                              re.M)
@@ -81,6 +82,7 @@ class BalancerTotals:
     sent: tuple[int, ...]
     drops: tuple[int, ...]
     final: bool = False  # the "totals" line printed at exit
+    filtered: int = 0  # refused by its filters (-x, -f) or -m 7; 0 when not shown
 
 
 def parse_balancer(text: str) -> list[BalancerTotals]:
@@ -94,7 +96,8 @@ def parse_balancer(text: str) -> list[BalancerTotals]:
         if [int(q) for q, _, _ in queues] != list(range(len(queues))):
             raise ValueError(f"queues out of order: {m[0]!r}")
         out.append(BalancerTotals(int(m[3]), int(m[4]), tuple(int(s) for _, s, _ in queues),
-                                  tuple(int(d) for _, _, d in queues), bool(m[2])))
+                                  tuple(int(d) for _, _, d in queues), bool(m[2]),
+                                  int(m[6] or 0)))
     return out
 
 
