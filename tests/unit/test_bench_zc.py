@@ -76,13 +76,29 @@ def test_wrong_counts_failed_checks_and_missing_reps_are_problems() -> None:
                                            "zc-single rep 1: failed its checks"]
 
 
-def test_results_doc_holds_medians_and_ratios() -> None:
-    doc = zc.results_doc(zc.parse_output(SAMPLE), 1000, 3)
+def test_results_doc_holds_medians_and_ratios_per_queue_length() -> None:
+    runs = zc.parse_output(SAMPLE)
+    faster = [zc.ModeRun(r.mode, r.rep, r.packets, r.seconds,
+                         r.mpps * (2 if r.mode.startswith("zc-") else 1), r.hugepages, r.ok)
+              for r in runs]
+    doc = zc.results_doc({4096: runs, 1024: faster}, 1000, 3)
     assert doc["hugepages"] is True
-    assert doc["median_mpps"]["zc-burst"] == 42.0
-    assert doc["ratios"]["zc-burst / ring-burst"]["met"] is True
-    assert len(doc["runs"]) == 21
-    assert doc["targets_mpps"]["zc-balancer"] == {"value": 9.5, "target": 10.0, "met": False}
+    assert doc["queue_lens"] == [1024, 4096]
+    assert list(doc["by_queue_len"]) == ["1024", "4096"]
+    at4096, at1024 = doc["by_queue_len"]["4096"], doc["by_queue_len"]["1024"]
+    assert at4096["median_mpps"]["zc-burst"] == 42.0
+    assert at4096["ratios"]["zc-burst / ring-burst"]["met"] is True
+    assert at4096["ratios"]["zc-single / ring-single"]["met"] is False
+    assert at1024["ratios"]["zc-single / ring-single"]["value"] == pytest.approx(1.0)
+    assert at1024["ratios"]["zc-single / ring-single"]["met"] is True
+    assert len(at4096["runs"]) == 21
+    assert at4096["targets_mpps"]["zc-balancer"] == {"value": 9.5, "target": 10.0,
+                                                     "met": False}
+    assert at1024["targets_mpps"]["zc-balancer"]["met"] is True
+    summary = zc.format_summary(doc).splitlines()
+    assert summary[2].split() == ["1024", "4096", "target"]
+    assert summary[3].split() == ["zc-single", "/", "ring-single", "1.00", "0.50", ">=", "1.0"]
+    assert summary[-1].split() == ["zc-balancer", "(Mpps)", "19.00", "9.50", ">=", "10.0"]
 
 
 def _have_dpdk() -> bool:

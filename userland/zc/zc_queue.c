@@ -49,6 +49,9 @@
 #endif
 
 #define ZC_SPINS_BEFORE_YIELD 1024
+#ifndef ZC_CONS_AHEAD
+#define ZC_CONS_AHEAD 16u	/* the consumer's prefetch distance once it has a backlog */
+#endif
 #ifndef ZC_PREFETCH_AHEAD
 #define ZC_PREFETCH_AHEAD 8u	/* the producer's free buffers prefetched this many ahead */
 #endif
@@ -483,11 +486,18 @@ static inline void zc_queue_get(struct zc_queue *q, pfring_zc_pkt_buff **ph, int
 	*ph = zc_buf_handle(q->buffers, q->stride, idx);
 	pos = pos + 1 == q->len ? 0 : pos + 1;
 	/*
-	 * The next packet, if the cached head says it is published: the caller reads it
-	 * next.  A burst asks for it at its last packet only (the others are the burst's).
+	 * A packet the caller reads soon, if the cached head says it is published: with a
+	 * backlog of more than ZC_CONS_AHEAD, the one ZC_CONS_AHEAD - 1 after the next (a
+	 * producer that got ahead wrote it long ago: its lines may have left the producer's
+	 * caches, and one packet ahead does not hide L3's latency), else the next one.  A
+	 * burst asks at its last packet only (the others are the burst's).
 	 */
-	if (next && q->cons_head_cache - q->cons_tail > 1)
-		zc_prefetch_read(q, q->slots[pos]);
+	if (next && q->cons_head_cache - q->cons_tail > 1) {
+		uint32_t ahead = q->cons_head_cache - q->cons_tail > ZC_CONS_AHEAD ?
+				 pos + ZC_CONS_AHEAD - 1 : pos;
+
+		zc_prefetch_read(q, q->slots[ahead >= q->len ? ahead - q->len : ahead]);
+	}
 	q->cons_pos = pos;
 	q->cons_rpos = rpos + 1 == q->ret_len ? 0 : rpos + 1;
 	q->cons_tail++;

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The ZC SPSC queue against DPDK's rte_ring, on the host (no guest): `invoke bench --zc`.
 
-Builds bench/zc/queue_bench (make BUILD_DIR=build/user, which also builds libpfring_zc.a
-when missing), reserves the hugepages of its ZC cluster for the run when root (and gives
+Builds bench/zc/queue_bench (make BUILD_DIR=build/user, which asks userland's make for
+libpfring_zc.a), reserves the hugepages of its ZC cluster for the run when root (and gives
 them back), runs it, parses its JSON lines and reports the median Mpps of every mode and
 the two ratios of the issue's targets:
 
@@ -16,6 +16,11 @@ traffic of the packets' cache lines between the two CPUs being the same on both 
 zc-balancer is measured against an absolute target (TARGETS): a balancer worker
 (pfring_zc_run_balancer, builtin IP hash) from one queue to 2 egress queues; with 2 CPUs
 the producer and both consumers are one thread on CPU 0 and the worker runs on CPU 1.
+
+Every mode runs at each queue length of QUEUE_LENS: how far apart a buffer's reuses are
+decides where its cache lines are when a CPU takes them again (the other CPU's L1 or L2,
+or L3), and the two queues do not respond alike to it; one length would show one point
+of that curve. Each length is reported on its own, with its verdicts.
 
 Writes bench/results/<date>-host-zc.json. A missed target is reported, not failed; only
 a program that could not run or failed its own correctness checks is an error.
@@ -53,7 +58,8 @@ RATIOS: tuple[tuple[str, str, str, float | None], ...] = (
 )
 DEFAULT_PACKETS = 10**8
 DEFAULT_REPS = 3
-QUEUE_LEN = 4096
+# queue (and rte_ring) lengths: zbalance_ipc's default is 8192
+QUEUE_LENS = (1024, 4096, 8192, 16384)
 BURST = 32
 BUFFER_BYTES = 2048  # a 1536-byte ZC buffer with its handle and head room, rounded up
 HUGEPAGE_KB = 2048
@@ -175,9 +181,11 @@ def _verdict(r: Ratio | Target) -> str:
     return {None: "n/a", True: "met", False: "missed"}[r.met]
 
 
-def format_table(median: dict[str, float], rat: list[Ratio], hugepages: bool) -> str:
+def format_table(median: dict[str, float], rat: list[Ratio], hugepages: bool,
+                 queue_len: int | None = None) -> str:
     pages = "hugepages" if hugepages else "normal pages"
-    lines = [f"ZC queue against rte_ring (ZC cluster on {pages})", "",
+    length = f", queues of {queue_len}" if queue_len else ""
+    lines = [f"ZC queue against rte_ring (ZC cluster on {pages}{length})", "",
              f"{'mode':<30}{'median Mpps':>12}"]
     lines += [f"{mode:<30}{median[mode]:>12.2f}" for mode in MODES if mode in median]
     lines += ["", f"{'ratio':<30}{'value':>8}{'target':>10}  verdict"]
@@ -192,7 +200,7 @@ def format_table(median: dict[str, float], rat: list[Ratio], hugepages: bool) ->
     return "\n".join(lines)
 
 
-def hugepages_needed(queue_len: int = QUEUE_LEN, burst: int = BURST) -> int:
+def hugepages_needed(queue_len: int = max(QUEUE_LENS), burst: int = BURST) -> int:
     """2 MB pages for the cluster (the queue's buffers, the threads' handles, rings), for
     the same number of buffers of the ring-*-data modes, and for zc-balancer's cluster
     (3 queues, the worker's 8 buffers, the thread's handles)."""
@@ -229,24 +237,20 @@ def hugepages_reserved(pages: int) -> Iterator[bool]:
         NR_HUGEPAGES.write_text(f"{old}\n")
 
 
-def run_program(exe: Path, packets: int, reps: int) -> tuple[list[ModeRun], int]:
+def run_program(exe: Path, packets: int, reps: int,
+                queue_len: int) -> tuple[list[ModeRun], int]:
     """The program's runs and exit status; its stderr goes to ours."""
-    argv = [str(exe), "-n", str(packets), "-r", str(reps), "-q", str(QUEUE_LEN),
+    argv = [str(exe), "-n", str(packets), "-r", str(reps), "-q", str(queue_len),
             "-b", str(BURST)]
     print(f"+ {' '.join(argv)}", flush=True)
     proc = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=False)
     return parse_output(proc.stdout), proc.returncode
 
 
-def results_doc(runs: list[ModeRun], packets: int, reps: int) -> dict[str, Any]:
+def length_doc(runs: list[ModeRun]) -> dict[str, Any]:
+    """One queue length's runs, medians, ratios and targets."""
     median = medians(runs)
     return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "host": platform.node(),
-        "cpus": os.cpu_count(),
-        "packets": packets, "repetitions": reps, "queue_len": QUEUE_LEN, "burst": BURST,
-        "hugepages": any(r.hugepages for r in runs if r.mode.startswith("zc-")),
-        "note": NOTE,
         "runs": [r.__dict__ for r in runs],
         "median_mpps": median,
         "ratios": {r.name: {"value": r.value, "target": r.target, "met": r.met}
@@ -254,6 +258,37 @@ def results_doc(runs: list[ModeRun], packets: int, reps: int) -> dict[str, Any]:
         "targets_mpps": {t.mode: {"value": t.value, "target": t.target, "met": t.met}
                          for t in targets(median)},
     }
+
+
+def results_doc(by_len: dict[int, list[ModeRun]], packets: int, reps: int) -> dict[str, Any]:
+    everything = [r for runs in by_len.values() for r in runs]
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "packets": packets, "repetitions": reps, "queue_lens": sorted(by_len), "burst": BURST,
+        "hugepages": any(r.hugepages for r in everything if r.mode.startswith("zc-")),
+        "note": NOTE,
+        "by_queue_len": {str(q): length_doc(runs) for q, runs in sorted(by_len.items())},
+    }
+
+
+def format_summary(doc: dict[str, Any]) -> str:
+    """The ratios and targets at every queue length, one column each."""
+    lens = [str(q) for q in doc["queue_lens"]]
+    lines = ["ratios by queue length", "",
+             f"{'':<30}" + "".join(f"{q:>8}" for q in lens) + "  target"]
+    for name, _, _, target in RATIOS:
+        cells = [doc["by_queue_len"][q]["ratios"][name]["value"] for q in lens]
+        lines.append(f"{name:<30}" + "".join("     n/a" if v is None else f"{v:>8.2f}"
+                                              for v in cells)
+                     + ("  -" if target is None else f"  >= {target:.1f}"))
+    for mode, target in TARGETS:
+        cells = [doc["by_queue_len"][q]["targets_mpps"][mode]["value"] for q in lens]
+        lines.append(f"{mode + ' (Mpps)':<30}" + "".join("     n/a" if v is None
+                                                         else f"{v:>8.2f}" for v in cells)
+                     + f"  >= {target:.1f}")
+    return "\n".join(lines)
 
 
 def write_results(doc: dict[str, Any]) -> Path:
@@ -268,13 +303,20 @@ def run_zc_bench(packets: int = DEFAULT_PACKETS, reps: int = DEFAULT_REPS) -> di
     """Build, run, check, write the results file, print the table. ZcBenchError when the
     program could not run or failed its checks."""
     exe = build_program()
+    by_len: dict[int, list[ModeRun]] = {}
     with hugepages_reserved(hugepages_needed()):
-        runs, status = run_program(exe, packets, reps)
-    problems = check_runs(runs, packets, reps)
-    if status != 0 or problems:
-        raise ZcBenchError(f"queue_bench exited {status}: " + "; ".join(problems))
-    doc = results_doc(runs, packets, reps)
+        for queue_len in QUEUE_LENS:
+            runs, status = run_program(exe, packets, reps, queue_len)
+            problems = check_runs(runs, packets, reps)
+            if status != 0 or problems:
+                raise ZcBenchError(f"queue_bench -q {queue_len} exited {status}: "
+                                   + "; ".join(problems))
+            by_len[queue_len] = runs
+    doc = results_doc(by_len, packets, reps)
     path = write_results(doc)
-    print(format_table(doc["median_mpps"], ratios(doc["median_mpps"]), doc["hugepages"]))
+    for q, length in doc["by_queue_len"].items():
+        median = length["median_mpps"]
+        print(format_table(median, ratios(median), doc["hugepages"], int(q)) + "\n")
+    print(format_summary(doc))
     print(f"\n{NOTE}\nresults: {path}", flush=True)
     return doc
