@@ -38,6 +38,10 @@ def need(path: Path) -> Path:
     return path
 
 
+def ifindex(ifname: str) -> int:
+    return int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
+
+
 def kasan_kernel() -> bool:
     """The sanitizer kernel (KASAN, lockdep): several times slower, and unevenly so;
     rates mean nothing there, and long tests are cut short."""

@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from ipaddress import ip_address, ip_network
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,7 +40,7 @@ from filter_cases import (
 )
 from filter_oracle import OracleResult, RuleCounts
 from hypothesis import HealthCheck, assume, given, seed, settings
-from ringprobe import LoadPfRing, kasan_kernel
+from ringprobe import LoadPfRing, ifindex, kasan_kernel
 
 from pfring.rules import HashRule, Policy, Rule, RuleAction
 from pfring.testing import traffic
@@ -56,9 +55,6 @@ SEED = os.environ.get("PFR_ORACLE_SEED")
 CAPLEN = 1536  # every frame drawn is far shorter: each arrives whole
 COUNT_TIMEOUT = 20.0  # seconds for the ring to count every frame sent
 
-
-def ifindex(ifname: str) -> int:
-    return int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
 
 
 @contextmanager

@@ -8,10 +8,10 @@ import asyncio
 import errno
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
+from ringprobe import ifindex
 
 from pfring.testing.frames import ETH_P_LAB, Delivery, parse_pktgen_frame
 from pfring.testing.plugin import LinkEnds
@@ -21,9 +21,6 @@ ring_module = pytest.importorskip("pfring.ring", reason="the binding is not buil
 Ring = ring_module.Ring
 ETH_P_IP = 0x0800
 
-
-def ifindex(ifname: str) -> int:
-    return int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
 
 
 def drain(ring: object, count: int, eth_type: int, timeout: float = 30.0) -> list[Any]:

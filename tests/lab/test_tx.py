@@ -20,18 +20,17 @@ import struct
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from ringprobe import LoadPfRing, ipv6_off, kasan_kernel
+from ringprobe import LoadPfRing, ifindex, kasan_kernel, need
 
 from pfring.paths import build_root
 from pfring.rules import mac_bytes
 from pfring.testing.frames import ETH_P_LAB
-from pfring.testing.labfile import Lab, select_links
 from pfring.testing.plugin import LinkEnds
 from pfring.testing.traffic import (
     FrameReceiver,
@@ -56,27 +55,7 @@ SO_TIMESTAMPNS = 35
 ERROR_GENERIC, ERROR_INVALID_ARGUMENT, ERROR_WRONG_CONFIGURATION = -1, -2, -5
 
 
-def need(path: Path) -> Path:
-    if not path.is_file():
-        pytest.skip(f"{path} is not built (invoke build)")
-    return path
 
-
-def ifindex(ifname: str) -> int:
-    return int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
-
-
-@pytest.fixture
-def wire(lab: Lab) -> Iterator[LinkEnds]:
-    """The first e1000e link of the lab, carrier up on both ends, IPv6 off on both (so
-    that nothing but what a test sends crosses it); restored after."""
-    links = select_links(lab, ["e1000e"])
-    if not links:
-        pytest.skip(f"lab {lab.name!r} has no e1000e link")
-    ends = LinkEnds(links[0], links[0].tx.interface(), links[0].rx.interface())
-    with ipv6_off(ends.tx, ends.rx):
-        wait_for_carrier([ends.tx, ends.rx])
-        yield ends
 
 
 def set_link(ifname: str, up: bool) -> None:
@@ -173,16 +152,16 @@ def write_pcap(path: Path, frames: list[bytes], times_us: list[int]) -> None:
 
 
 def test_pfsend_every_frame_arrives_once_byte_for_byte(
-    wire: LinkEnds, pf_ring_module: LoadPfRing
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing
 ) -> None:
     """Generated frames at full speed: exactly COUNT arrive, in order, each the frame
     pfsend says it makes (sequence numbers, checksums), at the smallest and the largest
     Ethernet size."""
     pf_ring_module()
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     for length, count in ((60, 3000), (1514, 1000)):
-        with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-            done = pfsend("-i", wire.tx, "-n", str(count), "-l", str(length), "-m", dst)
+        with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+            done = pfsend("-i", e1000e_wire.tx, "-n", str(count), "-l", str(length), "-m", dst)
             got = ipv4_frames(receiver.frames(count, timeout=120))
         assert done.returncode == 0, done.stderr
         assert f"Sent {count} frames, {count * length} bytes" in done.stdout, done.stdout
@@ -190,14 +169,14 @@ def test_pfsend_every_frame_arrives_once_byte_for_byte(
         assert got == want, first_difference(got, want)
 
 
-def test_pfsend_flows_and_bad_checksums(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_pfsend_flows_and_bad_checksums(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
     """-b N -t P: N x P flows in turn, each from its own address and port; -K 3: every
     third frame with a wrong IPv4 header checksum, the others right."""
     pf_ring_module()
-    dst, src = interface_mac(wire.rx), interface_mac(wire.tx)
+    dst, src = interface_mac(e1000e_wire.rx), interface_mac(e1000e_wire.tx)
     count = 320
-    with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-        done = pfsend("-i", wire.tx, "-n", str(count), "-b", "16", "-t", "2", "-m", dst,
+    with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-n", str(count), "-b", "16", "-t", "2", "-m", dst,
                       "-S", "10.1.0.1")
         got = ipv4_frames(receiver.frames(count, timeout=60))
     assert done.returncode == 0, done.stderr
@@ -210,8 +189,8 @@ def test_pfsend_flows_and_bad_checksums(wire: LinkEnds, pf_ring_module: LoadPfRi
         assert frame == pfsend_frame(dst, src, seq, 60, src_ip=f"10.1.0.{1 + flow // 2}",
                                      sport=10000 + flow % 2)
 
-    with FrameReceiver(wire.rx, ETH_P_IP) as receiver:
-        done = pfsend("-i", wire.tx, "-n", "30", "-K", "3", "-m", dst)
+    with FrameReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-n", "30", "-K", "3", "-m", dst)
         got = ipv4_frames(receiver.frames(30, timeout=60))
     assert done.returncode == 0, done.stderr
     assert len(got) == 30
@@ -228,14 +207,15 @@ def test_pfsend_flows_and_bad_checksums(wire: LinkEnds, pf_ring_module: LoadPfRi
 @pytest.mark.parametrize(("args", "pps"), [(("-p", "2000"), 2000.0),
                                            (("-r", "0.001"), 1e6 / (84 * 8))])
 def test_pfsend_rate_is_kept_within_5_percent(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, args: tuple[str, str], pps: float
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, args: tuple[str, str], pps: float
 ) -> None:
     """-p PPS, or -r GBPS (a 60-byte frame takes 84 bytes of the wire): the rate measured
     at the receiver, over 3 s, within 5 %."""
     pf_ring_module()
     count = int(pps * 3)
-    with TimedReceiver(wire.rx, ETH_P_IP) as receiver:
-        done = pfsend("-i", wire.tx, "-n", str(count), "-m", interface_mac(wire.rx), *args)
+    with TimedReceiver(e1000e_wire.rx, ETH_P_IP) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-n", str(count), "-m",
+                      interface_mac(e1000e_wire.rx), *args)
         stamped = receiver.timed_frames(count, timeout=60)
     assert done.returncode == 0, done.stderr
     assert len(stamped) == count
@@ -246,22 +226,23 @@ def test_pfsend_rate_is_kept_within_5_percent(
 
 
 def test_pfsend_replays_a_pcap_byte_for_byte(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
 ) -> None:
     """A pcap file at full speed: its frames arrive in its order, each as it is in the
     file; -n twice the file's frames sends it twice; -m rewrites the destination."""
     pf_ring_module()
-    frames = lab_frames(wire.tx, wire.rx, 300, (60, 61, 100, 512, 1000, 1514), stream=31)
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 300, (60, 61, 100, 512, 1000, 1514),
+                        stream=31)
     pcap = tmp_path / "lab.pcap"
     write_pcap(pcap, frames, [i * 100 for i in range(len(frames))])
-    with FrameReceiver(wire.rx) as receiver:
-        done = pfsend("-i", wire.tx, "-f", str(pcap))
+    with FrameReceiver(e1000e_wire.rx) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-f", str(pcap))
         got = receiver.frames(len(frames), timeout=60)
     assert done.returncode == 0, done.stderr
     assert got == frames, first_difference(got, frames)
 
-    with FrameReceiver(wire.rx) as receiver:
-        done = pfsend("-i", wire.tx, "-f", str(pcap), "-n", str(2 * len(frames)))
+    with FrameReceiver(e1000e_wire.rx) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-f", str(pcap), "-n", str(2 * len(frames)))
         got = receiver.frames(2 * len(frames), timeout=60)
     assert done.returncode == 0, done.stderr
     assert got == frames + frames, first_difference(got, frames + frames)
@@ -269,25 +250,25 @@ def test_pfsend_replays_a_pcap_byte_for_byte(
     # frames to another address, rewritten to rx's on the way out
     other = [b"\x02\x00\x00\x00\x00\x99" + f[6:] for f in frames[:50]]
     write_pcap(pcap, other, [i * 100 for i in range(len(other))])
-    with FrameReceiver(wire.rx) as receiver:
-        done = pfsend("-i", wire.tx, "-f", str(pcap), "-m", interface_mac(wire.rx))
+    with FrameReceiver(e1000e_wire.rx) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-f", str(pcap), "-m", interface_mac(e1000e_wire.rx))
         got = receiver.frames(50, timeout=60)
     assert done.returncode == 0, done.stderr
     assert got == frames[:50]
 
 
 def test_pfsend_replays_a_pcap_at_its_own_pace(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
 ) -> None:
     """-r -1: the gaps between the file's timestamps are kept (20 frames 20 ms apart, a
     400 ms pause, 20 more); without it the file goes at full speed."""
     pf_ring_module()
-    frames = lab_frames(wire.tx, wire.rx, 40, (60, 512), stream=32)
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 40, (60, 512), stream=32)
     times = [i * 20_000 for i in range(20)] + [780_000 + i * 20_000 for i in range(20)]
     pcap = tmp_path / "paced.pcap"
     write_pcap(pcap, frames, times)
-    with TimedReceiver(wire.rx, ETH_P_LAB) as receiver:
-        done = pfsend("-i", wire.tx, "-f", str(pcap), "-r", "-1")
+    with TimedReceiver(e1000e_wire.rx, ETH_P_LAB) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-f", str(pcap), "-r", "-1")
         stamped = receiver.timed_frames(40, timeout=30)
     assert done.returncode == 0, done.stderr
     assert [f for _, f in stamped] == frames
@@ -299,8 +280,8 @@ def test_pfsend_replays_a_pcap_at_its_own_pace(
     assert abs(span - 1160) < 1160 * slack, f"{span:.1f} ms from first to last, 1160 wanted"
     assert abs(pause - 400) < 400 * slack * 1.5, f"{pause:.1f} ms pause, 400 wanted"
 
-    with TimedReceiver(wire.rx, ETH_P_LAB) as receiver:
-        done = pfsend("-i", wire.tx, "-f", str(pcap))
+    with TimedReceiver(e1000e_wire.rx, ETH_P_LAB) as receiver:
+        done = pfsend("-i", e1000e_wire.tx, "-f", str(pcap))
         stamped = receiver.timed_frames(40, timeout=30)
     assert done.returncode == 0, done.stderr
     assert [f for _, f in stamped] == frames
@@ -308,23 +289,24 @@ def test_pfsend_replays_a_pcap_at_its_own_pace(
 
 
 def test_pfsend_bad_input_is_a_clear_error(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path
 ) -> None:
     pf_ring_module()
     cases: list[tuple[tuple[str, ...], int, str]] = [
-        (("-i", wire.tx, "-f", str(tmp_path / "missing.pcap")), 1,
+        (("-i", e1000e_wire.tx, "-f", str(tmp_path / "missing.pcap")), 1,
          f"cannot open the pcap file {tmp_path / 'missing.pcap'}: No such file or directory"),
-        (("-i", wire.tx, "-r", "0"), 2, "the rate (-r) must be above 0"),
-        (("-i", wire.tx, "-p", "0"), 2, "the rate (-p) must be above 0"),
+        (("-i", e1000e_wire.tx, "-r", "0"), 2, "the rate (-r) must be above 0"),
+        (("-i", e1000e_wire.tx, "-p", "0"), 2, "the rate (-p) must be above 0"),
         (("-i", "nosuch0", "-n", "1"), 1, "there is no device nosuch0"),
-        (("-i", wire.tx, "-l", "1515", "-n", "1"), 1, "its MTU is 1500, so 1514 bytes at most"),
+        (("-i", e1000e_wire.tx, "-l", "1515", "-n", "1"), 1,
+         "its MTU is 1500, so 1514 bytes at most"),
         (("-n", "1",), 2, "which device?"),
-        (("-i", wire.tx, "-r", "-1"), 2, "it needs -f FILE"),
-        (("-i", wire.tx, "-m", "00:11"), 2, "wants a MAC address"),
+        (("-i", e1000e_wire.tx, "-r", "-1"), 2, "it needs -f FILE"),
+        (("-i", e1000e_wire.tx, "-m", "00:11"), 2, "wants a MAC address"),
     ]
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"this is not a capture file at all")
-    cases.append((("-i", wire.tx, "-f", str(junk)), 1, "is not a pcap file"))
+    cases.append((("-i", e1000e_wire.tx, "-f", str(junk)), 1, "is not a pcap file"))
     for args, code, message in cases:
         done = pfsend(*args, timeout=30)
         assert done.returncode == code, (args, done.returncode, done.stderr)
@@ -353,51 +335,52 @@ def refused(rc: int, err: int) -> dict[str, int]:
 
 
 def test_pfring_send_reports_the_kernels_errno(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, defer: Callable[[Callable[[], object]], None]
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, defer: Callable[[Callable[[], object]], None]
 ) -> None:
     """pfring_send() with flush: 1514 bytes go; 1515 (past the MTU) EMSGSIZE; a ring
     bound to "any", or to nothing, without an ifindex EDESTADDRREQ; an ifindex nothing
     has ENXIO; recv_only_mode EBADF; a device down ENETDOWN."""
     pf_ring_module()
-    dst = interface_mac(wire.rx)
-    with FrameReceiver(wire.rx) as receiver:
-        assert sender("-i", wire.tx, "-d", dst, "-l", "1514", "-n", "3")["sent"] == 3
+    dst = interface_mac(e1000e_wire.rx)
+    with FrameReceiver(e1000e_wire.rx) as receiver:
+        assert sender("-i", e1000e_wire.tx, "-d", dst, "-l", "1514", "-n", "3")["sent"] == 3
         assert len(receiver.frames(3, timeout=10)) == 3
-    assert sender("-i", wire.tx, "-d", dst, "-l", "1515") == refused(
+    assert sender("-i", e1000e_wire.tx, "-d", dst, "-l", "1515") == refused(
         ERROR_INVALID_ARGUMENT, errno.EMSGSIZE)
     assert sender("-i", "any", "-d", dst) == refused(
         ERROR_WRONG_CONFIGURATION, errno.EDESTADDRREQ)
     assert sender("-i", "none", "-d", dst) == refused(
         ERROR_WRONG_CONFIGURATION, errno.EDESTADDRREQ)
-    assert sender("-i", wire.tx, "-d", dst, "-x", "99999") == refused(
+    assert sender("-i", e1000e_wire.tx, "-d", dst, "-x", "99999") == refused(
         ERROR_INVALID_ARGUMENT, errno.ENXIO)
-    assert sender("-i", wire.tx, "-d", dst, "-M", "recv") == refused(
+    assert sender("-i", e1000e_wire.tx, "-d", dst, "-M", "recv") == refused(
         ERROR_WRONG_CONFIGURATION, errno.EBADF)
     # a ring bound to nothing sends where each frame says
-    with FrameReceiver(wire.rx) as receiver:
-        result = sender("-i", "none", "-d", dst, "-x", str(ifindex(wire.tx)), "-n", "5")
+    with FrameReceiver(e1000e_wire.rx) as receiver:
+        result = sender("-i", "none", "-d", dst, "-x", str(ifindex(e1000e_wire.tx)), "-n", "5")
         assert result["sent"] == 5
         assert len(receiver.frames(5, timeout=10)) == 5
-    set_link(wire.tx, False)
-    defer(lambda: set_link(wire.tx, True))
-    assert sender("-i", wire.tx, "-d", dst) == refused(ERROR_GENERIC, errno.ENETDOWN)
+    set_link(e1000e_wire.tx, False)
+    defer(lambda: set_link(e1000e_wire.tx, True))
+    assert sender("-i", e1000e_wire.tx, "-d", dst) == refused(ERROR_GENERIC, errno.ENETDOWN)
 
 
 def test_ring_send_raises_the_kernels_errno(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, defer: Callable[[Callable[[], object]], None]
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, defer: Callable[[Callable[[], object]], None]
 ) -> None:
     """Ring.send(): OSError with the errno of each refusal, and a frame sent otherwise."""
     pf_ring_module()
     from pfring.ring import Ring, SocketMode
 
-    frames = lab_frames(wire.tx, wire.rx, 4, (1514,), stream=41)
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 4, (1514,), stream=41)
 
     def errno_of(ring: Ring, frame: bytes, **kw: int) -> int:
         with pytest.raises(OSError) as e:
             ring.send(frame, **kw)
         return int(e.value.errno or 0)
 
-    with FrameReceiver(wire.rx) as receiver, Ring(wire.tx, mode=SocketMode.SEND_ONLY) as ring:
+    with (FrameReceiver(e1000e_wire.rx) as receiver,
+          Ring(e1000e_wire.tx, mode=SocketMode.SEND_ONLY) as ring):
         assert ring.send(frames[0]) == 1514
         assert errno_of(ring, frames[1] + b"\0") == errno.EMSGSIZE
         assert errno_of(ring, frames[1], ifindex=99999) == errno.ENXIO
@@ -405,43 +388,43 @@ def test_ring_send_raises_the_kernels_errno(
     for device in ("any", "none"):
         with Ring(device, mode=SocketMode.SEND_ONLY) as ring:
             assert errno_of(ring, frames[1]) == errno.EDESTADDRREQ
-    with FrameReceiver(wire.rx) as receiver, Ring("none", mode=SocketMode.SEND_ONLY) as ring:
-        assert ring.send(frames[2], ifindex=ifindex(wire.tx)) == 1514
+    with FrameReceiver(e1000e_wire.rx) as receiver, Ring("none", mode=SocketMode.SEND_ONLY) as ring:
+        assert ring.send(frames[2], ifindex=ifindex(e1000e_wire.tx)) == 1514
         assert receiver.frames(1, timeout=10) == [frames[2]]
-    with Ring(wire.tx, mode=SocketMode.RECV_ONLY) as ring:
+    with Ring(e1000e_wire.tx, mode=SocketMode.RECV_ONLY) as ring:
         assert errno_of(ring, frames[3]) == errno.EBADF
-    with Ring(wire.tx, mode=SocketMode.SEND_ONLY) as ring:
-        set_link(wire.tx, False)
-        defer(lambda: set_link(wire.tx, True))
+    with Ring(e1000e_wire.tx, mode=SocketMode.SEND_ONLY) as ring:
+        set_link(e1000e_wire.tx, False)
+        defer(lambda: set_link(e1000e_wire.tx, True))
         assert errno_of(ring, frames[3]) == errno.ENETDOWN
 
 
 def test_send_batch_delivers_every_frame_once_in_order(
-    wire: LinkEnds, pf_ring_module: LoadPfRing
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing
 ) -> None:
     """Ring.send_batch() from a 2-D numpy array with lengths, and from a list of bytes:
     every frame arrives once, in order, unaltered."""
     pf_ring_module()
     from pfring.ring import Ring, SocketMode
 
-    frames = lab_frames(wire.tx, wire.rx, 1000, (60, 61, 333, 1514), stream=51)
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 1000, (60, 61, 333, 1514), stream=51)
     rows = np.zeros((len(frames), 1514), dtype=np.uint8)
     for i, frame in enumerate(frames):
         rows[i, :len(frame)] = np.frombuffer(frame, dtype=np.uint8)
     lengths = np.array([len(f) for f in frames], dtype=np.uint32)
-    more = lab_frames(wire.tx, wire.rx, 1000, (1514, 60, 777), stream=52)
-    with Ring(wire.tx, mode=SocketMode.SEND_ONLY) as ring:
-        with FrameReceiver(wire.rx) as receiver:
+    more = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 1000, (1514, 60, 777), stream=52)
+    with Ring(e1000e_wire.tx, mode=SocketMode.SEND_ONLY) as ring:
+        with FrameReceiver(e1000e_wire.rx) as receiver:
             assert ring.send_batch(rows, lengths) == len(frames)
             got = receiver.frames(len(frames), timeout=60)
         assert got == frames, first_difference(got, frames)
         ring.set_tx_watermark(16)
-        with FrameReceiver(wire.rx) as receiver:
+        with FrameReceiver(e1000e_wire.rx) as receiver:
             assert ring.send_batch(more) == len(more)
             got = receiver.frames(len(more), timeout=60)
         assert got == more, first_difference(got, more)
         # frames sent without a flush wait for it (the watermark is 16)
-        with FrameReceiver(wire.rx) as receiver:
+        with FrameReceiver(e1000e_wire.rx) as receiver:
             for frame in frames[:5]:
                 ring.send(frame, flush=False)
             assert receiver.frames(1, timeout=1.0, idle=1.0) == []
@@ -450,21 +433,21 @@ def test_send_batch_delivers_every_frame_once_in_order(
 
 
 def test_send_last_rx_packet_sends_the_frame_received(
-    wire: LinkEnds, pf_ring_module: LoadPfRing
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing
 ) -> None:
     """pfring_send_last_rx_packet(): the frame a ring on rx received goes back out of rx
     (its ifindex), and tx receives it as it was sent."""
     pf_ring_module()
-    frame = lab_frames(wire.tx, wire.rx, 1, (200,), stream=61)[0]
+    frame = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 1, (200,), stream=61)[0]
     frame = b"\xff" * 6 + frame[6:]  # broadcast: tx takes it back without promiscuity
-    proc = subprocess.Popen([str(need(SENDER)), "-i", wire.rx, "-d", "ff:ff:ff:ff:ff:ff",
-                             "-M", "both", "-R", "-x", str(ifindex(wire.rx))],
+    proc = subprocess.Popen([str(need(SENDER)), "-i", e1000e_wire.rx, "-d", "ff:ff:ff:ff:ff:ff",
+                             "-M", "both", "-R", "-x", str(ifindex(e1000e_wire.rx))],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "READY"
-        with FrameReceiver(wire.tx) as receiver:
-            sender_sock = FrameSender(wire.tx)
+        with FrameReceiver(e1000e_wire.tx) as receiver:
+            sender_sock = FrameSender(e1000e_wire.tx)
             try:
                 sender_sock.send(frame)
             finally:
@@ -501,15 +484,16 @@ def send_errno(sock: socket.socket, message: bytes) -> int:
     return int(e.value.errno or 0)
 
 
-def test_sendmsg_batches_and_their_errors(wire: LinkEnds, pf_ring_module: LoadPfRing) -> None:
+def test_sendmsg_batches_and_their_errors(e1000e_wire: LinkEnds,
+                                          pf_ring_module: LoadPfRing) -> None:
     """One sendmsg() carries many frames, each out once and in order; a record that
     fails stops the batch after the ones before it (their bytes are the result); a
     malformed batch is EINVAL; no bind is EDESTADDRREQ; recv-only EBADF."""
     pf_ring_module()
-    frames = lab_frames(wire.tx, wire.rx, 12, (60, 61, 1514, 100), stream=71)
-    with pf_socket(wire.tx) as sock:
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 12, (60, 61, 1514, 100), stream=71)
+    with pf_socket(e1000e_wire.tx) as sock:
         batch = b"".join(record(f) for f in frames[:8])
-        with FrameReceiver(wire.rx) as receiver:
+        with FrameReceiver(e1000e_wire.rx) as receiver:
             assert sock.send(batch) == len(batch)
             # the last record may leave its padding out; write() works as send()
             tail = record(frames[8]) + record(frames[9], pad=False)
@@ -517,7 +501,7 @@ def test_sendmsg_batches_and_their_errors(wire: LinkEnds, pf_ring_module: LoadPf
             assert receiver.frames(10, timeout=10) == frames[:10]
 
         good = record(frames[10]) + record(frames[11])
-        with FrameReceiver(wire.rx) as receiver:
+        with FrameReceiver(e1000e_wire.rx) as receiver:
             assert sock.send(good + struct.pack("=Ii", 0, 0)) == len(good)
             assert receiver.frames(2, timeout=10) == frames[10:]
 
@@ -533,20 +517,21 @@ def test_sendmsg_batches_and_their_errors(wire: LinkEnds, pf_ring_module: LoadPf
         assert sock.send(b"") == 0
     with pf_socket() as sock:  # bound to nothing, never mapped
         assert send_errno(sock, record(frames[0])) == errno.EDESTADDRREQ
-        with FrameReceiver(wire.rx) as receiver:
-            message = record(frames[0], ifindex(wire.tx)) + record(frames[1], ifindex(wire.tx))
+        with FrameReceiver(e1000e_wire.rx) as receiver:
+            tx_index = ifindex(e1000e_wire.tx)
+            message = record(frames[0], tx_index) + record(frames[1], tx_index)
             assert sock.send(message) == len(message)
             assert receiver.frames(2, timeout=10) == frames[:2]
-    with pf_socket(wire.tx, MODE_RECV_ONLY) as sock:
+    with pf_socket(e1000e_wire.tx, MODE_RECV_ONLY) as sock:
         assert send_errno(sock, record(frames[0])) == errno.EBADF
-    with pf_socket(wire.tx) as sock, FrameReceiver(wire.rx) as receiver:
+    with pf_socket(e1000e_wire.tx) as sock, FrameReceiver(e1000e_wire.rx) as receiver:
         # a send buffer smaller than one train: the train goes as the buffer fills
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
-        big = lab_frames(wire.tx, wire.rx, 40, (1514,), stream=72)
+        big = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 40, (1514,), stream=72)
         message = b"".join(record(f) for f in big)
         assert sock.send(message) == len(message)
         assert receiver.frames(40, timeout=10) == big
-    with pf_socket(wire.tx) as sock, FrameReceiver(wire.rx) as receiver:
+    with pf_socket(e1000e_wire.tx) as sock, FrameReceiver(e1000e_wire.rx) as receiver:
         # through the queueing discipline instead of past it
         sock.setsockopt(SOL_PF_RING, OPT_TX_QDISC, struct.pack("=I", 1))
         message = b"".join(record(f) for f in frames[:4])
@@ -555,7 +540,7 @@ def test_sendmsg_batches_and_their_errors(wire: LinkEnds, pf_ring_module: LoadPf
 
 
 def test_garbled_batches_leave_the_kernel_healthy(
-    wire: LinkEnds, pf_ring_module: LoadPfRing
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing
 ) -> None:
     """Random messages, some with plausible headers: each is sent in part or refused
     with EINVAL, EMSGSIZE or ENXIO, and nothing goes wrong in the kernel (the kernel-log
@@ -563,8 +548,8 @@ def test_garbled_batches_leave_the_kernel_healthy(
     pf_ring_module()
     rng = random.Random(9)
     allowed = {errno.EINVAL, errno.EMSGSIZE, errno.ENXIO}
-    src = mac_bytes(interface_mac(wire.tx))
-    with pf_socket(wire.tx) as sock:
+    src = mac_bytes(interface_mac(e1000e_wire.tx))
+    with pf_socket(e1000e_wire.tx) as sock:
         for _ in range(400):
             parts = []
             for _ in range(rng.randint(0, 5)):
@@ -589,7 +574,7 @@ def test_garbled_batches_leave_the_kernel_healthy(
 
 @pytest.mark.parametrize("tx_capture", [1, 0])
 def test_sent_frames_reach_capture_rings_as_tx_capture_says(
-    wire: LinkEnds, pf_ring_module: LoadPfRing, tx_capture: int
+    e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tx_capture: int
 ) -> None:
     """A ring capturing on tx sees the frames another ring sends there, as sent
     (direction TX), with enable_tx_capture=1; none of them with enable_tx_capture=0;
@@ -597,9 +582,9 @@ def test_sent_frames_reach_capture_rings_as_tx_capture_says(
     pf_ring_module(enable_tx_capture=tx_capture)
     from pfring.ring import Ring, SocketMode
 
-    frames = lab_frames(wire.tx, wire.rx, 20, (60, 500), stream=81)
-    with Ring(wire.tx) as capture, FrameReceiver(wire.rx) as receiver:
-        with Ring(wire.tx, mode=SocketMode.SEND_ONLY) as ring:
+    frames = lab_frames(e1000e_wire.tx, e1000e_wire.rx, 20, (60, 500), stream=81)
+    with Ring(e1000e_wire.tx) as capture, FrameReceiver(e1000e_wire.rx) as receiver:
+        with Ring(e1000e_wire.tx, mode=SocketMode.SEND_ONLY) as ring:
             assert ring.send_batch(frames) == len(frames)
         assert receiver.frames(len(frames), timeout=10) == frames
         seen = []

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import LoadPfRing, ipv6_off, kasan_kernel, need
+from ringprobe import LoadPfRing, ifindex, ipv6_off, kasan_kernel, need
 from test_tx import (
     TimedReceiver,
     first_difference,
@@ -68,9 +68,6 @@ def quiet_link(link_ifs: LinkEnds) -> Iterator[LinkEnds]:
         yield link_ifs
 
 
-
-def ifindex(ifname: str) -> int:
-    return int(Path(f"/sys/class/net/{ifname}/ifindex").read_text())
 
 
 # ---- zcount ------------------------------------------------------------------------------
