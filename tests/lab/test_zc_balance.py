@@ -381,6 +381,33 @@ def test_zfanout_ipc(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path
 
 
 @pytest.mark.require_driver("e1000e")
+@pytest.mark.parametrize("capture_tx", [True, False], ids=["-X", "no-X"])
+def test_capture_tx(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing, tmp_path: Path,
+                    capture_tx: bool) -> None:
+    """zbalance_ipc on the sending port: with -X the frames that port transmits reach the
+    consumer, each once, byte for byte, in the order sent; without it none (the port
+    receives nothing: IPv6 is off on both ends)."""
+    pf_ring_module()
+    count = 1000
+    frames, _ = balance_frames(e1000e_wire, count)
+    run = Run(ZBALANCE, e1000e_wire.tx, CLUSTER, 1, ["-m", "0"] + ["-X"] * capture_tx,
+              tmp_path, py_queue=None)
+    try:
+        send_frames_paced(e1000e_wire.tx, e1000e_wire.rx, frames)
+        if capture_tx:
+            run.await_taken(lambda n: n == [count])
+        else:
+            time.sleep(1)  # what would have come by now
+        totals, got = run.stop()
+    except BaseException:
+        run.abort()
+        raise
+    expected = frames if capture_tx else []
+    assert got[0] == expected, first_difference(got[0], expected)
+    assert totals == Totals(len(expected), 0, [len(expected)], [0])
+
+
+@pytest.mark.require_driver("e1000e")
 def test_consumer_killed_mid_stream(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRing,
                                     tmp_path: Path) -> None:
     """Round robin over 4 queues of 256 slots, 4 zcount_ipc; consumer 1 killed with
