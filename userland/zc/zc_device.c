@@ -203,19 +203,6 @@ static void zc_dev_breakloop(struct zc_queue *q)
 	(void)n;
 }
 
-/*
- * A worker with nothing to do sleeps in poll() on the ring, as a standard-mode reader
- * does: woken by the kernel once the ring holds its watermark of packets (or the first
- * one has waited the watermark's timeout), instead of polling the ring's indices from
- * another CPU while the kernel writes them there.  breakloop is left to receives.
- */
-static void zc_dev_idle_wait(struct zc_queue *q, int timeout_ms)
-{
-	struct pollfd fd = { .fd = pfring_get_selectable_fd(zc_dev(q)->ring), .events = POLLIN };
-
-	(void)poll(&fd, 1, timeout_ms);
-}
-
 /* ---- TX ---------------------------------------------------------------------------- */
 
 static inline int zc_dev_send_one(struct zc_device *d, pfring_zc_pkt_buff *h, u_int8_t flush)
@@ -333,7 +320,6 @@ static const struct zc_queue_ops zc_device_ops = {
 	.is_full = zc_dev_is_full,
 	.sync = zc_dev_sync,
 	.breakloop = zc_dev_breakloop,
-	.idle_wait = zc_dev_idle_wait,
 	.stats = zc_dev_stats,
 	.queue_id = zc_dev_queue_id,
 	.close = zc_dev_close,

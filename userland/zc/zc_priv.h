@@ -159,11 +159,6 @@ struct zc_queue_ops {
 	int (*is_full)(struct zc_queue *q);
 	void (*sync)(struct zc_queue *q, pfring_zc_queue_mode direction);
 	void (*breakloop)(struct zc_queue *q);
-	/*
-	 * A worker's passive wait on its one ingress queue: return once a packet may be
-	 * there or after timeout_ms (NULL: the worker sleeps a fixed while instead).
-	 */
-	void (*idle_wait)(struct zc_queue *q, int timeout_ms);
 	int (*stats)(struct zc_queue *q, pfring_zc_stat *stats);
 	u_int32_t (*queue_id)(struct zc_queue *q);
 	void (*close)(struct zc_queue *q);	/* frees q; the cluster's lock is not held */

@@ -19,9 +19,8 @@
  *
  * Waiting: after a round that found nothing, the idle callback is called; then, with
  * active_wait, the thread polls again after a pause instruction; without it, it spins
- * a while and then sleeps between rounds: in poll() on the device when its one ingress
- * queue is a device (woken by the kernel when packets wait, at most 100 ms), else 50 us.
- * The stop flag is read every round, so a kill is seen within one round or one sleep.
+ * a while and then sleeps (50 us) between rounds.  The stop flag is read every round,
+ * so a kill is seen within one round or one sleep.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -45,7 +44,6 @@
 #define ZC_FIFO_WINDOW_NS	1000000ull	/* the longest a packet waits for comparison */
 #define ZC_IDLE_SPINS		256	/* passive wait: rounds before sleeping */
 #define ZC_IDLE_SLEEP_NS	50000
-#define ZC_IDLE_WAIT_MS		100	/* a device's passive wait: the stop flag this often */
 
 enum zc_worker_kind { ZC_BALANCER, ZC_FANOUT, ZC_FIFO };
 
@@ -96,8 +94,6 @@ static void zc_worker_idle(struct zc_worker *w, unsigned *idle_rounds)
 		zc_cpu_relax();
 	} else if (++*idle_rounds < ZC_IDLE_SPINS) {
 		zc_cpu_relax();
-	} else if (w->num_in == 1 && w->in[0]->ops && w->in[0]->ops->idle_wait) {
-		w->in[0]->ops->idle_wait(w->in[0], ZC_IDLE_WAIT_MS);
 	} else {
 		struct timespec ts = { 0, ZC_IDLE_SLEEP_NS };
 
