@@ -28,10 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ringprobe import LoadPfRing, need, proc_fields
+from ringprobe import LoadPfRing, need
 from test_tx import csum, first_difference
 
-from pfring.bench.ingestion import CONSUMER_TOTALS, parse_balancer, parse_pfcount, ring_totals
+from pfring.bench.ingestion import (
+    CONSUMER_TOTALS,
+    parse_balancer,
+    parse_pfcount,
+    pid_ring_totals,
+)
 from pfring.paths import build_root
 from pfring.rules import mac_bytes
 from pfring.testing.plugin import LinkEnds
@@ -511,8 +516,8 @@ def pfcount_ingestion(e1000e_wire: LinkEnds, gen: Pktgen) -> None:
             pytest.fail("pfcount stopped before it captured")
     try:
         sent = gen.run()
-        await_still(lambda: ring_totals(proc_fields_text(pfcount.pid)).received)
-        last = ring_totals(proc_fields_text(pfcount.pid))
+        await_still(lambda: pid_ring_totals(pfcount.pid).received)
+        last = pid_ring_totals(pfcount.pid)
     finally:
         pfcount.send_signal(signal.SIGINT)
         _, err = pfcount.communicate(timeout=30)
@@ -522,9 +527,3 @@ def pfcount_ingestion(e1000e_wire: LinkEnds, gen: Pktgen) -> None:
     assert (counted, dropped) == (last.received, last.drops)
     assert counted + dropped <= sent.sent
 
-
-def proc_fields_text(pid: int) -> dict[str, str]:
-    """The fields of process pid's one ring's /proc/net/pf_ring file."""
-    files = [p for p in Path("/proc/net/pf_ring").iterdir() if p.name.startswith(f"{pid}-")]
-    assert len(files) == 1, files
-    return proc_fields(files[0])

@@ -811,6 +811,22 @@ static void remove_pid_file(const char *path, pid_t pid)
 	fclose(f);
 }
 
+/* Standard input to /dev/null, and standard output and error too when output is set */
+static void stdio_to_null(int output)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	if (output) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if (fd > 2)
+		close(fd);
+}
+
 /*
  * -D: a process that stays root, forked right after the cluster's creation (it shares
  * the mapping and nothing else: no queue, no device, no thread): it waits for the end of
@@ -820,7 +836,7 @@ static void remove_pid_file(const char *path, pid_t pid)
  */
 static int fork_reaper(struct zb *z)
 {
-	int p[2], fd;
+	int p[2];
 	pid_t tool = getpid(), pid;
 	char c;
 
@@ -846,14 +862,7 @@ static int fork_reaper(struct zb *z)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
+	stdio_to_null(1);
 	while (read(p[0], &c, 1) < 0 && errno == EINTR)
 		;
 	pfring_zc_destroy_cluster(z->cluster);
@@ -1054,21 +1063,6 @@ static int daemonize(const struct config *cfg, int caller_err)
 	return p[1];
 }
 
-/* Standard input and output (and error without -l) to /dev/null: the caller is gone */
-static void detach_stdio(const struct config *cfg)
-{
-	int fd = open("/dev/null", O_RDWR);
-
-	if (fd < 0)
-		return;
-	dup2(fd, 0);
-	if (!cfg->log_file) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	if (fd > 2)
-		close(fd);
-}
 
 static int write_pid_file(const char *path)
 {
@@ -1166,7 +1160,7 @@ int main(int argc, char **argv)
 		goto out;
 	printf(PROG ": ready: the queues of cluster %u may be attached\n", z.cfg.cluster_id);
 	if (z.ready_fd >= 0) {
-		detach_stdio(&z.cfg);
+		stdio_to_null(!z.cfg.log_file);	/* the caller is gone; -l keeps our output */
 		if (write(z.ready_fd, "R", 1) != 1)
 			goto out;
 		close(z.ready_fd);

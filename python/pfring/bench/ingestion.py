@@ -130,6 +130,20 @@ def proc_fields(text: str) -> dict[str, str]:
     return out
 
 
+def ring_file(pid: int) -> Path:
+    """Process pid's one ring's /proc/net/pf_ring file (RuntimeError: none or several)."""
+    found = [p for p in Path("/proc/net/pf_ring").iterdir() if p.name.startswith(f"{pid}-")]
+    if len(found) != 1:
+        raise RuntimeError(f"process {pid}: ring files {found}")
+    return found[0]
+
+
+def pid_ring_totals(pid: int) -> Totals:
+    """What process pid's one ring's reader has read and what the ring lost (its /proc
+    file, ring_totals())."""
+    return ring_totals(proc_fields(ring_file(pid).read_text()))
+
+
 def ring_totals(fields: dict[str, str]) -> Totals:
     """A ring's reader's totals from its /proc file: received = what the reader has
     read (Tot Packets less the unread slots), drops = Tot Pkt Lost."""
@@ -212,15 +226,8 @@ class Pfcount:
     def wait_ready(self) -> None:
         _wait_for("Capturing from", self.err, [self.proc])
 
-    def proc_file(self) -> Path:
-        found = [p for p in Path("/proc/net/pf_ring").iterdir()
-                 if p.name.startswith(f"{self.proc.pid}-")]
-        if len(found) != 1:
-            raise RuntimeError(f"pfcount {self.proc.pid}: ring files {found}")
-        return found[0]
-
     def totals(self, timeout: float = 10.0) -> Totals:
-        return ring_totals(proc_fields(self.proc_file().read_text()))
+        return pid_ring_totals(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         return _cpu(self.proc.pid)[0]
