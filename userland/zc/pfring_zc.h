@@ -202,9 +202,10 @@ void pfring_zc_get_queue_settings(pfring_zc_queue *queue, pfring_zc_queue_info *
 
 /*
  * Enqueue *pkt_handle.  The buffer is exchanged, not copied: on success *pkt_handle points
- * to another (free) buffer that the caller owns from then on.  With flush_packet 0 the
- * packet may stay invisible to the consumer until a later flush (send or
- * pfring_zc_sync_queue(q, tx_only)); at most 32 packets are held back.
+ * to another (free) buffer that the caller owns from then on, its data starting after the
+ * whole head room as a fresh buffer's does (its len and the rest are what its last user
+ * left).  With flush_packet 0 the packet may stay invisible to the consumer until a later
+ * flush (send or pfring_zc_sync_queue(q, tx_only)); at most 32 packets are held back.
  * Returns the packet length; -EAGAIN (and a drop counted) when the queue is full.
  */
 int pfring_zc_send_pkt(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle, u_int8_t flush_packet);

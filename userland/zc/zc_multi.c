@@ -34,8 +34,8 @@
  * multi-queue, or from a plain queue, with a shared buffer in the handle.
  *
  * Cost for everyone else: the plain send tests q->mq (read-only, beside the slot
- * pointer) and the given buffer's refs (in the cache line of its idx, which the send
- * reads anyway); the receive is unchanged.
+ * pointer) and, once the cluster has a multi-queue (zc_shm_hdr.fanout), the given
+ * buffer's refs; the receive is unchanged.
  *
  * Ordering: refs is written by the producer before the queues' head store-release that
  * publishes B, so consumers see it (their head load-acquire); every holder's decrement
@@ -146,6 +146,8 @@ ZC_API pfring_zc_multi_queue *pfring_zc_create_multi_queue(pfring_zc_queue *queu
 	zc_lock(m->cluster);
 	m->next = m->cluster->multis;
 	m->cluster->multis = m;
+	/* from now on plain sends in any process check refs (zc_priv.h, fanout) */
+	atomic_store_explicit(&m->cluster->hdr->fanout, 1, memory_order_relaxed);
 	zc_unlock(m->cluster);
 	return m;
 }

@@ -35,7 +35,7 @@
 #define ZC_ALIGN(x, a)	(((x) + (a) - 1) / (a) * (a))
 
 #define ZC_SHM_MAGIC	0x505a4331u	/* "PZC1" */
-#define ZC_SHM_VERSION	2u	/* 2: IPC owner table, robust lock */
+#define ZC_SHM_VERSION	3u	/* 2: IPC owner table, robust lock; 3: fanout flag */
 #define ZC_MAX_QUEUES	256		/* queue ids 0..255 per cluster */
 #define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
 #define ZC_HUGEPAGE	(2u << 20)
@@ -116,6 +116,18 @@ struct zc_shm_hdr {
 	uint32_t buf_stride;
 	uint32_t tot_num_buffers;
 	int32_t numa_node;
+	/*
+	 * Set to 1 (never back) by pfring_zc_create_multi_queue() on this cluster, in any
+	 * process, before that multi-queue can share a buffer.  While it is 0 no buffer has
+	 * a refs above 1, and a plain send need not read refs in the buffer's first line:
+	 * that load would wait for the line the application has just written and does not
+	 * own yet.  Relaxed: a shared buffer reaches a sender only through a queue's head
+	 * store-release / load-acquire made after the flag was set (or by the thread that
+	 * set it), so the sender sees it.  On the header's first line, which nothing
+	 * writes after creation but this, so the load is a hit in every process.
+	 */
+	_Atomic uint32_t fanout;
+	uint32_t pad0_;
 	uint64_t region_size;
 	uint64_t free_off;
 	uint64_t arena_off;
@@ -190,6 +202,9 @@ struct zc_queue {
 	 */
 	struct zc_multi *mq;
 	uint32_t mq_bit;
+	const _Atomic uint32_t *fanout;	/* &the cluster's hdr->fanout */
+	uint16_t data_off0;		/* a fresh buffer's data_off (see zc_queue_put_plain()) */
+	uint8_t burst_prefetch;		/* the burst send prefetches (zc_queue_init_local()) */
 
 	/* producer only */
 	_Alignas(ZC_CACHELINE) uint64_t prod_head;	/* next packet number to write */
@@ -217,6 +232,8 @@ _Static_assert(sizeof(struct zc_buf_hdr) == 16, "buffer header layout");
 _Static_assert(offsetof(struct zc_shm_queue, head) == ZC_CACHELINE, "head on its own line");
 _Static_assert(offsetof(struct zc_shm_queue, tail) == 2 * ZC_CACHELINE, "tail on its own line");
 _Static_assert(sizeof(struct zc_shm_queue) == 3 * ZC_CACHELINE, "queue descriptor size");
+_Static_assert(offsetof(struct zc_shm_hdr, fanout) + sizeof(uint32_t) <= ZC_CACHELINE,
+	       "fanout on the header's read-mostly first line");
 _Static_assert(offsetof(struct zc_queue, cons_tail) - offsetof(struct zc_queue, prod_head) >=
 	       ZC_CACHELINE, "producer and consumer state on separate lines");
 
@@ -330,6 +347,13 @@ static inline int zc_buf_unref(pfring_zc_pkt_buff *h)
 static inline int zc_buf_shared(pfring_zc_pkt_buff *h)
 {
 	return atomic_load_explicit(&zc_buf_hdr(h)->refs, memory_order_relaxed) > 1;
+}
+
+/* zc_buf_shared() for a send into q: refs is read only once the cluster has a fan-out. */
+static inline int zc_queue_shared(const struct zc_queue *q, pfring_zc_pkt_buff *h)
+{
+	return __builtin_expect(atomic_load_explicit(q->fanout, memory_order_relaxed) != 0, 0) &&
+	       zc_buf_shared(h);
 }
 
 #define ZC_MULTI_MAX PF_RING_ZC_SEND_PKT_MULTI_V3_MAX_QUEUES

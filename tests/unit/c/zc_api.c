@@ -2,7 +2,8 @@
 /*
  * zc_api.c - the ZC API's contracts, one check at a time: bad input and exhaustion give
  * NULL/negative with the right errno, pools and queues conserve buffers, push/pull and
- * metadata stay inside their buffer, two clusters live side by side.
+ * metadata stay inside their buffer, a send hands back a buffer with its data start
+ * reset, two clusters live side by side.
  *
  *   zc_api checks [nohuge]     run every check, print each failure and "N failures"
  *   zc_api create TOT [nohuge|/MNT] print "pages=P" (2 MB pages a cluster of TOT 2 KB buffers
@@ -13,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,7 @@ static void check_queue(pfring_zc_cluster *zc)
 	pfring_zc_queue_info qi;
 	pthread_t t;
 	u_int16_t held;
+	ptrdiff_t fresh;
 	int i, j;
 
 	CHECK_NULL_ERRNO(pfring_zc_create_queue(zc, 0), EINVAL);
@@ -274,6 +277,21 @@ static void check_queue(pfring_zc_cluster *zc)
 	}
 	for (i = 0; i < 8; i++)
 		CHECK(pfring_zc_recv_pkt(q, &r, 0) == 1 && r->len == 300 + i);
+
+	/*
+	 * A send hands back a buffer whose data starts where a fresh buffer's does, whatever
+	 * its last user pushed or pulled; the packet sent keeps its own start.
+	 */
+	fresh = pfring_zc_pkt_buff_data(h, NULL) - (u_char *)h;	/* nothing pushed yet */
+	for (i = 0; i < 24; i++) {
+		h->len = 40;
+		CHECK(pfring_zc_pkt_buff_push(h, NULL, 4) != NULL && h->len == 44);
+		CHECK(pfring_zc_send_pkt(q, &h, 1) == 44);
+		CHECK(pfring_zc_pkt_buff_data(h, NULL) - (u_char *)h == fresh);
+		CHECK(pfring_zc_pkt_buff_pull(r, NULL, 6) != NULL);
+		CHECK(pfring_zc_recv_pkt(q, &r, 0) == 1 && r->len == 44 &&
+		      pfring_zc_pkt_buff_data(r, NULL) - (u_char *)r == fresh - 4);
+	}
 
 	/* breakloop ends a blocking wait on an empty queue */
 	pthread_create(&t, NULL, break_later, q);

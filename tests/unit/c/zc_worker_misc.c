@@ -3,7 +3,8 @@
  * zc_worker_misc.c - the workers' and multi-queues' contracts: bad input gives NULL or a
  * negative value with the right errno; a multi-queue send to a mask; 128-queue multi-queues
  * (the _v3 calls: send to a 128-bit mask, a fan-out worker with a 128-bit distribution
- * function, and with none: every queue); the idle callback
+ * function, and with none: every queue); a plain queue made before the first multi-queue
+ * copies a shared buffer sent into it; the idle callback
  * runs on the pinned CPU; pfring_zc_kill_worker() under traffic stops the worker within
  * a bounded time, every packet the worker took is accounted for (sent on or counted as
  * a drop), its buffers are back in its pool, and the queues go on working.
@@ -325,6 +326,59 @@ static void check_shared_buffers(void)
 	pfring_zc_destroy_cluster(zc);
 }
 
+/*
+ * A plain queue made before the cluster had any multi-queue: its sends skip the fan-out
+ * reference count while no buffer can be shared, and must check it once a multi-queue
+ * exists: a shared buffer sent into it is copied (the caller keeps it), not exchanged.
+ */
+static void check_plain_queue_after_fanout(void)
+{
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(ZC_TEST_ID(17), 256, 0, 64, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	pfring_zc_queue *plain, *q[2];
+	pfring_zc_multi_queue *m;
+	pfring_zc_pkt_buff *h, *a, *b, *r, *pkt, *was;
+
+	CHECK(zc != NULL);
+	if (!zc)
+		return;
+	plain = pfring_zc_create_queue(zc, 4);
+	q[0] = pfring_zc_create_queue(zc, 4);
+	q[1] = pfring_zc_create_queue(zc, 4);
+	h = pfring_zc_get_packet_handle(zc);
+	a = pfring_zc_get_packet_handle(zc);
+	b = pfring_zc_get_packet_handle(zc);
+	r = pfring_zc_get_packet_handle(zc);
+	CHECK(plain && q[0] && q[1] && h && a && b && r);
+	if (!plain || !q[0] || !q[1] || !h || !a || !b || !r)
+		return;
+	/* before: an exchange */
+	h->len = 20;
+	was = h;
+	CHECK(pfring_zc_send_pkt(plain, &h, 1) == 20 && h != was);
+	CHECK(pfring_zc_recv_pkt(plain, &r, 0) == 1 && r == was);
+
+	m = pfring_zc_create_multi_queue(q, 2);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	h->len = 61;
+	pfring_zc_pkt_buff_data(h, NULL)[0] = 0x3c;
+	pkt = h;
+	CHECK(pfring_zc_send_pkt_multi(m, &h, 3, 1) == 2);
+	CHECK(pfring_zc_recv_pkt(q[0], &a, 0) == 1 && a == pkt);
+	CHECK(pfring_zc_recv_pkt(q[1], &b, 0) == 1 && b == pkt);
+	/* after: the shared buffer goes in as a copy, single and burst */
+	CHECK(pfring_zc_send_pkt(plain, &a, 1) == 61 && a == pkt);
+	CHECK(pfring_zc_recv_pkt(plain, &r, 0) == 1 && r != pkt && r->len == 61 &&
+	      pfring_zc_pkt_buff_data(r, NULL)[0] == 0x3c);
+	CHECK(pfring_zc_send_pkt_burst(plain, &b, 1, 1) == 1 && b == pkt);
+	CHECK(pfring_zc_recv_pkt_burst(plain, &r, 1, 0) == 1 && r != pkt && r->len == 61 &&
+	      pfring_zc_pkt_buff_data(r, NULL)[0] == 0x3c);
+	CHECK(pfring_zc_pkt_buff_data(pkt, NULL)[0] == 0x3c && pkt->len == 61);
+	pfring_zc_destroy_cluster(zc);
+}
+
 /* Kill under traffic, for a balancer (mode 0) and a fan-out (mode 1). */
 static void check_kill(int fanout, int active)
 {
@@ -422,6 +476,7 @@ int main(void)
 	check_errors();
 	check_v3();
 	check_shared_buffers();
+	check_plain_queue_after_fanout();
 	check_kill(0, 0);
 	check_kill(0, 1);
 	check_kill(1, 0);
