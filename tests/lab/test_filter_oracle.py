@@ -56,7 +56,6 @@ CAPLEN = 1536  # every frame drawn is far shorter: each arrives whole
 COUNT_TIMEOUT = 20.0  # seconds for the ring to count every frame sent
 
 
-
 @contextmanager
 def one_cpu() -> Iterator[None]:
     """Run on one CPU only: a frame a socket sends on a veth enters the peer's receive

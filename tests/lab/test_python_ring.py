@@ -22,7 +22,6 @@ Ring = ring_module.Ring
 ETH_P_IP = 0x0800
 
 
-
 def drain(ring: object, count: int, eth_type: int, timeout: float = 30.0) -> list[Any]:
     """Packets of eth_type until count have come or timeout passed (then whatever came).
     Other frames (the guest's own IPv6 neighbour discovery, say) are passed over."""

@@ -55,9 +55,6 @@ SO_TIMESTAMPNS = 35
 ERROR_GENERIC, ERROR_INVALID_ARGUMENT, ERROR_WRONG_CONFIGURATION = -1, -2, -5
 
 
-
-
-
 def set_link(ifname: str, up: bool) -> None:
     subprocess.run(["ip", "link", "set", ifname, "up" if up else "down"], check=True)
     if up:

@@ -61,9 +61,6 @@ CLUSTER = 51  # one id for all: a create removes the stale file of a killed crea
 SEQ_AT = 42  # the sequence number: the first 4 bytes of the UDP payload
 
 
-
-
-
 # ---- the frames ------------------------------------------------------------------------
 
 
@@ -526,4 +523,3 @@ def pfcount_ingestion(e1000e_wire: LinkEnds, gen: Pktgen) -> None:
     counted, _, dropped = printed
     assert (counted, dropped) == (last.received, last.drops)
     assert counted + dropped <= sent.sent
-

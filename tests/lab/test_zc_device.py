@@ -59,15 +59,11 @@ TOTAL = re.compile(r"^Total: (\d+) packets, (\d+) bytes, (\d+) drops$")
 SENT = re.compile(r"^Sent (\d+) packets, (\d+) bytes in \S+ s: \S+ pps, \S+ Gbps$")
 
 
-
-
 @pytest.fixture
 def quiet_link(link_ifs: LinkEnds) -> Iterator[LinkEnds]:
     """The link with IPv6 off on both ends: nothing but what a test sends crosses it."""
     with ipv6_off(link_ifs.tx, link_ifs.rx):
         yield link_ifs
-
-
 
 
 # ---- zcount ------------------------------------------------------------------------------

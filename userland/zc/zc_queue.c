@@ -432,7 +432,7 @@ ZC_API int pfring_zc_send_pkt_burst(pfring_zc_queue *queue, pfring_zc_pkt_buff *
 	n = zc_queue_room(q, num_packets);
 	if (n > num_packets)
 		n = num_packets;
-	if (__builtin_expect(atomic_load_explicit(q->fanout, memory_order_relaxed) != 0, 0))
+	if (zc_queue_fanout(q))
 		for (i = 0; i < n; i++)
 			zc_queue_put(q, &pkt_handles[i]);
 	else
