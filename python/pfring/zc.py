@@ -303,8 +303,10 @@ class Queue:
 class Cluster:
     """A cluster created in this process: num_buffers buffers of buffer_len bytes in
     hugepages (or normal pages with hugepages=False, for development), found by other
-    processes by cluster_id while it lives. Every queue slot and pool entry holds a
-    buffer, and each local Queue keeps burst: size num_buffers for all of them."""
+    processes by cluster_id while it lives. mountpoint: the hugetlbfs mount to take its
+    pages from (their size is the mount's: 2 MB, or 1 GB with pagesize=1G). Every queue
+    slot and pool entry holds a buffer, and each local Queue keeps burst: size num_buffers
+    for all of them."""
 
     def __init__(self, cluster_id: int, *, buffer_len: int = DEFAULT_BUFFER_LEN,
                  num_buffers: int = 4096, hugepages: bool = True,

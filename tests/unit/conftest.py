@@ -15,6 +15,7 @@ from types import ModuleType
 import pytest
 
 from pfring.paths import repo_root
+from pfring.testing import hugepages as pools
 
 # Where `make install` puts the userland under the test's DESTDIR
 PREFIX = "/usr/local"
@@ -102,6 +103,38 @@ def hugepages() -> Iterator[Callable[[int], None]]:
 
     yield set_
     NR_HUGEPAGES.write_text(f"{old}\n")
+
+
+@pytest.fixture
+def hugepages_1g(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """reserve(n): exactly n 1 GB hugepages reserved, and the path of a hugetlbfs mount of
+    1 GB pages (pagesize=1G) in tmp_path; unmounted, and the old count of 1 GB pages put
+    back, afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("reserving hugepages needs root")
+    if not pools.pool(pools.KB_1G).is_dir():
+        pytest.skip("this CPU or kernel has no 1 GB hugepages")
+    old = pools.total(pools.KB_1G)
+    mnt = tmp_path / "huge1g"
+    mnt.mkdir()
+    mounted = subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=1G", "none", str(mnt)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount hugetlbfs with 1 GB pages: {mounted.stderr.strip()}")
+
+    def reserve(n: int) -> Path:
+        got = pools.set_total(pools.KB_1G, n)
+        if got != n:
+            pytest.skip(f"the kernel gave {got} 1 GB hugepages, not {n} (memory fragmented?)")
+        if pools.free(pools.KB_1G) != n:
+            pytest.skip("1 GB hugepages in use by another process")
+        return mnt
+
+    try:
+        yield reserve
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+        pools.set_total(pools.KB_1G, old)
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,15 @@ import errno
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
+
+from pfring.testing import hugepages
 
 ID_BASE = 200_000 + (os.getpid() % 100_000) * 10
 END = b"\xff" * 8
@@ -102,32 +106,38 @@ def test_recv_numpy_batches(zc: ModuleType, programs: dict[str, Path]) -> None:
         prod.kill()
 
 
+def send_to_c_consumer(q: Any, peer: Path, cid: int, n: int) -> None:
+    """Queue 0 of cluster cid, whose producer side q is here: a zc_ipc_peer consumer
+    attaches it by id, and must get stamp(0) .. stamp(n - 1) and the end marker."""
+    cons = subprocess.Popen([str(peer), "consumer", str(cid), "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert cons.stdout is not None
+        assert cons.stdout.readline() == "ready\n"
+        for k in [*range(n), -1]:
+            data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
+            t0 = time.monotonic()
+            while not q.send(data, ts_ns=ts):
+                assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
+                time.sleep(0)
+        out, err = cons.communicate(timeout=60)
+    finally:
+        if cons.poll() is None:
+            cons.kill()
+            cons.wait()
+    assert cons.returncode == 0, err
+    assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"
+    stats = q.stats()
+    assert (stats.sent, stats.recv) == (n + 1, n + 1)
+
+
 def test_python_producer_c_consumer(zc: ModuleType, programs: dict[str, Path]) -> None:
     n = 20_000
     cid = ID_BASE + 3
     with zc.Cluster(cid, num_buffers=1024 + 32 + 64, hugepages=False) as cluster:
         q = cluster.create_queue(1024, pool_len=32)
         assert q.queue_id == 0
-        cons = subprocess.Popen([str(programs["zc_ipc_peer"]), "consumer", str(cid), "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert cons.stdout is not None
-            assert cons.stdout.readline() == "ready\n"
-            for k in [*range(n), -1]:
-                data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
-                t0 = time.monotonic()
-                while not q.send(data, ts_ns=ts):
-                    assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
-                    time.sleep(0)
-            out, err = cons.communicate(timeout=60)
-        finally:
-            if cons.poll() is None:
-                cons.kill()
-                cons.wait()
-        assert cons.returncode == 0, err
-        assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"
-        stats = q.stats()
-        assert (stats.sent, stats.recv) == (n + 1, n + 1)
+        send_to_c_consumer(q, programs["zc_ipc_peer"], cid, n)
     # destroyed: no file left, and the id is free again
     assert not Path(f"/dev/shm/pfring_zc_cluster_{cid}").exists()
     with pytest.raises(OSError) as e:
@@ -220,3 +230,21 @@ def test_python_consumer_of_its_own_cluster(zc: ModuleType) -> None:
         assert rx.stats() == zc.QueueStats(sent=200, recv=200, drop=0)
     with pytest.raises(ValueError):
         rx.recv(timeout=0)  # its cluster is gone
+
+
+def test_cluster_on_1g_hugepages(zc: ModuleType, programs: dict[str, Path],
+                                 hugepages_1g: Callable[[int], Path]) -> None:
+    """A cluster created on a hugetlbfs mount of 1 GB pages: its region is one whole 1 GB
+    page, taken while the cluster lives and given back after; a C process finds it by id
+    there and gets every packet."""
+    mnt = hugepages_1g(2)
+    n = 20_000
+    cid = ID_BASE + 7
+    region = mnt / f"pfring_zc_cluster_{cid}"
+    with zc.Cluster(cid, num_buffers=1024 + 32 + 64, mountpoint=str(mnt)) as cluster:
+        assert region.stat().st_size == 1 << 30
+        assert hugepages.free(hugepages.KB_1G) == 1
+        q = cluster.create_queue(1024, pool_len=32)
+        send_to_c_consumer(q, programs["zc_ipc_peer"], cid, n)
+    assert not region.exists()
+    assert hugepages.free(hugepages.KB_1G) == 2

@@ -176,6 +176,19 @@ def test_no_hugepages_fails_with_enomem_and_says_why(programs: dict[str, Path],
     assert "PF_RING_ZC_CLUSTER_NO_HUGEPAGES" in done.stderr
 
 
+def test_no_1g_hugepages_fails_with_enomem_and_says_why(
+        programs: dict[str, Path], hugepages_1g: Callable[[int], Path]) -> None:
+    """On a mount of 1 GB pages with none reserved, the message counts 1 GB pages and names
+    their own pool's knob (/proc/sys/vm/nr_hugepages is the 2 MB default's here)."""
+    mnt = hugepages_1g(0)
+    done = _run([programs["zc_api"], "create", "3000", mnt], timeout=60)
+    assert done.returncode == 1
+    assert done.stdout == f"pages=4\nerrno={errno.ENOMEM}\n"
+    assert "needs 1 hugepages of 1 GB (0 free of 0)" in done.stderr
+    assert "echo 1 > /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" in done.stderr
+    assert list(mnt.iterdir()) == []
+
+
 def test_no_hugepages_fallback_flag(programs: dict[str, Path],
                                     hugepages: Callable[[int], None]) -> None:
     hugepages(0)

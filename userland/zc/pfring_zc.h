@@ -135,12 +135,14 @@ typedef struct {
 /*
  * Create a cluster: tot_num_buffers buffers of buffer_len bytes (rounded up to 64) plus
  * metadata_len bytes of metadata each, and room for the rings of the queues and pools made
- * from it, in one shared memory region backed by 2 MB hugepages (a memfd, or a file under
- * hugepages_mountpoint when not NULL; see "IPC" below for where the region lives and how
- * other processes find it by cluster_id).  Every queue slot and every pool entry holds one
- * buffer, so tot_num_buffers must cover the sum of all queue_len and pool_len plus the
- * handles the application keeps.  numa_node_id is recorded only.  Errors: EINVAL, ENOMEM
- * (no hugepages: a message on stderr says how many to reserve), EBUSY (cluster_id is in use
+ * from it, in one shared memory region backed by hugepages: a file on a hugetlbfs mount,
+ * hugepages_mountpoint when not NULL (see "IPC" below for the other places and how other
+ * processes find it by cluster_id).  The pages are the mount's: 2 MB by default, 1 GB on a
+ * mount with pagesize=1G (the region is then rounded up to whole 1 GB pages).  Every queue
+ * slot and every pool entry holds one buffer, so tot_num_buffers must cover the sum of all
+ * queue_len and pool_len plus the handles the application keeps.  numa_node_id is recorded
+ * only.  Errors: EINVAL, ENOMEM (not enough free hugepages of that size: a message on
+ * stderr says how many to reserve, and where), EBUSY (cluster_id is in use
  * by a live process), ENODEV (no hugetlbfs mount and none could be mounted: not root),
  * ENOENT (hugepages_mountpoint does not exist), EEXIST (a file of that name that is not a
  * cluster of this library is in the way).
@@ -274,9 +276,10 @@ void pfring_zc_close_device(pfring_zc_queue *queue);
 
 /*
  * Every cluster is findable by its id while its creator lives: its region is the file
- * pfring_zc_cluster_<cluster_id> on a hugetlbfs mount of 2 MB pages (hugepages_mountpoint,
- * else the pfring_zc_ipc_init() one, else the first in /proc/mounts, else one mounted at
- * /run/pfring_zc/hugepages-2M when run as root) or in /dev/shm with
+ * pfring_zc_cluster_<cluster_id> on a hugetlbfs mount (hugepages_mountpoint, of 2 MB or
+ * 1 GB pages, else the pfring_zc_ipc_init() one, else the first of 2 MB pages in
+ * /proc/mounts, else one mounted at /run/pfring_zc/hugepages-2M when run as root; attach
+ * looks on every hugetlbfs mount) or in /dev/shm with
  * PF_RING_ZC_CLUSTER_NO_HUGEPAGES.  The file is mode 0600: attach as the creator's user.
  *
  * - Creating a cluster whose id is in use by a live creator fails with EBUSY.  The file of

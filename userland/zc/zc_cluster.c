@@ -70,19 +70,49 @@ static unsigned long meminfo_value(const char *key)
 	return v;
 }
 
-static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size)
+/* One number from /sys/kernel/mm/hugepages/hugepages-<kb>kB/<file>; 0 if unreadable. */
+static unsigned long hugepages_value(uint64_t kb, const char *file)
 {
-	unsigned long need = size / ZC_HUGEPAGE;
-	unsigned long total = meminfo_value("HugePages_Total");
-	unsigned long free_ = meminfo_value("HugePages_Free");
-	unsigned long want = total - (free_ < total ? free_ : total) + need;
+	char path[128];
+	unsigned long v = 0;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/%s", kb, file);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Why a cluster could not have its hugepages, and how to reserve them: in pages of the
+ * size its file's mount gives (2 MB, or 1 GB for a pagesize=1G mount), counted in that
+ * size's own pool; the default size's pool is also /proc/sys/vm/nr_hugepages.
+ */
+static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size, uint64_t page)
+{
+	uint64_t kb = page >> 10;
+	unsigned long need = (unsigned long)(size / page);
+	unsigned long total = hugepages_value(kb, "nr_hugepages");
+	unsigned long free_ = hugepages_value(kb, "free_hugepages");
+	unsigned long want = total - (free_ < total ? free_ : total) + need;
+	char knob[128];
+
+	if (kb == meminfo_value("Hugepagesize"))
+		snprintf(knob, sizeof(knob), "/proc/sys/vm/nr_hugepages");
+	else
+		snprintf(knob, sizeof(knob), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
+			 kb);
 	fprintf(stderr,
-		"pfring_zc: cluster %" PRIu32 " needs %lu hugepages of 2 MB (%lu free of %lu).\n"
-		"pfring_zc: reserve them as root: echo %lu > /proc/sys/vm/nr_hugepages\n"
+		"pfring_zc: cluster %" PRIu32 " needs %lu hugepages of %" PRIu64 " %s (%lu free of %lu).\n"
+		"pfring_zc: reserve them as root: echo %lu > %s\n"
 		"pfring_zc: (or, for development only, create the cluster with "
 		"PF_RING_ZC_CLUSTER_NO_HUGEPAGES)\n",
-		cluster_id, need, free_, total, want);
+		cluster_id, need, page >= (1u << 30) ? page >> 30 : page >> 20,
+		page >= (1u << 30) ? "GB" : "MB", free_, total, want, knob);
 }
 
 /*
@@ -92,6 +122,7 @@ static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size)
 static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpoint,
 		  uint32_t flags)
 {
+	uint64_t page;
 	int fd, err;
 	void *p;
 
@@ -103,6 +134,9 @@ static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpo
 	fd = zc_ipc_create_file(c, cluster_id, mountpoint, flags);
 	if (fd < 0)
 		return fd;
+	/* whole pages of the file's mount: 2 MB, 1 GB on a pagesize=1G mount, 4 KB in /dev/shm */
+	page = zc_file_pagesize(fd);
+	c->size = ZC_ALIGN(c->size, page);
 	if (ftruncate(fd, (off_t)c->size) < 0) {
 		err = -errno;
 		goto fail_close;
@@ -121,7 +155,7 @@ fail_close:
 	unlink(c->path);
 	c->path[0] = '\0';
 	if (err == -ENOMEM && !(flags & PF_RING_ZC_CLUSTER_NO_HUGEPAGES))
-		zc_hugepages_hint(cluster_id, c->size);
+		zc_hugepages_hint(cluster_id, c->size, page);
 	return err;
 }
 

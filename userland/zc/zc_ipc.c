@@ -3,10 +3,10 @@
  * zc_ipc.c - clusters found by their id from other processes.
  *
  * Every cluster's region is a file named pfring_zc_cluster_<id>: on a hugetlbfs mount
- * for 2 MB pages (the mountpoint given to pfring_zc_create_cluster(), else the one given
- * to pfring_zc_ipc_init(), else the first such mount in /proc/mounts, else one this
- * library mounts at ZC_IPC_PRIVATE_MNT when run as root), or in /dev/shm with
- * PF_RING_ZC_CLUSTER_NO_HUGEPAGES.
+ * (the mountpoint given to pfring_zc_create_cluster(), of any page size, else the one
+ * given to pfring_zc_ipc_init(), else the first mount of 2 MB pages in /proc/mounts, else
+ * one this library mounts at ZC_IPC_PRIVATE_MNT when run as root), or in /dev/shm with
+ * PF_RING_ZC_CLUSTER_NO_HUGEPAGES.  The region is whole pages of its mount (zc_cluster.c).
  *
  * Life of the file:
  *   create   the region is built under a temporary name (<name>.tmp.<pid>) and appears
@@ -38,7 +38,10 @@
 #include <sys/mount.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "zc_priv.h"
 
@@ -142,21 +145,28 @@ static void zc_dirs_add(struct zc_ipc_dirs *d, const char *dir)
 	strcpy(d->d[d->n++], dir);
 }
 
-/* Bytes of a hugetlbfs mount's pages: its pagesize option, else the default size. */
-static uint64_t zc_mount_pagesize(struct mntent *m)
+/*
+ * Bytes of a page of the filesystem holding fd: a hugetlbfs mount's page size (2 MB, or
+ * 1 GB for pagesize=1G, or the system's default hugepage size when the mount names
+ * none), else 4 KB.
+ */
+uint64_t zc_file_pagesize(int fd)
 {
-	char *o = hasmntopt(m, "pagesize"), *end;
-	uint64_t v;
+	struct statfs s;
 
-	if (!o || o[8] != '=')
-		return ZC_HUGEPAGE;	/* the caller checked the default size is 2 MB */
-	v = strtoull(o + 9, &end, 10);
-	switch (*end) {
-	case 'k': case 'K': return v << 10;
-	case 'm': case 'M': return v << 20;
-	case 'g': case 'G': return v << 30;
-	default: return v;
-	}
+	if (fstatfs(fd, &s) == 0 && s.f_type == HUGETLBFS_MAGIC && s.f_bsize > 0)
+		return (uint64_t)s.f_bsize;
+	return 4096;
+}
+
+/* The same for a mountpoint: 0 when it is not a hugetlbfs mount. */
+static uint64_t zc_mount_pagesize(const char *dir)
+{
+	struct statfs s;
+
+	if (statfs(dir, &s) == 0 && s.f_type == HUGETLBFS_MAGIC && s.f_bsize > 0)
+		return (uint64_t)s.f_bsize;
+	return 0;
 }
 
 /* hugetlbfs mountpoints from /proc/mounts: those of 2 MB pages, or all. */
@@ -170,7 +180,7 @@ static void zc_dirs_hugetlbfs(struct zc_ipc_dirs *d, int only_2m)
 		return;
 	while ((e = getmntent_r(f, &m, buf, sizeof(buf))))
 		if (!strcmp(e->mnt_type, "hugetlbfs") &&
-		    (!only_2m || zc_mount_pagesize(e) == ZC_HUGEPAGE))
+		    (!only_2m || zc_mount_pagesize(e->mnt_dir) == ZC_HUGEPAGE))
 			zc_dirs_add(d, e->mnt_dir);
 	endmntent(f);
 }

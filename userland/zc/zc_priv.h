@@ -319,6 +319,7 @@ void zc_unlock(struct zc_cluster *c);
 void zc_backend_add(struct zc_cluster *c, struct zc_queue *q);
 int zc_backend_remove(struct zc_cluster *c, struct zc_queue *q);	/* 0: not listed */
 /* zc_ipc.c: the region's file, findable by cluster id */
+uint64_t zc_file_pagesize(int fd);
 int zc_ipc_create_file(struct zc_cluster *c, uint32_t cluster_id, const char *mountpoint,
 		       uint32_t flags);
 int zc_ipc_publish(struct zc_cluster *c, uint32_t cluster_id);
