@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -666,3 +667,109 @@ def test_time_pulse_accepted_and_ignored(installed: Path) -> None:
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
     assert done.stdout.count("(time pulse) is not needed and ignored") == 2
+
+
+# ---- options from a configuration file ------------------------------------------------
+
+def conf_text(cid: int, mode: str) -> str:
+    """Options in every form the file takes: '=', blanks, both, quotes, an option alone,
+    indentation, comments and blank lines."""
+    return (f"# cluster {cid}\n"
+            "  -i=Q\n"
+            f"-c {cid}\n"
+            "\n"
+            '-n="2"\n'
+            f"-m = {mode}\n"
+            "   # an indented comment\n"
+            "\t-q\t1024\n"
+            "-p\n")
+
+
+def test_configuration_file(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                            pages: None, tmp_path: Path) -> None:
+    """zbalance_ipc <file>: the file's options, as from the command line: an IP hash (-m 1)
+    over 2 queues of 1024 (-q), every packet once and no flow split."""
+    cid = ID_BASE + 30
+    conf = tmp_path / f"cluster-{cid}.conf"
+    conf.write_text(conf_text(cid, "1"))
+    bal = procs(installed / "bin/zbalance_ipc", conf)
+    ids = ingress_ids(bal, 1)
+    assert ids == [2]
+    bal.expect(rf"cluster {cid}, 2 consumer queues \(ids 0-1\), 1 inputs; running")
+    cons = [PyConsumer(zc, cid, q) for q in range(2)]
+    for c in cons:
+        c.start()
+    sent = frames()[:1024]  # no more than a queue holds: none can be dropped
+    send_all(zc, cid, ids[0], sent)
+    got = collect(cons, len(sent))
+    out, _ = bal.stop()
+    assert Counter(p for q in got for p in q) == Counter(sent)
+    assert totals_of(out)[:2] == (len(sent), [len(q) for q in got])
+    where: dict[frozenset[bytes], set[int]] = {}
+    for q, pkts in enumerate(got):
+        for p in pkts:
+            where.setdefault(flow_of(p), set()).add(q)
+    assert all(len(qs) == 1 for qs in where.values()) and all(got)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "cannot read the configuration file"),
+    ("-i=Q\n-c 1\nfoo bar\n", ".conf:3: 'foo bar' is not an option"),
+    ("-i=Q\n-c=1\n-n=2\n-m=9\n", "-m: 9 is out of range"),
+    ("-i=Q\n-n=2\n", "-i, -c and -n are required, on the command line or in a configuration"),
+])
+def test_configuration_file_errors(installed: Path, tmp_path: Path, text: str | None,
+                                   message: str) -> None:
+    conf = tmp_path / "cluster.conf"
+    if text is not None:
+        conf.write_text(text)
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), str(conf)], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_default_configuration_file(installed: Path, procs: Callable[..., Proc], pages: None,
+                                    tmp_path: Path) -> None:
+    """With no argument zbalance_ipc reads /etc/cluster/cluster.conf: one of the test's own,
+    on a tmpfs over /etc/cluster in a mount namespace of the tool's own (the host's
+    /etc/cluster is not touched; it is created empty for the mount and removed if it was
+    not there)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare(1)")
+    cid = ID_BASE + 31
+    conf = tmp_path / "cluster.conf"
+    conf.write_text(conf_text(cid, "0"))
+    etc = Path("/etc/cluster")
+    made = not etc.exists()
+    etc.mkdir(exist_ok=True)
+    try:
+        bal = procs("unshare", "-m", "--propagation", "private", "sh", "-c",
+                    'mount -t tmpfs pfring-test /etc/cluster && cp "$1" /etc/cluster/ && '
+                    'exec "$2"', "sh", conf, installed / "bin/zbalance_ipc")
+        bal.expect(rf"cluster {cid}, 2 consumer queues \(ids 0-1\), 1 inputs; running")
+        out, _ = bal.stop()
+        assert totals_of(out)[:2] == (0, [0, 0])
+    finally:
+        if made:
+            etc.rmdir()
+    assert not (etc / "cluster.conf").exists()
+
+
+def test_zfanout_ipc_configuration_file(zc: ModuleType, installed: Path,
+                                        procs: Callable[..., Proc], pages: None,
+                                        tmp_path: Path) -> None:
+    cid = ID_BASE + 32
+    conf = tmp_path / "fanout.conf"
+    conf.write_text(f"-i Q\n-c={cid}\n-n 2\n")
+    bal = procs(installed / "bin/zfanout_ipc", conf)
+    ids = ingress_ids(bal, 1)
+    bal.expect(r"running")
+    cons = [PyConsumer(zc, cid, q) for q in range(2)]
+    for c in cons:
+        c.start()
+    sent = frames()[:512]  # fewer than a queue holds: none dropped
+    send_all(zc, cid, ids[0], sent)
+    got = collect(cons, 2 * len(sent))
+    bal.stop()
+    assert got == [sent, sent]

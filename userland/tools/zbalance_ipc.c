@@ -24,6 +24,10 @@
  *            removes the cluster's name (the hugepages go back) and the pid file.
  *   -W       the worker starts that many seconds after the set-up (the queues exist).
  *
+ * Options may come from a file instead of the command line (conf_file.h for its format):
+ * the file given as the only argument, or with no argument at all (zbalance_ipc only)
+ * /etc/cluster/cluster.conf, as today's PF_RING packages' cluster@<id> services run it.
+ *
  * Filters run in the worker before a packet's queue is chosen (-x VLAN ids, -f a BPF
  * expression read from a file, reloaded on SIGUSR1), or after it for the queues of a
  * -f <file>@<queues>; what they refuse (once per queue a packet is kept from) is counted
@@ -42,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf_file.h"
 #include "pfring.h"
 #include "pfring_zc.h"
 #include "zc_tool.h"
@@ -54,6 +59,10 @@
 #else
 #define PROG "zbalance_ipc"
 #define OPTIONS "hi:c:n:m:r:q:b:g:au:pvM:Y:" COMMON_OPTIONS
+#endif
+
+#ifndef ZFANOUT_IPC
+#define DEFAULT_CONF_FILE "/etc/cluster/cluster.conf"
 #endif
 
 #define MAX_INPUTS	32
@@ -144,6 +153,11 @@ static void usage(void)
 {
 	printf(PROG " - spread the packets of devices over zero-copy queues for other processes\n"
 	       "usage: " PROG " -i <device>[,<device>...] -c <cluster id> -n <instances> [options]\n"
+	       "       " PROG " <configuration file>   the options from a file, one per line\n"
+	       "                 ('-i=eth1' or '-i eth1'; '#' starts a comment line)\n"
+#ifdef DEFAULT_CONF_FILE
+	       "       " PROG "   with no argument: the options from " DEFAULT_CONF_FILE "\n"
+#endif
 	       "-h               this help\n"
 	       "-i <devices>     devices to read, comma-separated ('Q': an ingress software queue\n"
 	       "                 a producer process attaches to)\n"
@@ -401,6 +415,27 @@ static int parse_user(struct config *cfg, const char *name)
 	return 0;
 }
 
+/*
+ * Where the options are: a configuration file given as the only argument, or (no
+ * argument) the default one if it exists, else the command line.  The vector to parse,
+ * or NULL after a message.
+ */
+static char **options_source(int *argc, char **argv)
+{
+	const char *path = NULL;
+
+	if (*argc == 2 && argv[1][0] != '-')
+		path = argv[1];
+#ifdef DEFAULT_CONF_FILE
+	else if (*argc == 1 && access(DEFAULT_CONF_FILE, F_OK) == 0)
+		path = DEFAULT_CONF_FILE;
+#endif
+	if (!path)
+		return argv;
+	/* kept for the whole run: cfg points into it */
+	return conf_file_args(PROG, path, argv[0], argc);
+}
+
 static int parse_args(struct config *cfg, int argc, char **argv)
 {
 	uint64_t v;
@@ -536,7 +571,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return -1;
 	}
 	if (!cfg->num_inputs || cfg->cluster_id == UINT32_MAX || !cfg->num_apps) {
-		fprintf(stderr, PROG ": -i, -c and -n are required (-h for help)\n");
+		fprintf(stderr, PROG ": -i, -c and -n are required, on the command line or in a "
+			"configuration file (-h for help)\n");
 		return -1;
 	}
 	if (check_bpf_queues(cfg) < 0)
@@ -1117,7 +1153,8 @@ int main(int argc, char **argv)
 
 	z.ready_fd = -1;
 	z.caller_err = -1;
-	if (parse_args(&z.cfg, argc, argv) < 0)
+	argv = options_source(&argc, argv);
+	if (!argv || parse_args(&z.cfg, argc, argv) < 0)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (z.cfg.log_file) {
