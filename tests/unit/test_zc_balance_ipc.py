@@ -619,6 +619,62 @@ def test_mode_6_input_to_queue(zc: ModuleType, installed: Path, procs: Callable[
     assert totals_of(out) == (500, [300, 200], None)
 
 
+def gtp(k: int, kind: str) -> bytes:
+    """Frame k (its number in the payload) of kind: "u" a GTP-U G-PDU carrying one of 40
+    inner UDP flows, "c1" a GTPv1-C and "c2" a GTPv2-C message (sequence number k)."""
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    tag = k.to_bytes(8, "big")
+    if kind == "u":
+        inner = bytes(IP(src=f"172.16.{k % 40}.1", dst="172.17.0.1") /
+                      UDP(sport=4000 + k % 40, dport=80) / Raw(tag))
+        head = bytes([0x30, 0xFF]) + len(inner).to_bytes(2, "big") + (7).to_bytes(4, "big")
+        return bytes(eth / IP(src="10.9.0.1", dst="10.9.0.2") / UDP(sport=2152, dport=2152) /
+                     Raw(head + inner))
+    if kind == "c1":  # version 1, PT, S; Create PDP Context Request; TEID, seq, N-PDU, next
+        body = (k & 0xFFFF).to_bytes(2, "big") + bytes(2) + tag
+        head = bytes([0x32, 0x10]) + len(body).to_bytes(2, "big") + bytes(4)
+    else:  # version 2, T; Create Session Request; TEID, 3-byte seq, spare
+        body = (k & 0xFFFFFF).to_bytes(3, "big") + bytes(1) + tag
+        head = bytes([0x48, 0x20]) + (len(body) + 4).to_bytes(2, "big") + bytes(4)
+    return bytes(eth / IP(src="10.9.0.3", dst="10.9.0.4") / UDP(sport=2123, dport=2123) /
+                 Raw(head + body))
+
+
+def gtp_mix() -> tuple[list[bytes], dict[str, list[bytes]]]:
+    """600 GTP-U, 100 GTPv1-C and 100 GTPv2-C frames interleaved; and each kind's."""
+    kinds = ["u"] * 6 + ["c1", "c2"]
+    frames_ = [(kinds[k % 8], gtp(k, kinds[k % 8])) for k in range(800)]
+    by = {kind: [f for k_, f in frames_ if k_ == kind] for kind in ("u", "c1", "c2")}
+    return [f for _, f in frames_], by
+
+
+def test_gtpc_to_its_own_queue(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                               pages: None) -> None:
+    """-m 4 -G 1:2 -n 3: queue 1 gets the GTPv2-C messages and nothing else, in order; queues
+    0 and 2 share the rest (GTP-U by inner flow, GTPv1-C), every frame once."""
+    sent, by = gtp_mix()
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 33, ["-m", "4", "-G", "1:2"],
+                          3, [sent], len(sent))
+    assert got[1] == by["c2"]
+    assert Counter(got[0] + got[2]) == Counter(by["u"] + by["c1"])
+    assert got[0] and got[2]
+    assert totals_of(out)[:2] == (len(sent), [len(q) for q in got])
+
+
+def test_gtpc_to_an_application_of_its_own(zc: ModuleType, installed: Path,
+                                           procs: Callable[..., Proc], pages: None) -> None:
+    """-m 4 -n 2,1 -G 2:1: the second application (queue 2) gets only the GTPv1-C; the
+    first still gets every frame, once, over its two queues."""
+    sent, by = gtp_mix()
+    got, out = simple_run(zc, installed / "bin", procs, ID_BASE + 34,
+                          ["-m", "4", "-n", "2,1", "-G", "2:1"], 3, [sent],
+                          len(sent) + len(by["c1"]))
+    assert got[2] == by["c1"]
+    assert Counter(got[0] + got[1]) == Counter(sent)
+    assert got[0] and got[1]
+    assert totals_of(out)[:2] == (len(sent), [len(q) for q in got])
+
+
 def test_mode_7_vlan_encapsulation(zc: ModuleType, installed: Path,
                                    procs: Callable[..., Proc], pages: None) -> None:
     """-m 7 -M 100,200 -n 3: VLAN 100 in type 0x8585 to queue 1, 200 to queue 2 (tags
@@ -653,6 +709,11 @@ def test_mode_7_vlan_encapsulation(zc: ModuleType, installed: Path,
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/dev/null@5"], "-f: queue 5 does not exist"),
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a@1", "-f", "/b@1"], "queue 1 has two filters"),
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a", "-f", "/b"], "-f: one filter for the input"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-G", "1:2"], "-G goes with -m 4"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "4", "-G", "2:2"], "-G: queue 2 does not exist"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "4", "-G", "1:3"], "-G: 3 is out of range"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-m", "4", "-G", "1"], "-G: expected <queue>:<version>"),
+    (["-i", "Q", "-c", "1", "-n", "1", "-m", "4", "-G", "0:1"], "-G: queue 0 is the only queue"),
 ])
 def test_bad_service_and_mode_options_exit_2(installed: Path, args: list[str],
                                              message: str) -> None:

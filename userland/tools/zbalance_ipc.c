@@ -58,7 +58,7 @@
 #define OPTIONS "hi:c:n:q:g:au:p" COMMON_OPTIONS
 #else
 #define PROG "zbalance_ipc"
-#define OPTIONS "hi:c:n:m:r:q:b:g:au:pvM:Y:" COMMON_OPTIONS
+#define OPTIONS "hi:c:n:m:r:q:b:g:au:pvM:Y:G:" COMMON_OPTIONS
 #endif
 
 #ifndef ZFANOUT_IPC
@@ -125,6 +125,8 @@ struct config {
 	uint16_t map_vlan[MAX_OUT];	/* -M: the i-th to queue i + 1 */
 	uint32_t num_map_vlan;
 	uint16_t encap_type;		/* -Y */
+	int gtpc_queue;			/* -G: the queue of GTP-C ... (-1: none) */
+	uint32_t gtpc_version;		/* ... of this version (1 or 2) */
 	pfring_zc_queue **in;		/* the inputs, for -m 6 */
 	struct bpf_slot bpf[MAX_BPF];	/* -f */
 	uint32_t num_bpf;
@@ -183,6 +185,9 @@ static void usage(void)
 	       "                     queue 0\n"
 	       "-M <vlans>       -m 7's VLAN ids, comma-separated (or -M repeated)\n"
 	       "-Y <eth type>    -m 7's Ethernet type (default 0x8585)\n"
+	       "-G <queue>:<ver> with -m 4: GTP-C packets of version <ver> (1 or 2) to that queue,\n"
+	       "                 which gets nothing else (its application's other queues share\n"
+	       "                 the rest; the other applications get them as usual)\n"
 	       "-r <queue>:<dev> send what queue <queue> would get out of device <dev> instead\n"
 	       "-b <size>        buffers in each consumer's pool (default %u)\n", DEF_POOL_LEN);
 #endif
@@ -287,6 +292,25 @@ static int parse_egress(struct config *cfg, char *arg)
 	if (zc_tool_option(PROG, 'r', arg, 0, MAX_OUT - 1, &q) < 0)
 		return -1;
 	cfg->egress[q] = colon + 1;
+	return 0;
+}
+
+/* -G: <queue>:<version>, the queue checked once -n is known */
+static int parse_gtpc(struct config *cfg, char *arg)
+{
+	char *colon = strchr(arg, ':');
+	uint64_t q, v;
+
+	if (!colon || !colon[1]) {
+		fprintf(stderr, PROG ": -G: expected <queue>:<version>, got '%s'\n", arg);
+		return -1;
+	}
+	*colon = '\0';
+	if (zc_tool_option(PROG, 'G', arg, 0, MAX_OUT - 1, &q) < 0 ||
+	    zc_tool_option(PROG, 'G', colon + 1, 1, 2, &v) < 0)
+		return -1;
+	cfg->gtpc_queue = (int)q;
+	cfg->gtpc_version = (uint32_t)v;
 	return 0;
 }
 
@@ -436,6 +460,28 @@ static char **options_source(int *argc, char **argv)
 	return conf_file_args(PROG, path, argv[0], argc);
 }
 
+#ifndef ZFANOUT_IPC
+/* -G once the queues are known: -m 4, an existing queue, another one for the rest */
+static int check_gtpc(struct config *cfg)
+{
+	if (cfg->mode != M_GTP) {
+		fprintf(stderr, PROG ": -G goes with -m 4 (GTP hash)\n");
+		return -1;
+	}
+	if ((uint32_t)cfg->gtpc_queue >= cfg->num_out) {
+		fprintf(stderr, PROG ": -G: queue %d does not exist (-n makes %u)\n",
+			cfg->gtpc_queue, cfg->num_out);
+		return -1;
+	}
+	if (cfg->num_apps == 1 && cfg->num_out == 1) {
+		fprintf(stderr, PROG ": -G: queue %d is the only queue: no queue is left for the "
+			"other packets\n", cfg->gtpc_queue);
+		return -1;
+	}
+	return 0;
+}
+#endif
+
 static int parse_args(struct config *cfg, int argc, char **argv)
 {
 	uint64_t v;
@@ -447,6 +493,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	cfg->core = -1;
 	cfg->cluster_id = UINT32_MAX;
 	cfg->encap_type = ETH_VLAN_ENCAP;
+	cfg->gtpc_queue = -1;
 #ifdef ZFANOUT_IPC
 	cfg->mode = M_FANOUT;
 #else
@@ -489,6 +536,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			break;
 		case 'r':
 			if (parse_egress(cfg, optarg) < 0)
+				return -1;
+			break;
+		case 'G':
+			if (parse_gtpc(cfg, optarg) < 0)
 				return -1;
 			break;
 		case 'b':
@@ -594,6 +645,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			"inputs, %u queues\n", cfg->num_inputs, cfg->num_out);
 		return -1;
 	}
+	if (cfg->gtpc_queue >= 0 && check_gtpc(cfg) < 0)
+		return -1;
 	if ((map_set || type_set) && cfg->mode != M_VLAN_ENCAP) {
 		fprintf(stderr, PROG ": -M and -Y go with -m 7\n");
 		return -1;
@@ -699,15 +752,22 @@ static int out_pass(struct config *cfg, uint32_t q, pfring_zc_pkt_buff *h, pfrin
 
 /* ---- distribution (the worker thread only) ------------------------------------------ */
 
-static uint32_t packet_hash(const struct config *cfg, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+/* The packet's hash for -m; *gtpc: 1 if it is GTP-C of -G's version */
+static uint32_t packet_hash(const struct config *cfg, pfring_zc_pkt_buff *h, pfring_zc_queue *in,
+			    int *gtpc)
 {
-	uint32_t flags;
+	uint32_t flags, hash;
 
+	*gtpc = 0;
 	switch (cfg->mode) {
 	case M_IP:
 		return pfring_zc_builtin_ip_hash(h, in);
 	case M_GTP:
-		return pfring_zc_builtin_gtp_hash(h, in, &flags);
+		hash = pfring_zc_builtin_gtp_hash(h, in, &flags);
+		*gtpc = cfg->gtpc_queue >= 0 && (flags & PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_GTPC) &&
+			(flags & (cfg->gtpc_version == 1 ? PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_V1 :
+							    PF_RING_ZC_BUILTIN_GTP_HASH_FLAGS_V2));
+		return hash;
 	case M_GRE:
 		return pfring_zc_builtin_gre_hash(h, in);
 	default:
@@ -715,12 +775,26 @@ static uint32_t packet_hash(const struct config *cfg, pfring_zc_pkt_buff *h, pfr
 	}
 }
 
-/* Where a packet goes within application a: a queue id. */
-static uint32_t app_pick(struct config *cfg, struct app *a, uint32_t hash)
+/*
+ * Where a packet goes within application a: a queue id, or -1 for none.  The application
+ * that has -G's queue sends the GTP-C of its version there and the rest to its other
+ * queues (none if it has no other).
+ */
+static int64_t app_pick(struct config *cfg, struct app *a, uint32_t hash, int gtpc)
 {
-	if (cfg->mode == M_RR || cfg->mode == M_FANOUT_RR)
-		return a->first + (uint32_t)(a->rr++ % a->count);
-	return a->first + hash % a->count;
+	uint32_t g = (uint32_t)cfg->gtpc_queue, q;
+
+	if (cfg->gtpc_queue < 0 || g - a->first >= a->count) {
+		if (cfg->mode == M_RR || cfg->mode == M_FANOUT_RR)
+			return a->first + (uint32_t)(a->rr++ % a->count);
+		return a->first + hash % a->count;
+	}
+	if (gtpc)
+		return g;
+	if (a->count == 1)
+		return -1;
+	q = a->first + hash % (a->count - 1);
+	return q >= g ? q + 1 : q;
 }
 
 #ifndef ZFANOUT_IPC
@@ -749,6 +823,8 @@ static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring
 static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
 	struct config *cfg = user;
+	uint32_t hash;
+	int gtpc;
 
 #ifndef ZFANOUT_IPC
 	if (cfg->mode == M_INPUT) {
@@ -762,7 +838,8 @@ static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *us
 	if (cfg->mode == M_VLAN_ENCAP)
 		return vlan_encap_pick(cfg, h, in);
 #endif
-	return app_pick(cfg, &cfg->apps[0], packet_hash(cfg, h, in));
+	hash = packet_hash(cfg, h, in, &gtpc);
+	return app_pick(cfg, &cfg->apps[0], hash, gtpc);
 }
 
 static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
@@ -781,17 +858,19 @@ static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 	struct config *cfg = user;
 	uint64_t mask = 0;
 	uint32_t hash, i;
+	int64_t q;
+	int gtpc;
 
 	if (cfg->mode == M_FANOUT)
 		return cfg->num_out == 64 ? -1 : (int64_t)((1ull << cfg->num_out) - 1);
-	hash = packet_hash(cfg, h, in);
+	hash = packet_hash(cfg, h, in, &gtpc);
 	for (i = 0; i < cfg->num_apps; i++) {
 		struct app *a = &cfg->apps[i];
 
 		if (cfg->mode == M_FANOUT_RR && i == 0)
 			mask |= (a->count == 64 ? ~0ull : ((1ull << a->count) - 1)) << a->first;
-		else
-			mask |= 1ull << app_pick(cfg, a, hash);
+		else if ((q = app_pick(cfg, a, hash, gtpc)) >= 0)
+			mask |= 1ull << q;
 	}
 	return (int64_t)mask;
 }
