@@ -709,6 +709,11 @@ def test_mode_7_vlan_encapsulation(zc: ModuleType, installed: Path,
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/dev/null@5"], "-f: queue 5 does not exist"),
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a@1", "-f", "/b@1"], "queue 1 has two filters"),
     (["-i", "Q", "-c", "1", "-n", "2", "-f", "/a", "-f", "/b"], "-f: one filter for the input"),
+    (["-i", "Q", "-i", "Q", "-c", "1", "-n", "2", "-r", "0:lo"], "-r goes with one balancer"),
+    (["-i", "Q", "-i", "Q", "-c", "1", "-n", "2", "-m", "6"], "-m 6 goes with one balancer"),
+    (["-i", "Q", "-i", "Q", "-c", "1", "-n", "40"], "2 balancers (-i) of 40 queues (-n): more"),
+    (["-i", "Q", "-c", "1", "-n", "2", "-g", "0:1"], "-g: 2 cores for 1 balancers"),
+    (["-i", ",", "-c", "1", "-n", "2"], "-i: no device in ','"),
     (["-i", "Q", "-c", "1", "-n", "2", "-G", "1:2"], "-G goes with -m 4"),
     (["-i", "Q", "-c", "1", "-n", "2", "-m", "4", "-G", "2:2"], "-G: queue 2 does not exist"),
     (["-i", "Q", "-c", "1", "-n", "2", "-m", "4", "-G", "1:3"], "-G: 3 is out of range"),
@@ -723,11 +728,12 @@ def test_bad_service_and_mode_options_exit_2(installed: Path, args: list[str],
     assert message in done.stderr
 
 
-def test_time_pulse_accepted_and_ignored(installed: Path) -> None:
-    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-S", "0", "-R", "100", "-h"],
-                          capture_output=True, text=True, timeout=30)
+def test_time_pulse_and_hw_aggregation_accepted_and_ignored(installed: Path) -> None:
+    done = subprocess.run([str(installed / "bin/zbalance_ipc"), "-S", "0", "-R", "100", "-w",
+                           "-h"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
     assert done.stdout.count("(time pulse) is not needed and ignored") == 2
+    assert done.stdout.count("-w (hardware aggregation) is not needed and ignored") == 1
 
 
 # ---- options from a configuration file ------------------------------------------------
@@ -834,3 +840,55 @@ def test_zfanout_ipc_configuration_file(zc: ModuleType, installed: Path,
     got = collect(cons, 2 * len(sent))
     bal.stop()
     assert got == [sent, sent]
+
+
+# ---- several balancers (-i repeated) --------------------------------------------------
+
+def single_cpu_threads(pid: int) -> list[str]:
+    """The CPU lists of pid's threads that may run on one CPU only (the pinned workers)."""
+    lists = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith("Cpus_allowed_list:"):
+                cpus = line.split()[1]
+                if cpus.isdigit():
+                    lists.append(cpus)
+    return sorted(lists)
+
+
+@pytest.mark.parametrize("mode", ["1", "2"])
+def test_a_balancer_per_input_option(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
+                                     pages: None, mode: str) -> None:
+    """-i Q -i Q -n 2 -g 0:1: two balancers, a worker each on its own CPU, each with 2
+    queues of its own (0-1 and 2-3): what enters the first ingress queue leaves through
+    queues 0-1 only, the second's through 2-3; IP hash (-m 1): once and no flow split,
+    fan-out (-m 2): to both queues of its balancer, in order."""
+    cid = ID_BASE + 35 + int(mode)
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-i", "Q", "-c", str(cid), "-n", "2",
+                "-m", mode, "-q", "1024", "-g", "0:1")
+    assert ingress_ids(bal, 2) == [4, 5]
+    bal.expect(rf"cluster {cid}, 4 consumer queues \(ids 0-3\), 2 inputs; running")
+    bal.expect(r"balancer 0: inputs 0-0, queues 0-1")
+    bal.expect(r"balancer 1: inputs 1-1, queues 2-3")
+    assert single_cpu_threads(bal.p.pid) == ["0", "1"]
+    cons = [PyConsumer(zc, cid, q) for q in range(4)]
+    for c in cons:
+        c.start()
+    a, b = frames()[:1000], frames()[1024:2024]
+    send_all(zc, cid, 4, a)
+    send_all(zc, cid, 5, b)
+    copies = 2 if mode == "2" else 1
+    got = collect(cons, copies * (len(a) + len(b)))
+    out, _ = bal.stop()
+    assert totals_of(out)[:2] == (len(a) + len(b), [len(q) for q in got])
+    if mode == "2":
+        assert got == [a, a, b, b]
+        return
+    assert Counter(got[0] + got[1]) == Counter(a)
+    assert Counter(got[2] + got[3]) == Counter(b)
+    for pair in (got[0:2], got[2:4]):
+        where: dict[frozenset[bytes], set[int]] = {}
+        for q, pkts in enumerate(pair):
+            for p in pkts:
+                where.setdefault(flow_of(p), set()).add(q)
+        assert all(len(qs) == 1 for qs in where.values()) and all(pair)

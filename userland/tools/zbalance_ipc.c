@@ -10,7 +10,9 @@
  * Queue ids: the consumers' queues are 0 .. N-1 in the order of -n (application 0's
  * instances first), each with a buffer pool of the same id for the consumer's own
  * buffers.  An ingress software queue (-i Q) gets the next id, with a pool of the same
- * id, for a producer process that attaches to it with tx_only.
+ * id, for a producer process that attaches to it with tx_only.  Each -i is a balancer
+ * (a worker) of its own with the -n queues: with two, the first's are 0 .. N-1 and the
+ * second's N .. 2N-1.
  *
  * As a service:
  *   -d       the process forks; the parent returns (status 0) once the child has its
@@ -52,7 +54,7 @@
 #include "zc_tool.h"
 
 /* the service options and the filters are in both builds */
-#define COMMON_OPTIONS	"dP:l:D:W:x:f:S:R:Q:X"
+#define COMMON_OPTIONS	"dP:l:D:W:x:f:S:R:Q:Xw"
 #ifdef ZFANOUT_IPC
 #define PROG "zfanout_ipc"
 #define OPTIONS "hi:c:n:q:g:au:p" COMMON_OPTIONS
@@ -66,6 +68,7 @@
 #endif
 
 #define MAX_INPUTS	32
+#define MAX_BAL	16	/* -i repeated: a balancer each */
 #define MAX_APPS	16
 #define MAX_OUT		64	/* a fan-out mask's bits */
 #define DEF_QUEUE_LEN	8192
@@ -99,14 +102,18 @@ struct bpf_slot {
 struct config {
 	char *inputs[MAX_INPUTS];
 	uint32_t num_inputs;
+	uint32_t bal_end[MAX_BAL];	/* the k-th -i: inputs bal_end[k - 1] .. bal_end[k] - 1 */
+	uint32_t num_bal;
 	uint32_t cluster_id;
 	struct app apps[MAX_APPS];
 	uint32_t num_apps;
-	uint32_t num_out;
+	uint32_t num_out;		/* queues per balancer (-n) */
+	uint32_t total_out;		/* num_out for each balancer */
 	enum mode mode;
 	char *egress[MAX_OUT];	/* -r: a device in place of queue i */
 	uint64_t queue_len, pool_len;
-	int core;
+	int cores[MAX_BAL];		/* -g a:b: the k-th balancer's core, -1 for any */
+	uint32_t num_cores;
 	int active;
 	int absolute;		/* -p: absolute counters, not rates */
 	int verbose;
@@ -133,14 +140,23 @@ struct config {
 	int in_bpf;			/* the input's slot + 1; 0: none */
 	uint8_t out_bpf[MAX_OUT];	/* queue i's slot + 1; 0: none */
 	/*
-	 * Shared between the worker (reader) and the main thread: each slot's current BPF
-	 * program, published by the main thread with a release store and read by the
-	 * worker with an acquire load (its instructions are complete before the worker can
-	 * see it; a replaced one is never freed while the worker runs); and the filtered
-	 * count, written by the worker only and read (relaxed: a statistic) by the main
-	 * thread.
+	 * Shared between the workers (readers) and the main thread: each slot's current
+	 * BPF program, published by the main thread with a release store and read by the
+	 * workers with an acquire load (its instructions are complete before a worker can
+	 * see it; a replaced one is never freed while the workers run).
 	 */
-	uint64_t filtered;
+};
+
+/* One balancer (one -i): its worker's inputs and queues, and what only that worker writes */
+struct balancer {
+	struct config *cfg;
+	uint32_t first_in, num_in;	/* its inputs: cfg->inputs[first_in ...] */
+	uint32_t first_out;		/* its queue k is queue first_out + k of the cluster */
+	struct app apps[MAX_APPS];	/* cfg's, with this worker's round-robin positions */
+	uint64_t filtered;		/* written by its worker, read relaxed by the main thread */
+	pfring_zc_multi_queue *multi;
+	pfring_zc_buffer_pool *working_set;
+	pfring_zc_worker *worker;
 };
 
 static volatile sig_atomic_t reload_bpf;
@@ -162,7 +178,8 @@ static void usage(void)
 #endif
 	       "-h               this help\n"
 	       "-i <devices>     devices to read, comma-separated ('Q': an ingress software queue\n"
-	       "                 a producer process attaches to)\n"
+	       "                 a producer process attaches to); -i repeated: a balancer for\n"
+	       "                 each, with -n queues of its own (the first -i's first)\n"
 	       "-c <cluster id>  cluster id the consumers attach to\n");
 #ifdef ZFANOUT_IPC
 	printf("-n <instances>   number of consumer queues, each receiving every packet\n");
@@ -192,7 +209,8 @@ static void usage(void)
 	       "-b <size>        buffers in each consumer's pool (default %u)\n", DEF_POOL_LEN);
 #endif
 	printf("-q <size>        slots of each consumer queue (default %u)\n"
-	       "-g <core>        pin the worker to a core\n"
+	       "-g <core>        pin the worker to a core; with several -i, one per balancer,\n"
+	       "                 colon-separated (-g 1:2)\n"
 	       "-a               active wait (busy polling)\n"
 	       "-u <mountpoint>  hugetlbfs mount point for the cluster's memory (its pages: 2 MB,\n"
 	       "                 or 1 GB on a pagesize=1G mount)\n"
@@ -209,6 +227,8 @@ static void usage(void)
 	       "-l <log file>    messages and statistics to that file (appended)\n"
 	       "-D <user>        run as that user once the cluster and devices are set up\n"
 	       "-W <seconds>     wait that long before processing packets\n"
+	       "-w               hardware aggregation: accepted and ignored (the worker\n"
+	       "                 aggregates the devices of an -i)\n"
 	       "-S <core>, -R <nsec>  time pulse: accepted and ignored (the devices take the\n"
 	       "                 kernel's timestamp of each packet)\n"
 	       "-Q <sockets>     VM support: not available\n",
@@ -245,16 +265,50 @@ static int parse_instances(struct config *cfg, char *arg)
 	return 0;
 }
 
+/* -i: a comma-separated list of inputs, one balancer's; each -i makes a balancer */
 static int parse_inputs(struct config *cfg, char *arg)
 {
 	char *save = NULL, *tok;
+	uint32_t first = cfg->num_inputs;
 
+	if (cfg->num_bal == MAX_BAL) {
+		fprintf(stderr, PROG ": -i: at most %u balancers (-i given once each)\n", MAX_BAL);
+		return -1;
+	}
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (cfg->num_inputs == MAX_INPUTS) {
 			fprintf(stderr, PROG ": -i: at most %u devices\n", MAX_INPUTS);
 			return -1;
 		}
 		cfg->inputs[cfg->num_inputs++] = tok;
+	}
+	if (cfg->num_inputs == first) {
+		fprintf(stderr, PROG ": -i: no device in '%s'\n", arg);
+		return -1;
+	}
+	cfg->bal_end[cfg->num_bal++] = cfg->num_inputs;
+	return 0;
+}
+
+/* -g: a core, or one per balancer (-i) separated by ':' */
+static int parse_cores(struct config *cfg, char *arg)
+{
+	char *save = NULL, *tok;
+	uint64_t v;
+
+	cfg->num_cores = 0;
+	for (tok = strtok_r(arg, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		if (cfg->num_cores == MAX_BAL) {
+			fprintf(stderr, PROG ": -g: at most %u cores\n", MAX_BAL);
+			return -1;
+		}
+		if (zc_tool_option(PROG, 'g', tok, 0, CPU_SETSIZE - 1, &v) < 0)
+			return -1;
+		cfg->cores[cfg->num_cores++] = (int)v;
+	}
+	if (!cfg->num_cores) {
+		fprintf(stderr, PROG ": -g: no core in '%s'\n", arg);
+		return -1;
 	}
 	return 0;
 }
@@ -400,6 +454,38 @@ static int parse_bpf_option(struct config *cfg, char *arg)
 }
 
 /* The @queue lists against -n: each queue in one list at most */
+/* Several -i (a balancer each, with -n queues each): what goes with that */
+static int check_balancers(struct config *cfg)
+{
+	uint32_t q;
+
+	cfg->total_out = cfg->num_bal * cfg->num_out;
+	if (cfg->total_out > MAX_OUT) {
+		fprintf(stderr, PROG ": %u balancers (-i) of %u queues (-n): more than %u queues\n",
+			cfg->num_bal, cfg->num_out, MAX_OUT);
+		return -1;
+	}
+	if (cfg->num_cores > cfg->num_bal) {
+		fprintf(stderr, PROG ": -g: %u cores for %u balancers (one per -i)\n",
+			cfg->num_cores, cfg->num_bal);
+		return -1;
+	}
+	if (cfg->num_bal == 1)
+		return 0;
+	for (q = 0; q < MAX_OUT; q++)
+		if (cfg->egress[q]) {
+			fprintf(stderr, PROG ": -r goes with one balancer (one -i) only\n");
+			return -1;
+		}
+#ifndef ZFANOUT_IPC
+	if (cfg->mode == M_INPUT) {
+		fprintf(stderr, PROG ": -m 6 goes with one balancer (one -i) only\n");
+		return -1;
+	}
+#endif
+	return 0;
+}
+
 static int check_bpf_queues(struct config *cfg)
 {
 	uint32_t i, q;
@@ -408,9 +494,9 @@ static int check_bpf_queues(struct config *cfg)
 		for (q = 0; q < MAX_OUT; q++) {
 			if (!(cfg->bpf[i].queues & (1ull << q)))
 				continue;
-			if (q >= cfg->num_out) {
+			if (q >= cfg->total_out) {
 				fprintf(stderr, PROG ": -f: queue %u does not exist "
-					"(-n makes %u)\n", q, cfg->num_out);
+					"(-n and -i make %u)\n", q, cfg->total_out);
 				return -1;
 			}
 			if (cfg->out_bpf[q]) {
@@ -490,7 +576,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->queue_len = DEF_QUEUE_LEN;
 	cfg->pool_len = DEF_POOL_LEN;
-	cfg->core = -1;
+	for (v = 0; v < MAX_BAL; v++)
+		cfg->cores[v] = -1;
 	cfg->cluster_id = UINT32_MAX;
 	cfg->encap_type = ETH_VLAN_ENCAP;
 	cfg->gtpc_queue = -1;
@@ -555,9 +642,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 				return -1;
 			break;
 		case 'g':
-			if (zc_tool_option(PROG, 'g', optarg, 0, CPU_SETSIZE - 1, &v) < 0)
+			if (parse_cores(cfg, optarg) < 0)
 				return -1;
-			cfg->core = (int)v;
 			break;
 		case 'a':
 			cfg->active = 1;
@@ -605,6 +691,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			printf(PROG ": -%c (time pulse) is not needed and ignored: the "
 			       "devices take the kernel's timestamp of each packet\n", c);
 			break;
+		case 'w':
+			printf(PROG ": -w (hardware aggregation) is not needed and ignored: the "
+			       "worker aggregates the devices of an -i\n");
+			break;
 		case 'Q':
 			fprintf(stderr, PROG ": -Q: VM support (QEMU guests) is not available in "
 				"this implementation\n");
@@ -626,6 +716,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			"configuration file (-h for help)\n");
 		return -1;
 	}
+	if (check_balancers(cfg) < 0)
+		return -1;
 	if (check_bpf_queues(cfg) < 0)
 		return -1;
 	for (v = cfg->num_out; v < MAX_OUT; v++)
@@ -710,35 +802,41 @@ static int vlan_pass(const struct config *cfg, const u_char *d, uint32_t len)
 	return 0;
 }
 
-static void count_filtered(struct config *cfg)
+static void count_filtered(struct balancer *g)
 {
-	__atomic_store_n(&cfg->filtered, cfg->filtered + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->filtered, g->filtered + 1, __ATOMIC_RELAXED);
 }
 
 /* The worker's filter: 1 to forward, 0 (counted) to drop */
 static int64_t filter_packet(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
-	struct config *cfg = user;
+	struct balancer *g = user;
+	struct config *cfg = g->cfg;
 	u_char *d = pfring_zc_pkt_buff_data(h, in);
 	struct bpf *b;
 
 	if (cfg->vlan_filter && !vlan_pass(cfg, d, h->len)) {
-		count_filtered(cfg);
+		count_filtered(g);
 		return 0;
 	}
 	if (cfg->in_bpf) {
 		b = __atomic_load_n(&cfg->bpf[cfg->in_bpf - 1].prog, __ATOMIC_ACQUIRE);
 		if (!pfring_bpf_filter(b->prog.bf_insns, d, h->len, h->len)) {
-			count_filtered(cfg);
+			count_filtered(g);
 			return 0;
 		}
 	}
 	return 1;
 }
 
-/* Does queue q's filter (-f file@list) let the packet in? Counted when it does not */
-static int out_pass(struct config *cfg, uint32_t q, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+/*
+ * Does the filter (-f file@list) of the balancer's queue k let the packet in? Counted when
+ * it does not.
+ */
+static int out_pass(struct balancer *g, uint32_t k, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
 {
+	struct config *cfg = g->cfg;
+	uint32_t q = g->first_out + k;
 	struct bpf *b;
 
 	if (!cfg->out_bpf[q])
@@ -746,7 +844,7 @@ static int out_pass(struct config *cfg, uint32_t q, pfring_zc_pkt_buff *h, pfrin
 	b = __atomic_load_n(&cfg->bpf[cfg->out_bpf[q] - 1].prog, __ATOMIC_ACQUIRE);
 	if (pfring_bpf_filter(b->prog.bf_insns, pfring_zc_pkt_buff_data(h, in), h->len, h->len))
 		return 1;
-	count_filtered(cfg);
+	count_filtered(g);
 	return 0;
 }
 
@@ -799,8 +897,9 @@ static int64_t app_pick(struct config *cfg, struct app *a, uint32_t hash, int gt
 
 #ifndef ZFANOUT_IPC
 /* -m 7: the queue of the VLAN id carried in Ethernet type -Y; -1 (filtered) for others */
-static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
+static int64_t vlan_encap_pick(struct balancer *g, pfring_zc_pkt_buff *h, pfring_zc_queue *in)
 {
+	struct config *cfg = g->cfg;
 	u_char *d = pfring_zc_pkt_buff_data(h, in);
 	uint16_t vid;
 	uint32_t i;
@@ -814,7 +913,7 @@ static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring
 			d[13] = 0x00;
 			return i + 1;
 		}
-	count_filtered(cfg);
+	count_filtered(g);
 	return -1;
 }
 #endif
@@ -822,7 +921,8 @@ static int64_t vlan_encap_pick(struct config *cfg, pfring_zc_pkt_buff *h, pfring
 /* One application: the balancer's out queue index (-1: dropped). */
 static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
-	struct config *cfg = user;
+	struct balancer *g = user;
+	struct config *cfg = g->cfg;
 	uint32_t hash;
 	int gtpc;
 
@@ -836,18 +936,18 @@ static int64_t balance_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *us
 		return 0;
 	}
 	if (cfg->mode == M_VLAN_ENCAP)
-		return vlan_encap_pick(cfg, h, in);
+		return vlan_encap_pick(g, h, in);
 #endif
 	hash = packet_hash(cfg, h, in, &gtpc);
-	return app_pick(cfg, &cfg->apps[0], hash, gtpc);
+	return app_pick(cfg, &g->apps[0], hash, gtpc);
 }
 
 static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
-	struct config *cfg = user;
+	struct balancer *g = user;
 	int64_t q = balance_pick(h, in, user);
 
-	if (q >= 0 && !out_pass(cfg, (uint32_t)q % cfg->num_out, h, in))
+	if (q >= 0 && !out_pass(g, (uint32_t)q % g->cfg->num_out, h, in))
 		return -1;
 	return q;
 }
@@ -855,7 +955,8 @@ static int64_t balance_one(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *use
 /* Several applications or a fan-out mode: a mask of out queues. */
 static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
-	struct config *cfg = user;
+	struct balancer *g = user;
+	struct config *cfg = g->cfg;
 	uint64_t mask = 0;
 	uint32_t hash, i;
 	int64_t q;
@@ -865,7 +966,7 @@ static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 		return cfg->num_out == 64 ? -1 : (int64_t)((1ull << cfg->num_out) - 1);
 	hash = packet_hash(cfg, h, in, &gtpc);
 	for (i = 0; i < cfg->num_apps; i++) {
-		struct app *a = &cfg->apps[i];
+		struct app *a = &g->apps[i];
 
 		if (cfg->mode == M_FANOUT_RR && i == 0)
 			mask |= (a->count == 64 ? ~0ull : ((1ull << a->count) - 1)) << a->first;
@@ -878,12 +979,12 @@ static int64_t fan_pick(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 /* fan_pick's mask less the queues whose filter refuses the packet */
 static int64_t fan_mask(pfring_zc_pkt_buff *h, pfring_zc_queue *in, void *user)
 {
-	struct config *cfg = user;
+	struct balancer *g = user;
 	uint64_t mask = (uint64_t)fan_pick(h, in, user);
 	uint32_t q;
 
-	for (q = 0; q < cfg->num_out; q++)
-		if ((mask & (1ull << q)) && !out_pass(cfg, q, h, in))
+	for (q = 0; q < g->cfg->num_out; q++)
+		if ((mask & (1ull << q)) && !out_pass(g, q, h, in))
 			mask &= ~(1ull << q);
 	return (int64_t)mask;
 }
@@ -896,9 +997,7 @@ struct zb {
 	pfring_zc_queue *in[MAX_INPUTS];
 	pfring_zc_queue *out[MAX_OUT];	/* what the worker sends to */
 	pfring_zc_queue *ipc[MAX_OUT];	/* the consumers' queues */
-	pfring_zc_multi_queue *multi;
-	pfring_zc_buffer_pool *working_set;
-	pfring_zc_worker *worker;
+	struct balancer bal[MAX_BAL];	/* a balancer (worker) per -i */
 	int ready_fd;			/* -d: tells the waiting parent; -1 */
 	int caller_err;			/* the caller's stderr (-l redirects ours); -1 */
 	int pid_written;
@@ -907,9 +1006,9 @@ struct zb {
 
 static uint32_t cluster_buffers(const struct config *cfg)
 {
-	uint64_t n = (uint64_t)cfg->num_out * (cfg->queue_len + cfg->pool_len) +
+	uint64_t n = (uint64_t)cfg->total_out * (cfg->queue_len + cfg->pool_len) +
 		     (uint64_t)cfg->num_inputs * (cfg->queue_len + cfg->pool_len) +
-		     cfg->num_inputs + cfg->num_out + 1024;
+		     cfg->num_inputs + cfg->total_out + 32 * cfg->num_bal + 1024;
 
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
@@ -1004,8 +1103,11 @@ static int setup(struct zb *z)
 		fprintf(stderr, PROG ": -D: cannot fork: %s\n", strerror(errno));
 		return -1;
 	}
-	/* the consumers' queue-pool pairs first: their ids are 0 .. N-1 */
-	for (i = 0; i < cfg->num_out; i++) {
+	/*
+	 * the consumers' queue-pool pairs first: their ids are 0 .. N-1, the first balancer's
+	 * (-i) first
+	 */
+	for (i = 0; i < cfg->total_out; i++) {
 		if (pfring_zc_create_queue_pool_pair(z->cluster, (uint32_t)cfg->queue_len,
 						     (uint32_t)cfg->pool_len, &z->ipc[i], &pool) < 0) {
 			fprintf(stderr, PROG ": cannot create queue %u: %s\n", i, strerror(errno));
@@ -1045,9 +1147,49 @@ static int setup(struct zb *z)
 		}
 	}
 	cfg->in = z->in;
-	z->working_set = pfring_zc_create_buffer_pool(z->cluster, cfg->num_inputs + cfg->num_out + 32);
-	if (!z->working_set) {
-		fprintf(stderr, PROG ": cannot create the working set: %s\n", strerror(errno));
+	for (i = 0; i < cfg->num_bal; i++) {
+		struct balancer *g = &z->bal[i];
+
+		g->cfg = cfg;
+		g->first_in = i ? cfg->bal_end[i - 1] : 0;
+		g->num_in = cfg->bal_end[i] - g->first_in;
+		g->first_out = i * cfg->num_out;
+		memcpy(g->apps, cfg->apps, sizeof(g->apps));
+		g->working_set = pfring_zc_create_buffer_pool(z->cluster,
+							      g->num_in + cfg->num_out + 32);
+		if (!g->working_set) {
+			fprintf(stderr, PROG ": cannot create the working set: %s\n",
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The worker of balancer g, on its core (-g) if it has one */
+static int start_balancer(struct zb *z, struct balancer *g, int core)
+{
+	struct config *cfg = &z->cfg;
+	pfring_zc_filtering_func filter = cfg->vlan_filter || cfg->in_bpf ? filter_packet : NULL;
+	pfring_zc_queue **in = z->in + g->first_in, **out = z->out + g->first_out;
+
+	if (cfg->num_apps == 1 && cfg->mode != M_FANOUT && cfg->mode != M_FANOUT_RR) {
+		g->worker = pfring_zc_run_balancer_v2(in, out, g->num_in, cfg->num_out,
+						      g->working_set, round_robin_bursts_policy,
+						      NULL, filter, g, balance_one, g, cfg->active,
+						      core);
+	} else {
+		g->multi = pfring_zc_create_multi_queue(out, cfg->num_out);
+		if (!g->multi) {
+			fprintf(stderr, PROG ": cannot create the multi-queue: %s\n", strerror(errno));
+			return -1;
+		}
+		g->worker = pfring_zc_run_fanout_v2(in, g->multi, g->num_in, g->working_set,
+						    round_robin_bursts_policy, NULL, filter, g,
+						    fan_mask, g, cfg->active, core);
+	}
+	if (!g->worker) {
+		fprintf(stderr, PROG ": cannot start the worker: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -1055,30 +1197,19 @@ static int setup(struct zb *z)
 
 static int start(struct zb *z)
 {
-	struct config *cfg = &z->cfg;
-	pfring_zc_filtering_func filter = cfg->vlan_filter || cfg->in_bpf ? filter_packet : NULL;
-
-	if (cfg->num_apps == 1 && cfg->mode != M_FANOUT && cfg->mode != M_FANOUT_RR) {
-		z->worker = pfring_zc_run_balancer_v2(z->in, z->out, cfg->num_inputs, cfg->num_out,
-						      z->working_set, round_robin_bursts_policy,
-						      NULL, filter, cfg, balance_one, cfg,
-						      cfg->active, cfg->core);
-	} else {
-		z->multi = pfring_zc_create_multi_queue(z->out, cfg->num_out);
-		if (!z->multi) {
-			fprintf(stderr, PROG ": cannot create the multi-queue: %s\n", strerror(errno));
+	for (uint32_t i = 0; i < z->cfg.num_bal; i++)
+		if (start_balancer(z, &z->bal[i], z->cfg.cores[i]) < 0)
 			return -1;
-		}
-		z->worker = pfring_zc_run_fanout_v2(z->in, z->multi, cfg->num_inputs,
-						    z->working_set, round_robin_bursts_policy, NULL,
-						    filter, cfg, fan_mask, cfg, cfg->active,
-						    cfg->core);
-	}
-	if (!z->worker) {
-		fprintf(stderr, PROG ": cannot start the worker: %s\n", strerror(errno));
-		return -1;
-	}
 	return 0;
+}
+
+static void stop_workers(struct zb *z)
+{
+	for (uint32_t i = 0; i < z->cfg.num_bal; i++)
+		if (z->bal[i].worker) {
+			pfring_zc_kill_worker(z->bal[i].worker);
+			z->bal[i].worker = NULL;
+		}
 }
 
 struct totals {
@@ -1097,12 +1228,13 @@ static void read_totals(struct zb *z, struct totals *t)
 			t->in_recv += st.recv;
 			t->in_drop += st.drop;
 		}
-	for (i = 0; i < z->cfg.num_out; i++)
+	for (i = 0; i < z->cfg.total_out; i++)
 		if (pfring_zc_stats(z->out[i], &st) == 0) {
 			t->out_sent[i] = st.sent;
 			t->out_drop[i] = st.drop;
 		}
-	t->filtered = __atomic_load_n(&z->cfg.filtered, __ATOMIC_RELAXED);
+	for (i = 0; i < z->cfg.num_bal; i++)
+		t->filtered += __atomic_load_n(&z->bal[i].filtered, __ATOMIC_RELAXED);
 }
 
 /* The filtered count ends the line ("; filtered N") when something may filter */
@@ -1119,7 +1251,7 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
 	if (final || z->cfg.absolute || !prev) {
 		printf("%s: in %" PRIu64 " packets, %" PRIu64 " dropped by the devices; out",
 		       final ? PROG " totals" : PROG, t->in_recv, t->in_drop);
-		for (i = 0; i < z->cfg.num_out; i++)
+		for (i = 0; i < z->cfg.total_out; i++)
 			printf(" q%u %" PRIu64 " (%" PRIu64 " dropped)", i, t->out_sent[i],
 			       t->out_drop[i]);
 		if (shows_filtered(&z->cfg))
@@ -1127,7 +1259,7 @@ static void print_totals(const struct zb *z, const struct totals *t, const struc
 	} else {
 		printf(PROG ": in %.0f pps, %" PRIu64 " dropped by the devices; out",
 		       (double)(t->in_recv - prev->in_recv) / secs, t->in_drop - prev->in_drop);
-		for (i = 0; i < z->cfg.num_out; i++)
+		for (i = 0; i < z->cfg.total_out; i++)
 			printf(" q%u %.0f pps (%" PRIu64 " dropped)", i,
 			       (double)(t->out_sent[i] - prev->out_sent[i]) / secs,
 			       t->out_drop[i] - prev->out_drop[i]);
@@ -1292,7 +1424,13 @@ int main(int argc, char **argv)
 	if (start(&z) < 0)
 		goto out;
 	printf(PROG ": cluster %u, %u consumer queues (ids 0-%u), %u inputs; running\n",
-	       z.cfg.cluster_id, z.cfg.num_out, z.cfg.num_out - 1, z.cfg.num_inputs);
+	       z.cfg.cluster_id, z.cfg.total_out, z.cfg.total_out - 1, z.cfg.num_inputs);
+	for (uint32_t i = 0; z.cfg.num_bal > 1 && i < z.cfg.num_bal; i++) {
+		struct balancer *g = &z.bal[i];
+
+		printf(PROG ": balancer %u: inputs %u-%u, queues %u-%u\n", i, g->first_in,
+		       g->first_in + g->num_in - 1, g->first_out, g->first_out + z.cfg.num_out - 1);
+	}
 	read_totals(&z, &prev);
 	t0 = zc_tool_now();
 	while (!zc_tool_stop) {
@@ -1309,14 +1447,12 @@ int main(int argc, char **argv)
 		prev = now;
 		t0 = t;
 	}
-	pfring_zc_kill_worker(z.worker);
-	z.worker = NULL;
+	stop_workers(&z);
 	read_totals(&z, &now);
 	print_totals(&z, &now, NULL, 0, 1);
 	rc = 0;
 out:
-	if (z.worker)
-		pfring_zc_kill_worker(z.worker);
+	stop_workers(&z);
 	if (z.cluster)
 		pfring_zc_destroy_cluster(z.cluster);
 	for (uint32_t i = 0; i < z.cfg.num_bpf; i++)
