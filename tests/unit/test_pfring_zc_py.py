@@ -11,7 +11,8 @@ import errno
 import os
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -106,20 +107,16 @@ def test_recv_numpy_batches(zc: ModuleType, programs: dict[str, Path]) -> None:
         prod.kill()
 
 
-def send_to_c_consumer(q: Any, peer: Path, cid: int, n: int) -> None:
-    """Queue 0 of cluster cid, whose producer side q is here: a zc_ipc_peer consumer
-    attaches it by id, and must get stamp(0) .. stamp(n - 1) and the end marker."""
+@contextmanager
+def c_consumer(peer: Path, cid: int, n: int) -> Iterator[None]:
+    """A zc_ipc_peer consumer of queue 0 of cluster cid, attached and ready inside the
+    block; after it, it must have got stamp(0) .. stamp(n - 1) and the end marker."""
     cons = subprocess.Popen([str(peer), "consumer", str(cid), "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert cons.stdout is not None
         assert cons.stdout.readline() == "ready\n"
-        for k in [*range(n), -1]:
-            data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
-            t0 = time.monotonic()
-            while not q.send(data, ts_ns=ts):
-                assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
-                time.sleep(0)
+        yield
         out, err = cons.communicate(timeout=60)
     finally:
         if cons.poll() is None:
@@ -127,6 +124,23 @@ def send_to_c_consumer(q: Any, peer: Path, cid: int, n: int) -> None:
             cons.wait()
     assert cons.returncode == 0, err
     assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"
+
+
+def send_stamps(q: Any, n: int) -> None:
+    """stamp(0) .. stamp(n - 1) and the end marker into q, waiting while it is full."""
+    for k in [*range(n), -1]:
+        data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
+        t0 = time.monotonic()
+        while not q.send(data, ts_ns=ts):
+            assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
+            time.sleep(0)
+
+
+def send_to_c_consumer(q: Any, peer: Path, cid: int, n: int) -> None:
+    """Queue 0 of cluster cid, whose producer side q is here: a zc_ipc_peer consumer
+    attaches it by id and gets every packet; the queue's counters agree."""
+    with c_consumer(peer, cid, n):
+        send_stamps(q, n)
     stats = q.stats()
     assert (stats.sent, stats.recv) == (n + 1, n + 1)
 
@@ -180,28 +194,12 @@ def test_attached_producer(zc: ModuleType, programs: dict[str, Path]) -> None:
     with zc.Cluster(cid, num_buffers=2 * (256 + 32 + 32) + 64, hugepages=False) as cluster:
         cluster.create_queue(256, pool_len=32)  # queue 0 and pool 0: the consumer's
         cluster.create_queue(256, pool_len=32)  # pool 1: the attached producer's buffers
-        cons = subprocess.Popen([str(programs["zc_ipc_peer"]), "consumer", str(cid), "0"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            assert cons.stdout is not None
-            assert cons.stdout.readline() == "ready\n"
-            with zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1) as tx:
-                with pytest.raises(OSError) as e:
-                    zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1)
-                assert e.value.errno == errno.EBUSY  # pool 1 is held
-                for k in [*range(n), -1]:
-                    data, ts = stamp(k) if k >= 0 else (END + bytes(52), 0)
-                    t0 = time.monotonic()
-                    while not tx.send(data, ts_ns=ts):
-                        assert time.monotonic() - t0 < 10, f"queue stayed full at packet {k}"
-                        time.sleep(0)
-            out, err = cons.communicate(timeout=60)
-        finally:
-            if cons.poll() is None:
-                cons.kill()
-                cons.wait()
-        assert cons.returncode == 0, err
-        assert out.splitlines()[-1] == f"got={n} first=0 last={n - 1} g2=0 gaps=0 bad=0 end=1"
+        with c_consumer(programs["zc_ipc_peer"], cid, n), \
+                zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1) as tx:
+            with pytest.raises(OSError) as e:
+                zc.Queue.attach(cid, 0, zc.QueueMode.TX, pool_id=1)
+            assert e.value.errno == errno.EBUSY  # pool 1 is held
+            send_stamps(tx, n)
 
 
 def test_python_consumer_of_its_own_cluster(zc: ModuleType) -> None:

@@ -453,7 +453,6 @@ static int parse_bpf_option(struct config *cfg, char *arg)
 	return 0;
 }
 
-/* The @queue lists against -n: each queue in one list at most */
 /* Several -i (a balancer each, with -n queues each): what goes with that */
 static int check_balancers(struct config *cfg)
 {
@@ -486,6 +485,7 @@ static int check_balancers(struct config *cfg)
 	return 0;
 }
 
+/* The @queue lists against the queues: each queue in one list at most */
 static int check_bpf_queues(struct config *cfg)
 {
 	uint32_t i, q;
