@@ -422,14 +422,15 @@ def test_daemon_setup_error_reaches_caller(installed: Path, pages: None,
 
 def test_drop_privileges(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
                          pages: None, tmp_path: Path) -> None:
-    """-D nobody: the balancer runs as nobody, consumers attach and get everything; at
-    the end the cluster's name and the pid file are removed (by the root helper)."""
+    """-D nobody: the balancer runs as nobody; consumers attach and get everything, root's
+    and one running as nobody too (the cluster's file is nobody's); at the end the
+    cluster's name and the pid file are removed (by the root helper)."""
     import pwd
 
     nobody = pwd.getpwnam("nobody")
     cid = ID_BASE + 12
     pid_file = tmp_path / "zb.pid"
-    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "2", "-q",
+    bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-c", str(cid), "-n", "3", "-q",
                 "1024", "-D", "nobody", "-P", pid_file)
     ingress = ingress_ids(bal, 1)[0]
     bal.expect(r"running as nobody")
@@ -438,15 +439,21 @@ def test_drop_privileges(zc: ModuleType, installed: Path, procs: Callable[..., P
     uids = re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", status, re.M)
     assert uids and {int(u) for u in uids.groups()} == {nobody.pw_uid}
     assert int(pid_file.read_text()) == bal.p.pid
+    unprivileged = procs("setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                         "--clear-groups", installed / "bin/zcount_ipc", "-c", str(cid), "-i",
+                         "2")
+    unprivileged.expect(r"attached to cluster")
     cons = [PyConsumer(zc, cid, q) for q in range(2)]
     for c in cons:
         c.start()
     sent = [tagged(k) for k in range(300)]
     send_all(zc, cid, ingress, sent)
-    got = collect(cons, len(sent))
-    assert Counter(p for q in got for p in q) == Counter(sent)
+    got = collect(cons, 200)
+    assert Counter(p for q in got for p in q) == Counter(sent[0::3] + sent[1::3])
+    zcount, _ = unprivileged.stop()
+    assert f"zcount_ipc totals: 100 packets {sum(len(p) for p in sent[2::3])} bytes" in zcount
     out, _ = bal.stop()
-    assert totals_of(out)[:2] == (300, [150, 150])
+    assert totals_of(out)[:2] == (300, [100, 100, 100])
     assert wait_for(lambda: not pid_file.exists())
     # the cluster's name is gone: its id can be taken again
     assert wait_for(lambda: not any(Path(m).joinpath(f"pfring_zc_cluster_{cid}").exists()

@@ -20,10 +20,11 @@
  *            or with the child's status when the set-up failed.
  *   -P       the pid of the process that runs the cluster, removed at exit.
  *   -l       everything the tool prints goes to that file (appended).
- *   -D       after the set-up, the process runs as that user.  The cluster's file lives
- *            in a directory only root may change, so a helper process forked before the
- *            drop stays root and does nothing but wait for the end of the tool: it then
- *            removes the cluster's name (the hugepages go back) and the pid file.
+ *   -D       after the set-up, the process runs as that user, and so may the consumers:
+ *            the cluster's file is open to the user's group (pfring_zc_cluster_set_group()).
+ *            It lives in a directory only root may change, so a helper process forked
+ *            before the drop stays root and does nothing but wait for the end of the tool:
+ *            it then removes the cluster's name (the hugepages go back) and the pid file.
  *   -W       the worker starts that many seconds after the set-up (the queues exist).
  *
  * Options may come from a file instead of the command line (conf_file.h for its format):
@@ -1405,6 +1406,11 @@ int main(int argc, char **argv)
 	}
 	if (setup(&z) < 0)
 		goto out;
+	if (z.cfg.user && pfring_zc_cluster_set_group(z.cluster, z.cfg.gid) < 0) {
+		fprintf(stderr, PROG ": -D: cannot open cluster %u to %s's group: %s\n",
+			z.cfg.cluster_id, z.cfg.user, strerror(errno));
+		goto out;
+	}
 	if (z.cfg.user && drop_privileges(&z.cfg) < 0)
 		goto out;
 	printf(PROG ": ready: the queues of cluster %u may be attached\n", z.cfg.cluster_id);

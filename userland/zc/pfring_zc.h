@@ -279,8 +279,9 @@ void pfring_zc_close_device(pfring_zc_queue *queue);
  * pfring_zc_cluster_<cluster_id> on a hugetlbfs mount (hugepages_mountpoint, of 2 MB or
  * 1 GB pages, else the pfring_zc_ipc_init() one, else the first of 2 MB pages in
  * /proc/mounts, else one mounted at /run/pfring_zc/hugepages-2M when run as root; attach
- * looks on every hugetlbfs mount) or in /dev/shm with
- * PF_RING_ZC_CLUSTER_NO_HUGEPAGES.  The file is mode 0600: attach as the creator's user.
+ * looks on every hugetlbfs mount) or in /dev/shm with PF_RING_ZC_CLUSTER_NO_HUGEPAGES.
+ * The file is mode 0600: attach as the creator's user, or in the group that
+ * pfring_zc_cluster_set_group() opened a root creator's file to.
  *
  * - Creating a cluster whose id is in use by a live creator fails with EBUSY.  The file of
  *   a creator that died (killed with -9) is stale: the next create of the id, an attach or
@@ -322,6 +323,16 @@ void pfring_zc_close_device(pfring_zc_queue *queue);
 
 /* The hugetlbfs mountpoint attach looks in first (NULL: the default places above). */
 void pfring_zc_ipc_init(const char *hugepages_mountpoint);
+/*
+ * Our own call (not in ntop's header), for a creator that runs as root and lets processes
+ * of a group attach (zbalance_ipc -D: the user's group): the cluster's file becomes
+ * readable and writable by group gid (mode 0660, still the creator's), and the library's
+ * own mount (/run/pfring_zc/hugepages-2M) traversable by others (0711).  A mount given as
+ * hugepages_mountpoint must let them through itself.  0, or -errno (errno set): EINVAL (no
+ * cluster, or one this process attached rather than created), EPERM (not root, nor a
+ * member of gid).
+ */
+int pfring_zc_cluster_set_group(pfring_zc_cluster *cluster, gid_t gid);
 /*
  * Attach this process to queue_id of the cluster cluster_id, side queue_mode.  Errors:
  * ENOENT (no live cluster of that id, or the queue was not created), EINVAL (queue_id

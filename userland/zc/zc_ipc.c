@@ -419,6 +419,31 @@ void zc_ipc_unpublish(struct zc_cluster *c)
 	zc_unlink_if(c->path, c->dev, c->ino);
 }
 
+/*
+ * Our own call: the cluster's file (the creator's, root's when it runs as root) becomes
+ * readable and writable by group gid (mode 0660), so that processes of that group may
+ * attach; the library's own mount and its folder become traversable (0711, not listable)
+ * by others, who then open the file by its name.  Attach trusts a file of root's or of its
+ * own user's only (zc_file_map()): this keeps the file root's.  Only the creator, in its
+ * process.
+ */
+ZC_API int pfring_zc_cluster_set_group(pfring_zc_cluster *cluster, gid_t gid)
+{
+	struct zc_cluster *c = cluster;
+	size_t n = strlen(ZC_IPC_PRIVATE_MNT);
+
+	if (!c || c->attached || !c->path[0]) {
+		errno = EINVAL;
+		return -EINVAL;
+	}
+	if (fchown(c->fd, (uid_t)-1, gid) < 0 || fchmod(c->fd, 0660) < 0)
+		return -errno;
+	if (!strncmp(c->path, ZC_IPC_PRIVATE_MNT, n) && c->path[n] == '/' &&
+	    (chmod(ZC_IPC_PRIVATE_DIR, 0711) < 0 || chmod(ZC_IPC_PRIVATE_MNT, 0711) < 0))
+		return -errno;
+	return 0;
+}
+
 /* ---- attached mappings -------------------------------------------------------------- */
 
 /* Map the cluster cluster_id from its file; NULL and *err when there is none. */

@@ -66,6 +66,8 @@ static void check_create_errors(void)
 	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(9), 1536, 0, 16, -1,
 						  "/nonexistent/dir", 0), ENOENT);
 	CHECK_NULL_ERRNO(pfring_zc_create_queue(NULL, 8), EINVAL);
+	errno = 0;
+	CHECK(pfring_zc_cluster_set_group(NULL, 0) == -EINVAL && errno == EINVAL);
 	CHECK_NULL_ERRNO(pfring_zc_create_buffer_pool(NULL, 8), EINVAL);
 	CHECK_NULL_ERRNO(pfring_zc_get_packet_handle(NULL), EINVAL);
 	CHECK_NULL_ERRNO(pfring_zc_get_packet_handle_from_pool(NULL), EINVAL);
