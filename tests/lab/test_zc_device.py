@@ -8,8 +8,8 @@ reports each frame's length and CRC, compared in order with what was sent. TX: z
 frames (generated, or a pcap file) arrive at the other port byte for byte, at the rate
 asked. "stack:" injection delivers zsend's UDP datagrams to a socket of the local stack.
 The device calls' contracts (errno of the wrong direction, breakloop, queue ids, ENODEV
-with the module loaded, closing) are the probe's "api" checks. The cluster of every
-program is on hugepages (reserved for each test, and given back)."""
+with the module loaded, closing, the device-control calls) are the probe's "api" checks.
+The cluster of every program is on hugepages (reserved for each test, and given back)."""
 
 from __future__ import annotations
 
@@ -235,7 +235,11 @@ def test_device_calls_contracts(e1000e_wire: LinkEnds, pf_ring_module: LoadPfRin
     """The probe's checks: wrong direction EOPNOTSUPP, bad arguments EINVAL, breakloop of
     a blocked receive (single, burst, and before the wait), queue ids of a device, a
     queue, a list and "any", TX errno from the kernel (EMSGSIZE), management_only,
-    stack:, ENODEV, two clusters, and every socket closed by close/destroy."""
+    stack:, ENODEV, two clusters, every socket closed by close/destroy; and today's
+    device-control calls through the device's ring: the link speed sysfs gives, a BPF
+    filter set (a bad one refused) and removed, the application name and statistics
+    line of the device and of the cluster in /proc/net/pf_ring, EOPNOTSUPP passed through
+    for hardware rules and device clocks."""
     pf_ring_module()
     done = subprocess.run([str(need(PROBE)), "api", e1000e_wire.rx, e1000e_wire.tx],
                           capture_output=True, text=True, timeout=120)

@@ -143,7 +143,7 @@ def zc(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     pytest.importorskip("cffi")
     from pfring.native.zc_build import compile_extension
 
-    built = compile_extension(installed / "include", installed / "lib/libpfring_zc.a",
+    built = compile_extension([installed / "include"], installed / "lib/libpfring_zc.a",
                               tmp_path_factory.mktemp("pyzc"))
     spec = importlib.util.spec_from_file_location("pfring.native._pfring_zc", built)
     assert spec is not None and spec.loader is not None

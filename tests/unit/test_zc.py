@@ -117,6 +117,21 @@ def test_api_contracts_hugepages(programs: dict[str, Path],
     assert _meminfo("HugePages_Free") == 8
 
 
+def cpu0_node() -> int:
+    """CPU 0's NUMA node as sysfs shows it (its nodeN entry), -1 without one."""
+    nodes = [p.name for p in Path("/sys/devices/system/cpu/cpu0").glob("node[0-9]*")]
+    return int(nodes[0][4:]) if nodes else -1
+
+
+def test_control_calls(programs: dict[str, Path]) -> None:
+    """Today's device calls on an SPSC queue (EOPNOTSUPP), a send with its time, the
+    cluster's name and statistics, the NUMA helpers and the VM calls
+    (tests/unit/c/zc_control_api.c)."""
+    done = _run([programs["zc_control_api"], str(cpu0_node())], timeout=60)
+    assert done.stdout.splitlines()[-1] == "0 failures", done.stdout + done.stderr
+    assert done.returncode == 0
+
+
 @pytest.mark.parametrize("mode", ["single", "burst"])
 def test_queue_order_no_loss(programs: dict[str, Path], hugepages: Callable[[int], None],
                              mode: str) -> None:

@@ -206,6 +206,12 @@ struct pkt_parsing_info {
 	struct pkt_offset offset;
 } __attribute__((packed));
 
+/* An 802.1Q tag as it follows the MAC addresses (today's pf_ring.h has it; tools parse with it) */
+struct eth_vlan_hdr {
+	u_int16_t h_vlan_id;		/* TCI: priority, DEI, VLAN id */
+	u_int16_t h_proto;		/* the type that follows */
+} __attribute__((packed));
+
 #define PKT_FLAGS_CHECKSUM_OFFLOAD	(1 << 0)
 #define PKT_FLAGS_CHECKSUM_OK		(1 << 1)
 #define PKT_FLAGS_IP_MORE_FRAG		(1 << 2)

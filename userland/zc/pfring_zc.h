@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "pfring.h"	/* hw_filtering_rule, as today's header has it (linux/pf_ring.h there) */
+
 /* pfring_zc_create_cluster() flags */
 #define PF_RING_ZC_ENABLE_VM_SUPPORT	(1 << 0)	/* accepted, no effect yet */
 /*
@@ -509,6 +511,47 @@ u_int32_t pfring_zc_builtin_5tuple_hash(pfring_zc_pkt_buff *pkt_handle, pfring_z
 u_int32_t pfring_zc_builtin_gtp_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue,
 				     u_int32_t *flags);
 u_int32_t pfring_zc_builtin_gre_hash(pfring_zc_pkt_buff *pkt_handle, pfring_zc_queue *queue);
+
+/* ---- device control, NUMA, and what is not here (zc_control.c) --------------------- */
+
+/*
+ * On a device queue these pass to its pf_ring socket as the pfring_* call of the same
+ * name does (BPF filter: the kernel drops what it refuses before the copy); on any other
+ * queue they fail with EOPNOTSUPP (0 Mbit/s for the speed, errno set by the void ones).
+ */
+int pfring_zc_set_bpf_filter(pfring_zc_queue *queue, const char *filter);
+int pfring_zc_remove_bpf_filter(pfring_zc_queue *queue);
+int pfring_zc_add_hw_rule(pfring_zc_queue *queue, hw_filtering_rule *rule);
+int pfring_zc_remove_hw_rule(pfring_zc_queue *queue, u_int16_t rule_id);
+int pfring_zc_get_device_clock(pfring_zc_queue *queue, struct timespec *ts);
+int pfring_zc_set_device_clock(pfring_zc_queue *queue, struct timespec *ts);
+int pfring_zc_adjust_device_clock(pfring_zc_queue *queue, struct timespec *offset, int8_t sign);
+/* The link's speed in Mbit/s; 0 if unknown */
+u_int32_t pfring_zc_get_queue_speed(pfring_zc_queue *queue);
+/* Application name and statistics line of the device's entry under /proc/net/pf_ring */
+int pfring_zc_set_device_app_name(pfring_zc_queue *queue, const char *name);
+int pfring_zc_set_device_proc_stats(pfring_zc_queue *queue, const char *stats);
+/* RSS indirection of the device's one interface: cell i gets indir_table[i % 128] */
+void pfring_zc_set_rxfh_indir(pfring_zc_queue *queue, u_int8_t *indir_table);
+/* pfring_zc_send_pkt(), and the time it returned in *ts (software) */
+int pfring_zc_send_pkt_get_time(pfring_zc_queue *queue, pfring_zc_pkt_buff **pkt_handle,
+				u_int8_t flush_packet, struct timespec *ts);
+/* The cluster's name, given to its devices (open ones and later ones); EINVAL if >= 64 */
+int pfring_zc_set_app_name(pfring_zc_cluster *cluster, const char *name);
+/* The cluster's statistics line, in its first open device's entry; ENODEV without one */
+int pfring_zc_set_proc_stats(pfring_zc_cluster *cluster, char *stats);
+
+/* The NUMA node of a CPU, -1 if unknown */
+int pfring_zc_numa_get_cpu_node(int core_id);
+/* The calling thread's memory from node_id first (-1: the default policy again) */
+int pfring_zc_numa_set_numa_affinity(int node_id);
+
+/* No debug output to turn on: a no-op */
+void pfring_zc_debug(void);
+/* VM support (QEMU guests attached to a cluster) is not available: EOPNOTSUPP */
+int pfring_zc_vm_register(pfring_zc_cluster *cluster, const char *vm_monitor_socket_path);
+int pfring_zc_vm_backend_enable(pfring_zc_cluster *cluster);
+void pfring_zc_vm_guest_init(const char *uio_device);
 
 /* ---- licence and version ----------------------------------------------------------- */
 

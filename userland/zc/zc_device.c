@@ -45,6 +45,7 @@ struct zc_device {
 	pfring *ring;
 	pfring_zc_queue_mode mode;
 	u_int32_t queue_id;		/* IFINDEX_TO_QUEUEID(ifindex), or UNDEFINED_QUEUEID */
+	unsigned int ifindex;		/* its one interface; 0 for a list of several */
 	u_int32_t buffer_len;		/* the most a packet copied in may take */
 	int wake_fd;			/* eventfd: breakloop wakes a blocked receive */
 	/* set by any thread (breakloop), taken by the receiver in zc_dev_wait() */
@@ -310,6 +311,16 @@ static void zc_dev_close(struct zc_queue *q)
 	free(d);
 }
 
+static pfring *zc_dev_ring(struct zc_queue *q)
+{
+	return zc_dev(q)->ring;
+}
+
+static unsigned int zc_dev_ifindex(struct zc_queue *q)
+{
+	return zc_dev(q)->ifindex;
+}
+
 static const struct zc_queue_ops zc_device_ops = {
 	.name = "pf_ring",
 	.send_pkt = zc_dev_send_pkt,
@@ -323,6 +334,8 @@ static const struct zc_queue_ops zc_device_ops = {
 	.stats = zc_dev_stats,
 	.queue_id = zc_dev_queue_id,
 	.close = zc_dev_close,
+	.ring = zc_dev_ring,
+	.ifindex = zc_dev_ifindex,
 };
 
 /* ---- open / close ---------------------------------------------------------------------- */
@@ -459,6 +472,7 @@ ZC_API pfring_zc_queue *pfring_zc_open_device(pfring_zc_cluster *cluster, const 
 	d->q.buffers = c->base + c->hdr->buffers_off;
 	d->mode = queue_mode;
 	d->queue_id = count == 1 ? IFINDEX_TO_QUEUEID(ifindex) : UNDEFINED_QUEUEID;
+	d->ifindex = count == 1 ? ifindex : 0;
 	d->buffer_len = c->hdr->buffer_len > 0xffff ? 0xffff : c->hdr->buffer_len;
 	atomic_init(&d->q.breakloop, 0);
 	atomic_init(&d->breakloop, 0);
@@ -479,6 +493,10 @@ ZC_API pfring_zc_queue *pfring_zc_open_device(pfring_zc_cluster *cluster, const 
 		return NULL;
 	}
 	zc_backend_add(c, &d->q);
+	zc_lock(c);
+	if (c->app_name[0])
+		pfring_set_application_name(d->ring, c->app_name);	/* best effort */
+	zc_unlock(c);
 	return &d->q;
 }
 

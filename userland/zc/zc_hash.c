@@ -12,12 +12,12 @@
 
 #include "zc_priv.h"
 
-#define ETH_P_IPV4	0x0800
-#define ETH_P_IPV6	0x86dd
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88a8
-#define ETH_P_QINQ1	0x9100
-#define ETH_P_TEB	0x6558		/* GRE: transparent Ethernet bridging */
+#define ZC_ETH_IPV4	0x0800
+#define ZC_ETH_IPV6	0x86dd
+#define ZC_ETH_8021Q	0x8100
+#define ZC_ETH_8021AD	0x88a8
+#define ZC_ETH_QINQ1	0x9100
+#define ZC_ETH_TEB	0x6558		/* GRE: transparent Ethernet bridging */
 #define IPPROTO_TCP_	6
 #define IPPROTO_UDP_	17
 #define IPPROTO_GRE_	47
@@ -126,14 +126,14 @@ static int zc_parse_eth(const u_char *p, uint32_t len, struct zc_flow *f)
 	type = rd16(p + 12);
 	p += 14;
 	len -= 14;
-	while ((type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ1) && tags++ < 8) {
+	while ((type == ZC_ETH_8021Q || type == ZC_ETH_8021AD || type == ZC_ETH_QINQ1) && tags++ < 8) {
 		if (len < 4)
 			return -1;
 		type = rd16(p + 2);
 		p += 4;
 		len -= 4;
 	}
-	if (type != ETH_P_IPV4 && type != ETH_P_IPV6)
+	if (type != ZC_ETH_IPV4 && type != ZC_ETH_IPV6)
 		return -1;
 	return zc_parse_ip(p, len, f);
 }
@@ -274,11 +274,11 @@ ZC_API u_int32_t pfring_zc_builtin_gre_hash(pfring_zc_pkt_buff *pkt_handle, pfri
 	off = 4 + ((fl & 0x8000) ? 4 : 0) + ((fl & 0x2000) ? 4 : 0) + ((fl & 0x1000) ? 4 : 0);
 	if (off > glen)
 		return zc_hash_ports(&f);
-	if (proto == ETH_P_IPV4 || proto == ETH_P_IPV6) {
+	if (proto == ZC_ETH_IPV4 || proto == ZC_ETH_IPV6) {
 		memset(&in, 0, sizeof(in));
 		if (zc_parse_ip(g + off, glen - off, &in) == 0)
 			return zc_hash_ips(&in);
-	} else if (proto == ETH_P_TEB) {
+	} else if (proto == ZC_ETH_TEB) {
 		if (zc_parse_eth(g + off, glen - off, &in) == 0)
 			return zc_hash_ips(&in);
 	}

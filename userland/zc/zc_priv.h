@@ -39,6 +39,7 @@
 #define ZC_MAX_QUEUES	256		/* queue ids 0..255 per cluster */
 #define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
 #define ZC_HUGEPAGE	(2u << 20)
+#define ZC_APP_NAME_LEN	64	/* an application name given to a device's ring */
 #define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
 #define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
 
@@ -174,6 +175,9 @@ struct zc_queue_ops {
 	int (*stats)(struct zc_queue *q, pfring_zc_stat *stats);
 	u_int32_t (*queue_id)(struct zc_queue *q);
 	void (*close)(struct zc_queue *q);	/* frees q; the cluster's lock is not held */
+	/* device control (zc_control.c): the backend's pf_ring socket, its one interface */
+	pfring *(*ring)(struct zc_queue *q);
+	unsigned int (*ifindex)(struct zc_queue *q);	/* 0: none, or several */
 };
 
 /*
@@ -263,6 +267,7 @@ struct zc_cluster {
 	uint64_t ino, dev;		/* the file at path: unlink it only if still this one */
 	struct zc_cluster *ipc_next;	/* this process's list of attached mappings */
 	struct zc_multi *multis;	/* multi-queues (zc_multi.c), freed at destroy */
+	char app_name[ZC_APP_NAME_LEN];	/* pfring_zc_set_app_name(): for its devices */
 };
 
 static inline pfring_zc_pkt_buff *zc_buf_handle(char *buffers, uint32_t stride, uint32_t idx)

@@ -56,15 +56,16 @@ void pfring_zc_ipc_detach_buffer_pool(pfring_zc_buffer_pool *pool);
 """
 
 
-def make_ffi(include_dir: Path, libpfring_zc_a: Path) -> FFI:
-    """include_dir holds pfring_zc.h (userland/zc in the tree, or an install's include/)."""
+def make_ffi(include_dirs: list[Path], libpfring_zc_a: Path) -> FFI:
+    """include_dirs hold pfring_zc.h and the pfring.h and linux/pf_ring.h it includes (an
+    install's include/, or the tree's userland/zc, userland/lib and kernel/include/uapi)."""
     glue = resources.files("pfring.native").joinpath("zc_glue.h").read_text()
     ffi = FFI()
     ffi.cdef(CDEF + glue_cdef(glue))
     ffi.set_source(
         MODULE,
         glue,
-        include_dirs=[str(include_dir)],
+        include_dirs=[str(d) for d in include_dirs],
         extra_objects=[str(libpfring_zc_a)],
         libraries=["pthread"],
         extra_compile_args=["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
@@ -72,18 +73,19 @@ def make_ffi(include_dir: Path, libpfring_zc_a: Path) -> FFI:
     return ffi
 
 
-def compile_extension(include_dir: Path, libpfring_zc_a: Path, tmpdir: Path) -> Path:
+def compile_extension(include_dirs: list[Path], libpfring_zc_a: Path, tmpdir: Path) -> Path:
     """Compile the extension in tmpdir; returns the module file."""
     if not libpfring_zc_a.is_file():
         raise FileNotFoundError(f"{libpfring_zc_a} is missing: build the userland first")
     tmpdir.mkdir(parents=True, exist_ok=True)
-    return Path(make_ffi(include_dir, libpfring_zc_a).compile(tmpdir=str(tmpdir),
-                                                               verbose=False))
+    return Path(make_ffi(include_dirs, libpfring_zc_a).compile(tmpdir=str(tmpdir),
+                                                                verbose=False))
 
 
 def build_extension(repo: Path, build_dir: Path) -> Path:
     """Compile against the built libpfring_zc.a; the module lands beside this file."""
-    built = compile_extension(repo / "userland/zc", build_dir / "user/lib/libpfring_zc.a",
+    tree = [repo / "userland/zc", repo / "userland/lib", repo / "kernel/include/uapi"]
+    built = compile_extension(tree, build_dir / "user/lib/libpfring_zc.a",
                               build_dir / "python_zc")
     target = Path(__file__).with_name(built.name)
     staging = target.with_suffix(".new")  # renamed over the old one, as build.py does

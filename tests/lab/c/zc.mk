@@ -10,7 +10,8 @@ all: $(BUILD_DIR)/zc_device_probe
 $(BUILD_DIR)/zc_device_probe: $(ZC_DIR)/zc_device_probe.c $(BUILD_DIR)/lib/libpfring_zc.a \
 		$(BUILD_DIR)/lib/libpfring.a $(ZC_DIR)/lab_crc32.h $(ZC_TOP)/userland/zc/pfring_zc.h
 	@mkdir -p $(BUILD_DIR)
-	$(CC) -O2 -g -Wall -Wextra -Werror -I$(ZC_TOP)/userland/zc -o $@ $< \
+	$(CC) -O2 -g -Wall -Wextra -Werror -I$(ZC_TOP)/userland/zc -I$(ZC_TOP)/userland/lib \
+		-I$(ZC_TOP)/kernel/include/uapi -o $@ $< \
 		$(BUILD_DIR)/lib/libpfring_zc.a $(BUILD_DIR)/lib/libpfring.a -lpthread
 
 $(BUILD_DIR)/lib/libpfring_zc.a:

@@ -11,8 +11,9 @@
  *       hex> <ts_ns>", then one JSON line: recv, bytes, the queue's stats, whether every
  *       packet landed in the caller's own buffer (same_handles), queue id, settings.
  *   zc_device_probe api RXDEV TXDEV
- *       The device calls' contracts on real interfaces, one check at a time; prints each
- *       failure and "N failures".
+ *       The device calls' contracts on real interfaces, and today's device-control calls
+ *       through the device's ring, one check at a time; prints each failure and
+ *       "N failures".
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -181,6 +182,88 @@ static int count_fds(void)
 	return n;
 }
 
+/*
+ * How many of this process's entries for dev under /proc/net/pf_ring/<sub> ("" or
+ * "stats/") contain needle.
+ */
+static int proc_entries_with(const char *sub, const char *dev, const char *needle)
+{
+	char dir[64], prefix[64], path[512], buf[4096];
+	struct dirent *e;
+	int n = 0;
+	size_t len;
+	FILE *f;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/net/pf_ring/%s", sub);
+	snprintf(prefix, sizeof(prefix), "%d-%s.", (int)getpid(), dev);
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[len] = '\0';
+		fclose(f);
+		n += strstr(buf, needle) != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The link speed sysfs gives the interface, in Mbit/s; 0 if unknown */
+static u_int32_t sysfs_speed(const char *dev)
+{
+	char path[128];
+	long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/speed", dev);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &v) != 1 || v < 0)
+		v = 0;
+	fclose(f);
+	return (u_int32_t)v;
+}
+
+/* Today's device-control calls, through the device's ring */
+static void check_device_control(pfring_zc_cluster *zc, pfring_zc_queue *rq, pfring_zc_queue *tq,
+				 const char *rxdev, const char *txdev)
+{
+	struct timespec ts;
+	hw_filtering_rule rule;
+
+	CHECK(sysfs_speed(rxdev) > 0 && pfring_zc_get_queue_speed(rq) == sysfs_speed(rxdev));
+	CHECK(pfring_zc_set_bpf_filter(rq, "udp and port 9") == 0);
+	errno = 0;
+	CHECK(pfring_zc_set_bpf_filter(rq, "udp and (") < 0 && errno != 0);
+	CHECK(pfring_zc_remove_bpf_filter(rq) == 0);
+	CHECK(pfring_zc_set_device_app_name(rq, "zc-probe-device") == 0);
+	CHECK(proc_entries_with("", rxdev, "zc-probe-device") == 1);
+	CHECK(pfring_zc_set_device_proc_stats(rq, "probe-stats 42") == 0);
+	CHECK(proc_entries_with("stats/", rxdev, "probe-stats 42") == 1);
+	/* the cluster's name: on both its open devices */
+	CHECK(pfring_zc_set_app_name(zc, "zc-probe-cluster") == 0);
+	CHECK(proc_entries_with("", rxdev, "zc-probe-cluster") >= 1);
+	CHECK(proc_entries_with("", txdev, "zc-probe-cluster") >= 1);
+	CHECK(pfring_zc_set_proc_stats(zc, "cluster-stats 7") == 0);
+	CHECK(proc_entries_with("stats/", rxdev, "cluster-stats 7") +
+	      proc_entries_with("stats/", txdev, "cluster-stats 7") == 1);
+	/* what libpfring has not: its error passes through */
+	memset(&rule, 0, sizeof(rule));
+	errno = 0;
+	CHECK(pfring_zc_add_hw_rule(rq, &rule) < 0 && errno == EOPNOTSUPP);
+	errno = 0;
+	CHECK(pfring_zc_get_device_clock(tq, &ts) < 0 && errno == EOPNOTSUPP);
+}
+
 struct breaker {
 	pfring_zc_queue *q;
 	unsigned delay_ms;
@@ -292,6 +375,7 @@ static void api(const char *rxdev, const char *txdev)
 		if (rc != -EMSGSIZE)
 			printf("send of 9000 bytes: %d\n", rc);
 		CHECK(pfring_zc_stats(tq, &st) == 0 && st.recv == 0 && st.sent == 0);
+		check_device_control(zc, rq, tq, rxdev, txdev);
 	}
 
 	/* management_only: neither direction */

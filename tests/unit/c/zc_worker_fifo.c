@@ -31,7 +31,7 @@
 
 static uint32_t npkts;
 static uint8_t *seen;
-static _Atomic uint64_t got, in_order, dup, bad;
+static _Atomic uint64_t got, in_order, dups, bad;
 static uint64_t next_seq;
 
 static uint32_t seq_of(pfring_zc_pkt_buff *b)
@@ -64,7 +64,7 @@ static void check(pfring_zc_pkt_buff *b)
 	if (ts.tv_sec != b->ts.tv_sec || ts.tv_nsec != b->ts.tv_nsec)
 		atomic_fetch_add(&bad, 1);
 	if (seen[seq]++)
-		atomic_fetch_add(&dup, 1);
+		atomic_fetch_add(&dups, 1);
 	if (seq == next_seq)
 		atomic_fetch_add(&in_order, 1);
 	next_seq = seq + 1;
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	while (pfring_zc_get_packet_handle_from_pool(wsp))
 		wsp_back++;
 	printf("got=%llu in_order=%llu dup=%llu bad=%llu wsp=%u/%u\n", (unsigned long long)atomic_load(&got),
-	       (unsigned long long)atomic_load(&in_order), (unsigned long long)atomic_load(&dup),
+	       (unsigned long long)atomic_load(&in_order), (unsigned long long)atomic_load(&dups),
 	       (unsigned long long)atomic_load(&bad), wsp_back, wsp_len);
 	pfring_zc_destroy_cluster(zc);
 	free(seen);
