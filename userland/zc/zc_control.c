@@ -213,17 +213,17 @@ ZC_API int pfring_zc_set_proc_stats(pfring_zc_cluster *cluster, char *stats)
 {
 	struct zc_cluster *c = cluster;
 	struct zc_queue *q, *dev = NULL;
+	int rc;
 
 	if (!c || !stats)
 		return zc_fail(EINVAL);
-	zc_lock(c);
+	zc_lock(c);		/* the device stays open while it is written to */
 	for (q = c->backends; q; q = q->backend_next)
 		if (q->ops->ring)
-			dev = q;
+			dev = q;	/* the list is newest first: the last is the first opened */
+	rc = dev ? pfring_zc_set_device_proc_stats(dev, stats) : zc_fail(ENODEV);
 	zc_unlock(c);
-	if (!dev)
-		return zc_fail(ENODEV);
-	return pfring_zc_set_device_proc_stats(dev, stats);
+	return rc;
 }
 
 /*
