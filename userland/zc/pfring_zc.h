@@ -3,8 +3,9 @@
  * pfring_zc.h - the public ZC API (libpfring_zc): clusters of packet buffers in one shared
  * memory region, buffer pools, and single-producer/single-consumer queues that move
  * buffers by exchanging them (zero copy).  Names, types and values are source-compatible
- * with today's PF_RING ZC header for the calls implemented here; the kernel-bypass "zc:"
- * devices are not implemented yet.
+ * with today's PF_RING ZC header, every call of which is declared here; those of features
+ * this library has not (VM support, the kernel-bypass "zc:" devices, which come next)
+ * fail with EOPNOTSUPP.
  *
  * Conventions: pointer returns are NULL with errno set on failure; int returns are
  * negative (-errno, errno also set) on failure.
