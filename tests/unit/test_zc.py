@@ -125,11 +125,21 @@ def cpu0_node() -> int:
 
 def test_control_calls(programs: dict[str, Path]) -> None:
     """Today's device calls on an SPSC queue (EOPNOTSUPP), a send with its time, the
-    cluster's name and statistics, the NUMA helpers and the VM calls
-    (tests/unit/c/zc_control_api.c)."""
+    cluster's name and statistics, the NUMA helpers, a cluster bound to CPU 0's node
+    (numa_maps) and the VM calls (tests/unit/c/zc_control_api.c), on normal pages."""
     done = _run([programs["zc_control_api"], str(cpu0_node())], timeout=60)
     assert done.stdout.splitlines()[-1] == "0 failures", done.stdout + done.stderr
     assert done.returncode == 0
+
+
+def test_cluster_on_a_numa_node_hugepages(programs: dict[str, Path],
+                                          hugepages: Callable[[int], None]) -> None:
+    """numa_node_id on hugepages: the region's pages bound to the node, and given back."""
+    hugepages(8)
+    done = _run([programs["zc_control_api"], str(cpu0_node()), "huge"], timeout=60)
+    assert done.stdout.splitlines()[-1] == "0 failures", done.stdout + done.stderr
+    assert done.returncode == 0
+    assert _meminfo("HugePages_Free") == 8
 
 
 @pytest.mark.parametrize("mode", ["single", "burst"])

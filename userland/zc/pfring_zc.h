@@ -143,9 +143,11 @@ typedef struct {
  * processes find it by cluster_id).  The pages are the mount's: 2 MB by default, 1 GB on a
  * mount with pagesize=1G (the region is then rounded up to whole 1 GB pages).  Every queue
  * slot and every pool entry holds one buffer, so tot_num_buffers must cover the sum of all
- * queue_len and pool_len plus the handles the application keeps.  numa_node_id is recorded
- * only.  Errors: EINVAL, ENOMEM (not enough free hugepages of that size: a message on
- * stderr says how many to reserve, and where), EBUSY (cluster_id is in use
+ * queue_len and pool_len plus the handles the application keeps.  numa_node_id >= 0: the
+ * pages are taken on that NUMA node, bound to it (EINVAL for a node the machine has not);
+ * negative: where the kernel puts them.  Errors: EINVAL, ENOMEM (not enough free
+ * hugepages of that size, or on that node: a message on stderr says how many to reserve,
+ * and where), EBUSY (cluster_id is in use
  * by a live process), ENODEV (no hugetlbfs mount and none could be mounted: not root),
  * ENOENT (hugepages_mountpoint does not exist), EEXIST (a file of that name that is not a
  * cluster of this library is in the way).

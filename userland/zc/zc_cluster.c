@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "zc_priv.h"
@@ -115,12 +116,36 @@ static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size, uint64_t page)
 		page >= (1u << 30) ? "GB" : "MB", free_, total, want, knob);
 }
 
+#define ZC_MPOL_BIND		2	/* <linux/mempolicy.h> */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
+/*
+ * The region's pages on NUMA node numa: the policy is set on the mapping before any page
+ * is taken, then every page is taken now, so that a node without free hugepages fails
+ * here (ENOMEM) and not with SIGBUS later.  0 or -errno: EINVAL for a node the machine
+ * has not.
+ */
+static int zc_bind_node(void *p, size_t size, int32_t numa)
+{
+	unsigned long mask[ZC_NODE_MASK_LONGS];
+
+	zc_node_mask(mask, numa);
+	if (syscall(SYS_mbind, p, size, ZC_MPOL_BIND, mask, (unsigned long)numa + 2, 0UL) < 0)
+		return -errno;
+	if (madvise(p, size, MADV_POPULATE_WRITE) < 0)
+		return errno == EFAULT ? -ENOMEM : -errno;	/* EFAULT: no page on the node */
+	return 0;
+}
+
 /*
  * Create the region's file (zc_ipc.c: hugetlbfs or /dev/shm, under a temporary name until
- * the header is complete) and map it; returns the fd or -errno.
+ * the header is complete) and map it, its pages on NUMA node numa when >= 0; returns the
+ * fd or -errno.
  */
 static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpoint,
-		  uint32_t flags)
+		  int32_t numa, uint32_t flags)
 {
 	uint64_t page;
 	int fd, err;
@@ -141,11 +166,22 @@ static int zc_map(struct zc_cluster *c, uint32_t cluster_id, const char *mountpo
 		err = -errno;
 		goto fail_close;
 	}
-	/* MAP_POPULATE: hugetlb pages are reserved here, so a shortage fails now, not SIGBUS later */
-	p = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	/*
+	 * MAP_POPULATE: hugetlb pages are reserved here, so a shortage fails now, not SIGBUS
+	 * later; with a node, they are taken once the mapping has its policy.
+	 */
+	p = mmap(NULL, c->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (numa < 0 ? MAP_POPULATE : 0), fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		goto fail_close;
+	}
+	if (numa >= 0) {
+		err = zc_bind_node(p, c->size, numa);
+		if (err) {
+			munmap(p, c->size);
+			goto fail_close;
+		}
 	}
 	c->base = p;
 	return fd;
@@ -248,6 +284,8 @@ ZC_API pfring_zc_cluster *pfring_zc_create_cluster(u_int32_t cluster_id, u_int32
 	int err, fd;
 
 	err = zc_layout(&l, buffer_len, metadata_len, tot_num_buffers, flags);
+	if (!err && numa_node_id > ZC_MAX_NUMA_NODE)
+		err = -EINVAL;
 	if (err)
 		goto fail;
 	c = calloc(1, sizeof(*c));
@@ -256,7 +294,7 @@ ZC_API pfring_zc_cluster *pfring_zc_create_cluster(u_int32_t cluster_id, u_int32
 		goto fail;
 	}
 	c->size = l.size;
-	fd = zc_map(c, cluster_id, hugepages_mountpoint, flags);
+	fd = zc_map(c, cluster_id, hugepages_mountpoint, numa_node_id, flags);
 	if (fd < 0) {
 		err = fd;
 		goto fail_free;

@@ -26,7 +26,6 @@
 #include "zc_priv.h"
 
 #define ZC_MPOL_PREFERRED	1	/* <linux/mempolicy.h> */
-#define ZC_MAX_NUMA_NODE	1023
 #define ZC_RXFH_CELLS		128	/* the table today's call takes */
 
 static int zc_fail(int err)
@@ -308,15 +307,14 @@ ZC_API int pfring_zc_numa_get_cpu_node(int core_id)
  */
 ZC_API int pfring_zc_numa_set_numa_affinity(int node_id)
 {
-	unsigned long mask[ZC_MAX_NUMA_NODE / (8 * sizeof(unsigned long)) + 1] = { 0 };
-	const unsigned int bits = 8 * sizeof(unsigned long);
+	unsigned long mask[ZC_NODE_MASK_LONGS];
 
 	if (node_id < -1 || node_id > ZC_MAX_NUMA_NODE)
 		return zc_fail(EINVAL);
 	if (node_id == -1)
 		return syscall(SYS_set_mempolicy, 0 /* MPOL_DEFAULT */, NULL, 0UL) < 0 ?
 		       -errno : 0;
-	mask[node_id / bits] = 1UL << (node_id % bits);
+	zc_node_mask(mask, node_id);
 	if (syscall(SYS_set_mempolicy, ZC_MPOL_PREFERRED, mask, (unsigned long)node_id + 2) < 0)
 		return -errno;
 	return 0;

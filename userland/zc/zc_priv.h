@@ -40,6 +40,18 @@
 #define ZC_MAX_POOLS	256		/* pool ids 0..255 per cluster */
 #define ZC_HUGEPAGE	(2u << 20)
 #define ZC_APP_NAME_LEN	64	/* an application name given to a device's ring */
+#define ZC_MAX_NUMA_NODE	1023	/* the highest node id a node mask here holds */
+#define ZC_NODE_MASK_LONGS	(ZC_MAX_NUMA_NODE / (8 * sizeof(unsigned long)) + 1)
+
+/* A mask of NUMA node node alone (0 <= node <= ZC_MAX_NUMA_NODE) for mbind/set_mempolicy */
+static inline void zc_node_mask(unsigned long mask[ZC_NODE_MASK_LONGS], int node)
+{
+	const unsigned int bits = 8 * sizeof(unsigned long);
+
+	for (unsigned int i = 0; i < ZC_NODE_MASK_LONGS; i++)
+		mask[i] = 0;
+	mask[node / bits] = 1UL << (node % bits);
+}
 #define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
 #define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
 

@@ -6,8 +6,10 @@
  * the cluster's name and statistics, the NUMA helpers against sysfs and get_mempolicy(2),
  * and the VM calls that are not here.
  *
- *   zc_control_api NODE    NODE: CPU 0's NUMA node as sysfs says (-1 if none); prints
- *                          each failure and "N failures"
+ *   zc_control_api NODE [huge]   NODE: CPU 0's NUMA node as sysfs says (-1 if none);
+ *                                prints each failure and "N failures".  The cluster bound
+ *                                to NODE (numa_node_id) is on hugepages with huge, else
+ *                                on normal pages.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,6 +114,53 @@ static void check_cluster_calls(pfring_zc_cluster *zc)
 	pfring_zc_debug();
 }
 
+/* The line of /proc/self/numa_maps for the mapping at base, into line; 0 if found */
+static int numa_maps_line(const void *base, char *line, size_t len)
+{
+	char want[32];
+	FILE *f = fopen("/proc/self/numa_maps", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%lx ", (unsigned long)base);
+	while (found && fgets(line, (int)len, f))
+		found = strncmp(line, want, strlen(want)) ? -1 : 0;
+	fclose(f);
+	return found;
+}
+
+/* numa_node_id binds the cluster's pages to that node; a node the machine has not: EINVAL */
+static void check_numa_cluster(int node0, u_int32_t flags)
+{
+	pfring_zc_cluster_mem_info mem = { 0 };
+	pfring_zc_cluster *zc;
+	char line[1024], bind[32];
+
+	if (node0 >= 0) {
+		zc = pfring_zc_create_cluster(ZC_TEST_ID(41), 1536, 0, 1024, node0, NULL, flags);
+		CHECK(zc != NULL);
+		if (zc) {
+			CHECK(pfring_zc_get_memory_info(zc, &mem) == 0);
+			CHECK(numa_maps_line(mem.base_addr, line, sizeof(line)) == 0);
+			snprintf(bind, sizeof(bind), " bind:%d ", node0);
+			CHECK(strstr(line, bind) != NULL);
+			if (!strstr(line, bind))
+				printf("numa_maps: %s", line);
+			pfring_zc_destroy_cluster(zc);
+		}
+	}
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(41), 1536, 0, 1024, 1023, NULL, flags),
+			 EINVAL);	/* no machine here has node 1023 */
+	CHECK_NULL_ERRNO(pfring_zc_create_cluster(ZC_TEST_ID(41), 1536, 0, 1024, 1024, NULL, flags),
+			 EINVAL);
+	/* the id is free again after the failures */
+	zc = pfring_zc_create_cluster(ZC_TEST_ID(41), 1536, 0, 1024, -1, NULL, flags);
+	CHECK(zc != NULL);
+	if (zc)
+		pfring_zc_destroy_cluster(zc);
+}
+
 static void check_numa(int node0)
 {
 	unsigned long nodes;
@@ -134,7 +183,7 @@ int main(int argc, char **argv)
 	pfring_zc_cluster *zc;
 	pfring_zc_queue *q;
 
-	if (argc != 2)
+	if (argc < 2)
 		return 2;
 	zc = pfring_zc_create_cluster(ZC_TEST_ID(40), 1536, 0, 64, -1, NULL,
 				      PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
@@ -146,6 +195,8 @@ int main(int argc, char **argv)
 		check_cluster_calls(zc);
 	}
 	check_numa(atoi(argv[1]));
+	check_numa_cluster(atoi(argv[1]), argc > 2 && !strcmp(argv[2], "huge") ? 0 :
+					  PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
 	if (zc)
 		pfring_zc_destroy_cluster(zc);
 	printf("%d failures\n", failures);
