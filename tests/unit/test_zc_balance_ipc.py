@@ -227,10 +227,7 @@ def test_balancer_every_packet_once(zc: ModuleType, installed: Path, procs: Call
     if mode == "0":  # one ingress queue: strict turns
         assert [len(q) for q in got] == [len(sent) // CONSUMERS] * CONSUMERS
     else:
-        where: dict[frozenset[bytes], set[int]] = {}
-        for q, pkts in enumerate(got):
-            for p in pkts:
-                where.setdefault(flow_of(p), set()).add(q)
+        where = flow_queues(got)
         assert len(where) == FLOWS
         assert all(len(qs) == 1 for qs in where.values()), where
         assert len({q for qs in where.values() for q in qs}) > 1  # spread, not all on one
@@ -335,14 +332,31 @@ def simple_run(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], cid: in
                 "-n", str(queues), "-q", "1024", *opts)
     ids = ingress_ids(bal, len(inputs))
     bal.expect(r"running")
+    return feed(zc, bal, cid, queues, list(zip(ids, inputs, strict=True)), expect)
+
+
+def feed(zc: ModuleType, bal: Proc, cid: int, queues: int,
+         inputs: list[tuple[int, list[bytes]]], expect: int) -> tuple[list[list[bytes]], str]:
+    """A running balancer bal of cluster cid: Python consumers on queues 0 .. queues - 1,
+    each (ingress queue id, packets) of inputs sent, expect packets awaited over the
+    consumers; returns what each queue got and the balancer's output after SIGINT."""
     cons = [PyConsumer(zc, cid, q) for q in range(queues)]
     for c in cons:
         c.start()
-    for qid, pkts in zip(ids, inputs, strict=True):
+    for qid, pkts in inputs:
         send_all(zc, cid, qid, pkts)
     got = collect(cons, expect)
     out, _ = bal.stop()
     return got, out
+
+
+def flow_queues(got: list[list[bytes]]) -> dict[frozenset[bytes], set[int]]:
+    """Each flow's queues (indexes into got) among the packets each got."""
+    where: dict[frozenset[bytes], set[int]] = {}
+    for q, pkts in enumerate(got):
+        for p in pkts:
+            where.setdefault(flow_of(p), set()).add(q)
+    return where
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 10) -> bool:
@@ -770,20 +784,11 @@ def test_configuration_file(zc: ModuleType, installed: Path, procs: Callable[...
     ids = ingress_ids(bal, 1)
     assert ids == [2]
     bal.expect(rf"cluster {cid}, 2 consumer queues \(ids 0-1\), 1 inputs; running")
-    cons = [PyConsumer(zc, cid, q) for q in range(2)]
-    for c in cons:
-        c.start()
     sent = frames()[:1024]  # no more than a queue holds: none can be dropped
-    send_all(zc, cid, ids[0], sent)
-    got = collect(cons, len(sent))
-    out, _ = bal.stop()
+    got, out = feed(zc, bal, cid, 2, [(ids[0], sent)], len(sent))
     assert Counter(p for q in got for p in q) == Counter(sent)
     assert totals_of(out)[:2] == (len(sent), [len(q) for q in got])
-    where: dict[frozenset[bytes], set[int]] = {}
-    for q, pkts in enumerate(got):
-        for p in pkts:
-            where.setdefault(flow_of(p), set()).add(q)
-    assert all(len(qs) == 1 for qs in where.values()) and all(got)
+    assert all(len(qs) == 1 for qs in flow_queues(got).values()) and all(got)
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -839,13 +844,8 @@ def test_zfanout_ipc_configuration_file(zc: ModuleType, installed: Path,
     bal = procs(installed / "bin/zfanout_ipc", conf)
     ids = ingress_ids(bal, 1)
     bal.expect(r"running")
-    cons = [PyConsumer(zc, cid, q) for q in range(2)]
-    for c in cons:
-        c.start()
     sent = frames()[:512]  # fewer than a queue holds: none dropped
-    send_all(zc, cid, ids[0], sent)
-    got = collect(cons, 2 * len(sent))
-    bal.stop()
+    got, _ = feed(zc, bal, cid, 2, [(ids[0], sent)], 2 * len(sent))
     assert got == [sent, sent]
 
 
@@ -878,15 +878,9 @@ def test_a_balancer_per_input_option(zc: ModuleType, installed: Path, procs: Cal
     bal.expect(r"balancer 0: inputs 0-0, queues 0-1")
     bal.expect(r"balancer 1: inputs 1-1, queues 2-3")
     assert single_cpu_threads(bal.p.pid) == ["0", "1"]
-    cons = [PyConsumer(zc, cid, q) for q in range(4)]
-    for c in cons:
-        c.start()
     a, b = frames()[:1000], frames()[1024:2024]
-    send_all(zc, cid, 4, a)
-    send_all(zc, cid, 5, b)
     copies = 2 if mode == "2" else 1
-    got = collect(cons, copies * (len(a) + len(b)))
-    out, _ = bal.stop()
+    got, out = feed(zc, bal, cid, 4, [(4, a), (5, b)], copies * (len(a) + len(b)))
     assert totals_of(out)[:2] == (len(a) + len(b), [len(q) for q in got])
     if mode == "2":
         assert got == [a, a, b, b]
@@ -894,8 +888,4 @@ def test_a_balancer_per_input_option(zc: ModuleType, installed: Path, procs: Cal
     assert Counter(got[0] + got[1]) == Counter(a)
     assert Counter(got[2] + got[3]) == Counter(b)
     for pair in (got[0:2], got[2:4]):
-        where: dict[frozenset[bytes], set[int]] = {}
-        for q, pkts in enumerate(pair):
-            for p in pkts:
-                where.setdefault(flow_of(p), set()).add(q)
-        assert all(len(qs) == 1 for qs in where.values()) and all(pair)
+        assert all(len(qs) == 1 for qs in flow_queues(pair).values()) and all(pair)

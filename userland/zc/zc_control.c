@@ -28,12 +28,6 @@
 #define ZC_MPOL_PREFERRED	1	/* <linux/mempolicy.h> */
 #define ZC_RXFH_CELLS		128	/* the table today's call takes */
 
-static int zc_fail(int err)
-{
-	errno = err;
-	return -err;
-}
-
 /* The ring behind a device queue; NULL with errno EINVAL (no queue) or EOPNOTSUPP. */
 static pfring *zc_ring_of(pfring_zc_queue *queue)
 {

@@ -60,12 +60,6 @@ static inline struct zc_device *zc_dev(struct zc_queue *q)
 	return (struct zc_device *)q;
 }
 
-static int zc_dev_fail(int err)
-{
-	errno = err;
-	return -err;
-}
-
 /* One writer: a relaxed load and store, no read-modify-write */
 static inline void zc_dev_count(_Atomic u_int64_t *c, u_int64_t n)
 {
@@ -76,7 +70,7 @@ static inline void zc_dev_count(_Atomic u_int64_t *c, u_int64_t n)
 /* libpfring's failure as -errno (it sets errno; a code without one is EIO) */
 static int zc_dev_ring_err(void)
 {
-	return zc_dev_fail(errno ? errno : EIO);
+	return zc_fail(errno ? errno : EIO);
 }
 
 /* ---- RX ---------------------------------------------------------------------------- */
@@ -102,7 +96,7 @@ static int zc_dev_wait(struct zc_device *d)
 		return 0;
 	rc = poll(fds, 2, ZC_DEV_WAIT_MS);
 	if (rc < 0 && errno != EINTR)
-		return zc_dev_fail(errno);
+		return zc_fail(errno);
 	if (rc > 0 && (fds[1].revents & POLLIN)) {
 		while (read(d->wake_fd, &drain, sizeof(drain)) > 0)
 			;
@@ -110,7 +104,7 @@ static int zc_dev_wait(struct zc_device *d)
 	if (atomic_exchange_explicit(&d->breakloop, 0, memory_order_acquire))
 		return 0;
 	if (rc > 0 && (fds[0].revents & (POLLERR | POLLNVAL)))
-		return zc_dev_fail(ENETDOWN);
+		return zc_fail(ENETDOWN);
 	return 1;
 }
 
@@ -146,7 +140,7 @@ static int zc_dev_recv_pkt(struct zc_queue *q, pfring_zc_pkt_buff **ph, u_int8_t
 	int rc;
 
 	if (d->mode != rx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	for (;;) {
 		rc = zc_dev_recv_one(d, *ph);
 		if (rc != 0 || !wait)
@@ -165,7 +159,7 @@ static int zc_dev_recv_pkt_burst(struct zc_queue *q, pfring_zc_pkt_buff **ph, u_
 	int rc = 0;
 
 	if (d->mode != rx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	for (;;) {
 		while (i < n && (rc = zc_dev_recv_one(d, ph[i])) > 0)
 			i++;
@@ -185,7 +179,7 @@ static int zc_dev_is_empty(struct zc_queue *q)
 	int rc;
 
 	if (d->mode != rx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	rc = pfring_is_pkt_available(d->ring);
 	if (rc < 0)
 		return zc_dev_ring_err();
@@ -225,7 +219,7 @@ static int zc_dev_send_pkt(struct zc_queue *q, pfring_zc_pkt_buff **ph, u_int8_t
 	struct zc_device *d = zc_dev(q);
 
 	if (d->mode != tx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	return zc_dev_send_one(d, *ph, flush);
 }
 
@@ -241,7 +235,7 @@ static int zc_dev_send_pkt_burst(struct zc_queue *q, pfring_zc_pkt_buff **ph, u_
 	int rc = 0;
 
 	if (d->mode != tx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	for (i = 0; i < n; i++) {
 		rc = zc_dev_send_one(d, ph[i], 0);
 		if (rc < 0)
@@ -261,7 +255,7 @@ static int zc_dev_is_full(struct zc_queue *q)
 	struct zc_device *d = zc_dev(q);
 
 	if (d->mode != tx_only)
-		return zc_dev_fail(EOPNOTSUPP);
+		return zc_fail(EOPNOTSUPP);
 	return 0;	/* the send path cannot tell before it tries */
 }
 
@@ -495,7 +489,7 @@ ZC_API pfring_zc_queue *pfring_zc_open_device(pfring_zc_cluster *cluster, const 
 	zc_backend_add(c, &d->q);
 	zc_lock(c);
 	if (c->app_name[0])
-		pfring_set_application_name(d->ring, c->app_name);	/* best effort */
+		pfring_zc_set_device_app_name(&d->q, c->app_name);	/* best effort */
 	zc_unlock(c);
 	return &d->q;
 }

@@ -145,6 +145,12 @@ static void zc_dirs_add(struct zc_ipc_dirs *d, const char *dir)
 	strcpy(d->d[d->n++], dir);
 }
 
+/* The page size of a filesystem statfs describes if it is hugetlbfs, else 0 */
+static uint64_t zc_hugetlbfs_pagesize(const struct statfs *s)
+{
+	return s->f_type == HUGETLBFS_MAGIC && s->f_bsize > 0 ? (uint64_t)s->f_bsize : 0;
+}
+
 /*
  * Bytes of a page of the filesystem holding fd: a hugetlbfs mount's page size (2 MB, or
  * 1 GB for pagesize=1G, or the system's default hugepage size when the mount names
@@ -153,10 +159,9 @@ static void zc_dirs_add(struct zc_ipc_dirs *d, const char *dir)
 uint64_t zc_file_pagesize(int fd)
 {
 	struct statfs s;
+	uint64_t page = fstatfs(fd, &s) == 0 ? zc_hugetlbfs_pagesize(&s) : 0;
 
-	if (fstatfs(fd, &s) == 0 && s.f_type == HUGETLBFS_MAGIC && s.f_bsize > 0)
-		return (uint64_t)s.f_bsize;
-	return 4096;
+	return page ? page : 4096;
 }
 
 /* The same for a mountpoint: 0 when it is not a hugetlbfs mount. */
@@ -164,9 +169,7 @@ static uint64_t zc_mount_pagesize(const char *dir)
 {
 	struct statfs s;
 
-	if (statfs(dir, &s) == 0 && s.f_type == HUGETLBFS_MAGIC && s.f_bsize > 0)
-		return (uint64_t)s.f_bsize;
-	return 0;
+	return statfs(dir, &s) == 0 ? zc_hugetlbfs_pagesize(&s) : 0;
 }
 
 /* hugetlbfs mountpoints from /proc/mounts: those of 2 MB pages, or all. */

@@ -42,6 +42,15 @@
 #define ZC_APP_NAME_LEN	64	/* an application name given to a device's ring */
 #define ZC_MAX_NUMA_NODE	1023	/* the highest node id a node mask here holds */
 #define ZC_NODE_MASK_LONGS	(ZC_MAX_NUMA_NODE / (8 * sizeof(unsigned long)) + 1)
+#define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
+#define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
+
+/* The failure convention of the int calls: errno set to err, -err returned */
+static inline int zc_fail(int err)
+{
+	errno = err;
+	return -err;
+}
 
 /* A mask of NUMA node node alone (0 <= node <= ZC_MAX_NUMA_NODE) for mbind/set_mempolicy */
 static inline void zc_node_mask(unsigned long mask[ZC_NODE_MASK_LONGS], int node)
@@ -52,8 +61,6 @@ static inline void zc_node_mask(unsigned long mask[ZC_NODE_MASK_LONGS], int node
 		mask[i] = 0;
 	mask[node / bits] = 1UL << (node % bits);
 }
-#define ZC_FLUSH_BATCH	32u		/* packets a producer may hold back without flush */
-#define ZC_RET_GAP	64u		/* free-ring slots beyond len: 4 cache lines apart */
 
 /* In front of every pfring_zc_pkt_buff, inside the buffer (one cache line with it). */
 struct zc_buf_hdr {
