@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -51,6 +52,34 @@ def userland_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # Cluster ids name files every process sees: the C test programs add this base to theirs
 # (tests/unit/c/zc_test_id.h), so that two sessions at once do not collide.
 os.environ.setdefault("ZC_TEST_ID_BASE", str(1_000_000 + (os.getpid() % 1000) * 1000))
+
+# Where a cluster's file lives (zc_ipc.c): /dev/shm on normal pages, the library's own
+# hugetlbfs mounts under /run/pfring_zc otherwise (a test's private mount goes with it).
+CLUSTER_FILES = ("/dev/shm/pfring_zc_cluster_*", "/run/pfring_zc/*/pfring_zc_cluster_*")
+
+
+def _cluster_files() -> set[Path]:
+    return {p for pattern in CLUSTER_FILES for p in Path("/").glob(pattern.lstrip("/"))}
+
+
+@pytest.fixture(autouse=True)
+def no_cluster_file_left() -> Iterator[None]:
+    """Every test leaves no cluster file behind: a cluster whose last user has gone is
+    given back, and a left file holds its memory (hugepages) until the id is used again.
+    Its processes get 5 s to finish exiting; a file still there fails the test and is
+    removed, so that the next tests start clean."""
+    before = _cluster_files()
+    yield
+    left: set[Path] = set()
+    for _ in range(50):
+        left = _cluster_files() - before
+        if not left:
+            return
+        time.sleep(0.1)
+    for p in left:
+        p.unlink(missing_ok=True)
+    pytest.fail(f"cluster files left behind: {sorted(map(str, left))}")
+
 
 @pytest.fixture(scope="session")
 def installed(userland_install: Path) -> Path:

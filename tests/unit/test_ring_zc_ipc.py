@@ -291,6 +291,9 @@ def test_bad_names_and_refused_calls(programs: dict[str, Path], ring_prog: Path,
     prod.say("stop")
     assert fields(cons.expect("got="))["end"] == 1
     prod.expect("done")
+    prod.say("exit")  # the creator destroys the cluster: its file goes (none left in /dev/shm)
+    prod.expect("destroyed")
+    assert prod.wait() == 0
 
 
 def test_open_messages(programs: dict[str, Path], ring_prog: Path, libdir: Path) -> None:

@@ -10,6 +10,7 @@ options exit 2 with a message.  The lab runs the same on a real port
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -152,6 +153,12 @@ def run_balancer(zc: ModuleType, bindir: Path, procs: Callable[..., Proc], tmp: 
     ingress = int(line.split()[-1])
     assert ingress == consumers  # after the consumers' queues 0 .. n-1
     bal.expect(r"running")
+    # the tool's worker reads the ingress queue and fills the consumer queues: a second
+    # reader or writer there would lose packets, so those sides are refused
+    for q, mode in ((ingress, zc.QueueMode.RX), (0, zc.QueueMode.TX)):
+        with pytest.raises(OSError) as taken:
+            zc.Queue.attach(cid, q, mode)
+        assert taken.value.errno == errno.EBUSY
     counters = []
     for q in range(consumers - 1):
         c = procs(bindir / "zcount_ipc", "-c", str(cid), "-i", str(q), "-o", tmp / f"q{q}.pcap")
@@ -866,10 +873,10 @@ def single_cpu_threads(pid: int) -> list[str]:
 @pytest.mark.parametrize("mode", ["1", "2"])
 def test_a_balancer_per_input_option(zc: ModuleType, installed: Path, procs: Callable[..., Proc],
                                      pages: None, mode: str) -> None:
-    """-i Q -i Q -n 2 -g 0:1: two balancers, a worker each on its own CPU, each with 2
-    queues of its own (0-1 and 2-3): what enters the first ingress queue leaves through
-    queues 0-1 only, the second's through 2-3; IP hash (-m 1): once and no flow split,
-    fan-out (-m 2): to both queues of its balancer, in order."""
+    """-i Q -i Q -n 2 -g 0:1: two balancers, a worker each on its own CPU (the buffers on
+    CPU 0's NUMA node), each with 2 queues of its own (0-1 and 2-3): what enters the first
+    ingress queue leaves through queues 0-1 only, the second's through 2-3; IP hash (-m 1):
+    once and no flow split, fan-out (-m 2): to both queues of its balancer, in order."""
     cid = ID_BASE + 35 + int(mode)
     bal = procs(installed / "bin/zbalance_ipc", "-i", "Q", "-i", "Q", "-c", str(cid), "-n", "2",
                 "-m", mode, "-q", "1024", "-g", "0:1")
@@ -878,6 +885,11 @@ def test_a_balancer_per_input_option(zc: ModuleType, installed: Path, procs: Cal
     bal.expect(r"balancer 0: inputs 0-0, queues 0-1")
     bal.expect(r"balancer 1: inputs 1-1, queues 2-3")
     assert single_cpu_threads(bal.p.pid) == ["0", "1"]
+    # the buffers are bound to the NUMA node of the first worker's core (CPU 0)
+    node = next(Path("/sys/devices/system/cpu/cpu0").glob("node[0-9]*")).name[4:]
+    maps = [line for line in Path(f"/proc/{bal.p.pid}/numa_maps").read_text().splitlines()
+            if f"pfring_zc_cluster_{cid}" in line]
+    assert len(maps) == 1 and f" bind:{node} " in maps[0], maps
     a, b = frames()[:1000], frames()[1024:2024]
     copies = 2 if mode == "2" else 1
     got, out = feed(zc, bal, cid, 4, [(4, a), (5, b)], copies * (len(a) + len(b)))

@@ -211,7 +211,8 @@ static void usage(void)
 #endif
 	printf("-q <size>        slots of each consumer queue (default %u)\n"
 	       "-g <core>        pin the worker to a core; with several -i, one per balancer,\n"
-	       "                 colon-separated (-g 1:2)\n"
+	       "                 colon-separated (-g 1:2); the buffers are taken on the NUMA\n"
+	       "                 node of the first one\n"
 	       "-a               active wait (busy polling)\n"
 	       "-u <mountpoint>  hugetlbfs mount point for the cluster's memory (its pages: 2 MB,\n"
 	       "                 or 1 GB on a pagesize=1G mount)\n"
@@ -1091,12 +1092,17 @@ static int setup(struct zb *z)
 {
 	struct config *cfg = &z->cfg;
 	pfring_zc_buffer_pool *pool;
+	int node = -1;
 	uint32_t i;
 
+	/* the buffers on the NUMA node of the first worker's core (-g), as today's tool */
+	if (cfg->num_cores && cfg->cores[0] >= 0)
+		node = pfring_zc_numa_get_cpu_node(cfg->cores[0]);
 	z->cluster = pfring_zc_create_cluster(cfg->cluster_id, BUFFER_LEN, 0, cluster_buffers(cfg),
-					      -1, cfg->mountpoint, 0);
+					      node < 0 ? -1 : node, cfg->mountpoint, 0);
 	if (!z->cluster) {
-		fprintf(stderr, PROG ": cannot create cluster %u: %s\n", cfg->cluster_id,
+		fprintf(stderr, PROG ": cannot create cluster %u%s: %s\n", cfg->cluster_id,
+			node >= 0 && errno == ENOMEM ? " (on the NUMA node of -g's core)" : "",
 			strerror(errno));
 		return -1;
 	}

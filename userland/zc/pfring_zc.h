@@ -341,8 +341,9 @@ int pfring_zc_cluster_set_group(pfring_zc_cluster *cluster, gid_t gid);
 /*
  * Attach this process to queue_id of the cluster cluster_id, side queue_mode.  Errors:
  * ENOENT (no live cluster of that id, or the queue was not created), EINVAL (queue_id
- * beyond 255, bad queue_mode), EBUSY (that side is attached by a live process), EPROTO (the
- * file is not a cluster of this version), EACCES (file of another user).
+ * beyond 255, bad queue_mode), EBUSY (that side is attached by a live process, or a live
+ * process's worker uses it: see "Workers"), EPROTO (the file is not a cluster of this
+ * version), EACCES (file of another user).
  */
 pfring_zc_queue *pfring_zc_ipc_attach_queue(u_int32_t cluster_id, u_int32_t queue_id,
 					    pfring_zc_queue_mode queue_mode);
@@ -431,7 +432,10 @@ typedef void (*pfring_zc_idle_callback)(void);
  * 32 per ingress queue (ENOBUFS if the pool has fewer).  active_wait: poll without
  * pause when idle (otherwise back off and sleep); core_id_affinity >= 0 pins the thread
  * (EINVAL if there is no such CPU).  A packet the egress queue has no room for is
- * dropped and counted in that queue's stats.  Errors: EINVAL, ENOBUFS, EAGAIN (thread).
+ * dropped and counted in that queue's stats.  While it runs, the worker holds the rx side
+ * of its ingress queues and the tx side of its egress queues as an attach would: another
+ * process's pfring_zc_ipc_attach_queue() of one of them fails with EBUSY.  Errors: EINVAL,
+ * ENOBUFS, EBUSY (another live process has attached one of those sides), EAGAIN (thread).
  *
  * Balancer: each packet goes to exactly one of out_queues, chosen by distr_func (NULL:
  * pfring_zc_builtin_ip_hash() modulo num_out_queues, so both directions of a host pair

@@ -563,6 +563,38 @@ static void zc_owner_drop(struct zc_ipc_owner *o)
 		memset(o, 0, sizeof(*o));
 }
 
+/*
+ * A worker of this process is going to use side (0: rx, 1: tx) of q: it takes that side
+ * in the owner table as an attach does, so that no other process attaches it meanwhile
+ * (two producers or two consumers on one SPSC queue would lose and repeat packets).
+ * 1: taken (zc_queue_unclaim() gives it back); 0: nothing to take, as this process holds
+ * that side already (it attached the queue) or q is a backend's (a device's), which the
+ * table does not name; -EBUSY: another live process holds it.
+ */
+int zc_queue_claim(struct zc_queue *q, int side)
+{
+	struct zc_ipc_owner *o;
+	int ret;
+
+	if (q->ops || !q->shm)
+		return 0;
+	o = &q->cluster->hdr->queue_owner[q->shm->id][side];
+	zc_lock(q->cluster);
+	if (o->pid == (int32_t)getpid() && zc_owner_alive(o))
+		ret = 0;
+	else
+		ret = zc_owner_take(o) < 0 ? -EBUSY : 1;
+	zc_unlock(q->cluster);
+	return ret;
+}
+
+void zc_queue_unclaim(struct zc_queue *q, int side)
+{
+	zc_lock(q->cluster);
+	zc_owner_drop(&q->cluster->hdr->queue_owner[q->shm->id][side]);
+	zc_unlock(q->cluster);
+}
+
 /* ---- API ---------------------------------------------------------------------------- */
 
 ZC_API void pfring_zc_ipc_init(const char *hugepages_mountpoint)

@@ -348,6 +348,9 @@ int zc_ipc_create_file(struct zc_cluster *c, uint32_t cluster_id, const char *mo
 		       uint32_t flags);
 int zc_ipc_publish(struct zc_cluster *c, uint32_t cluster_id);
 void zc_ipc_unpublish(struct zc_cluster *c);
+/* zc_ipc.c: a worker's sides of its SPSC queues in the owner table (0 rx, 1 tx) */
+int zc_queue_claim(struct zc_queue *q, int side);	/* 1 taken, 0 nothing to take, -EBUSY */
+void zc_queue_unclaim(struct zc_queue *q, int side);
 /* zc_queue.c */
 void zc_queue_init_local(struct zc_queue *q, struct zc_cluster *c, struct zc_shm_queue *sq);
 

@@ -13,7 +13,8 @@
  *
  * The worker is the consumer of its ingress queues and the producer of its egress
  * queues: it exchanges its working-set buffers (taken from working_set_pool at start,
- * given back at kill) with them, so nothing is copied and no lock is taken.  Egress
+ * given back at kill) with them, so nothing is copied and no lock is taken.  It holds
+ * those sides in the cluster's owner table while it runs (zc_worker_claim()).  Egress
  * packets are published at the end of each round over the ingress queues (or every
  * ZC_FLUSH_BATCH packets), and before the worker waits.
  *
@@ -53,6 +54,12 @@ struct zc_fifo_in {
 	uint32_t head, count;
 };
 
+/* A queue side a worker took in the cluster's owner table (0 rx, 1 tx) */
+struct zc_claim {
+	struct zc_queue *q;
+	int side;
+};
+
 struct zc_worker {
 	enum zc_worker_kind kind;
 	pthread_t thread;
@@ -78,6 +85,8 @@ struct zc_worker {
 	uint32_t nbufs;				/* working-set buffers held in bufs or fifo */
 	pfring_zc_pkt_buff *bufs[ZC_WORKER_BURST];
 	struct zc_fifo_in *fifo;		/* num_in of them */
+	struct zc_claim *claims;		/* the sides it took (zc_worker_claim()) */
+	uint32_t nclaims;
 };
 
 /* ---- waiting ------------------------------------------------------------------------- */
@@ -325,7 +334,46 @@ static void zc_worker_free(struct zc_worker *w)
 	free(w->in);
 	free(w->out);
 	free(w->fifo);
+	free(w->claims);
 	free(w);
+}
+
+/* Give back the queue sides the worker took. */
+static void zc_worker_unclaim(struct zc_worker *w)
+{
+	while (w->nclaims > 0) {
+		w->nclaims--;
+		zc_queue_unclaim(w->claims[w->nclaims].q, w->claims[w->nclaims].side);
+	}
+}
+
+/*
+ * The worker consumes its ingress queues and produces into its egress queues: it takes
+ * those sides in the cluster's owner table, so that a process attaching one of them is
+ * refused (EBUSY) while the worker runs.  -EBUSY, with none kept, when another live
+ * process holds one already; -ENOMEM.
+ */
+static int zc_worker_claim(struct zc_worker *w)
+{
+	uint32_t i, n = w->num_in + w->num_out;
+	int r;
+
+	w->claims = calloc(n, sizeof(*w->claims));
+	if (!w->claims)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct zc_queue *q = i < w->num_in ? w->in[i] : w->out[i - w->num_in];
+		int side = i >= w->num_in;
+
+		r = zc_queue_claim(q, side);
+		if (r < 0) {
+			zc_worker_unclaim(w);
+			return r;
+		}
+		if (r > 0)
+			w->claims[w->nclaims++] = (struct zc_claim){ .q = q, .side = side };
+	}
+	return 0;
 }
 
 /* Give every working-set buffer back to the pool. */
@@ -396,7 +444,10 @@ static struct zc_worker *zc_worker_new(enum zc_worker_kind kind, pfring_zc_queue
 	return w;
 }
 
-/* Take the working set from the pool and start the thread; frees w on failure. */
+/*
+ * Take the worker's queue sides and the working set from the pool and start the thread;
+ * frees w on failure.
+ */
 static pfring_zc_worker *zc_worker_start(struct zc_worker *w, void *(*run)(void *), int32_t core)
 {
 	pthread_attr_t attr;
@@ -407,6 +458,12 @@ static pfring_zc_worker *zc_worker_start(struct zc_worker *w, void *(*run)(void 
 	if (core >= 0 && (core >= CPU_SETSIZE || core >= sysconf(_SC_NPROCESSORS_CONF))) {
 		zc_worker_free(w);
 		errno = EINVAL;
+		return NULL;
+	}
+	err = zc_worker_claim(w);
+	if (err) {
+		zc_worker_free(w);
+		errno = -err;
 		return NULL;
 	}
 	if (w->fifo) {
@@ -428,6 +485,7 @@ static pfring_zc_worker *zc_worker_start(struct zc_worker *w, void *(*run)(void 
 	pthread_attr_destroy(&attr);
 	if (err) {
 		zc_worker_return_buffers(w);
+		zc_worker_unclaim(w);
 		zc_worker_free(w);
 		errno = err == EPERM ? EPERM : (err == EINVAL ? EINVAL : EAGAIN);
 		return NULL;
@@ -629,5 +687,6 @@ ZC_API void pfring_zc_kill_worker(pfring_zc_worker *worker)
 	zc_worker_return_buffers(w);
 	if (w->mq)
 		zc_multi_settle(w->mq, w->wsp);
+	zc_worker_unclaim(w);
 	zc_worker_free(w);
 }

@@ -4,7 +4,8 @@
  * negative value with the right errno; a multi-queue send to a mask; 128-queue multi-queues
  * (the _v3 calls: send to a 128-bit mask, a fan-out worker with a 128-bit distribution
  * function, and with none: every queue); a plain queue made before the first multi-queue
- * copies a shared buffer sent into it; the idle callback
+ * copies a shared buffer sent into it; a running worker's queue sides are refused to
+ * other processes (EBUSY) and free after its kill; the idle callback
  * runs on the pinned CPU; pfring_zc_kill_worker() under traffic stops the worker within
  * a bounded time, every packet the worker took is accounted for (sent on or counted as
  * a drop), its buffers are back in its pool, and the queues go on working.
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <pfring_zc.h>
@@ -379,6 +381,99 @@ static void check_plain_queue_after_fanout(void)
 	pfring_zc_destroy_cluster(zc);
 }
 
+/* In a child process: attach queue qid of cluster cid, side mode; 0 or the errno. */
+static int attach_in_child(uint32_t cid, uint32_t qid, pfring_zc_queue_mode mode)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(pfring_zc_ipc_attach_queue(cid, qid, mode) ? 0 : errno);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static pfring_zc_worker *sides_balancer(pfring_zc_queue **in, pfring_zc_queue **out,
+					pfring_zc_buffer_pool *wsp)
+{
+	return pfring_zc_run_balancer(in, out, 1, 2, wsp, round_robin_bursts_policy, NULL, NULL,
+				      NULL, 0, -1);
+}
+
+/*
+ * A running worker holds the rx side of its ingress queue and the tx side of its egress
+ * queues: another process attaching one of them gets EBUSY, the other sides attach, and
+ * after pfring_zc_kill_worker() all of them attach.  A side another live process holds
+ * stops a worker from starting (EBUSY), and the failed start keeps none of the others.
+ */
+static void check_worker_sides(void)
+{
+	const uint32_t cid = ZC_TEST_ID(18);
+	pfring_zc_cluster *zc = pfring_zc_create_cluster(cid, 256, 0, 256, -1, NULL,
+							 PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+	pfring_zc_queue *in[1], *out[2];
+	pfring_zc_buffer_pool *wsp;
+	pfring_zc_worker *w;
+	int ready[2], hold[2], st;
+	uint32_t qin, q0, q1;
+	pid_t holder;
+	char c;
+
+	CHECK(zc != NULL);
+	if (!zc)
+		return;
+	in[0] = pfring_zc_create_queue(zc, 16);
+	out[0] = pfring_zc_create_queue(zc, 16);
+	out[1] = pfring_zc_create_queue(zc, 16);
+	wsp = pfring_zc_create_buffer_pool(zc, 16);
+	CHECK(in[0] && out[0] && out[1] && wsp);
+	if (!in[0] || !out[0] || !out[1] || !wsp)
+		return;
+	qin = pfring_zc_get_queue_id(in[0]);
+	q0 = pfring_zc_get_queue_id(out[0]);
+	q1 = pfring_zc_get_queue_id(out[1]);
+	w = sides_balancer(in, out, wsp);
+	CHECK(w != NULL);
+	CHECK(attach_in_child(cid, qin, rx_only) == EBUSY);
+	CHECK(attach_in_child(cid, q0, tx_only) == EBUSY);
+	CHECK(attach_in_child(cid, q1, tx_only) == EBUSY);
+	CHECK(attach_in_child(cid, qin, tx_only) == 0);
+	CHECK(attach_in_child(cid, q1, rx_only) == 0);
+	if (w)
+		pfring_zc_kill_worker(w);
+	CHECK(attach_in_child(cid, qin, rx_only) == 0);
+	CHECK(attach_in_child(cid, q0, tx_only) == 0);
+
+	/* a live process holds out[0]'s tx side */
+	CHECK(pipe(ready) == 0 && pipe(hold) == 0);
+	holder = fork();
+	if (holder == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		c = pfring_zc_ipc_attach_queue(cid, q0, tx_only) ? 'y' : 'n';
+		if (write(ready[1], &c, 1) == 1)
+			while (read(hold[0], &c, 1) > 0)
+				;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'y');
+	CHECK_NULL_ERRNO(sides_balancer(in, out, wsp), EBUSY);
+	CHECK(attach_in_child(cid, qin, rx_only) == 0);
+	CHECK(attach_in_child(cid, q1, tx_only) == 0);
+	close(hold[1]);
+	close(ready[0]);
+	CHECK(waitpid(holder, &st, 0) == holder);
+	/* the holder is gone: its side is free for the worker */
+	w = sides_balancer(in, out, wsp);
+	CHECK(w != NULL);
+	if (w)
+		pfring_zc_kill_worker(w);
+	pfring_zc_destroy_cluster(zc);
+}
+
 /* Kill under traffic, for a balancer (mode 0) and a fan-out (mode 1). */
 static void check_kill(int fanout, int active)
 {
@@ -477,6 +572,7 @@ int main(void)
 	check_v3();
 	check_shared_buffers();
 	check_plain_queue_after_fanout();
+	check_worker_sides();
 	check_kill(0, 0);
 	check_kill(0, 1);
 	check_kill(1, 0);
