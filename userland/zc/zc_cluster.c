@@ -116,7 +116,6 @@ static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size, uint64_t page)
 		page >= (1u << 30) ? "GB" : "MB", free_, total, want, knob);
 }
 
-#define ZC_MPOL_BIND		2	/* <linux/mempolicy.h> */
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
 #endif
@@ -130,9 +129,9 @@ static void zc_hugepages_hint(uint32_t cluster_id, uint64_t size, uint64_t page)
 static int zc_bind_node(void *p, size_t size, int32_t numa)
 {
 	unsigned long mask[ZC_NODE_MASK_LONGS];
+	unsigned long maxnode = zc_node_mask(mask, numa);
 
-	zc_node_mask(mask, numa);
-	if (syscall(SYS_mbind, p, size, ZC_MPOL_BIND, mask, (unsigned long)numa + 2, 0UL) < 0)
+	if (syscall(SYS_mbind, p, size, ZC_MPOL_BIND, mask, maxnode, 0UL) < 0)
 		return -errno;
 	if (madvise(p, size, MADV_POPULATE_WRITE) < 0)
 		return errno == EFAULT ? -ENOMEM : -errno;	/* EFAULT: no page on the node */

@@ -25,7 +25,6 @@
 
 #include "zc_priv.h"
 
-#define ZC_MPOL_PREFERRED	1	/* <linux/mempolicy.h> */
 #define ZC_RXFH_CELLS		128	/* the table today's call takes */
 
 /* The ring behind a device queue; NULL with errno EINVAL (no queue) or EOPNOTSUPP. */
@@ -301,15 +300,15 @@ ZC_API int pfring_zc_numa_get_cpu_node(int core_id)
  */
 ZC_API int pfring_zc_numa_set_numa_affinity(int node_id)
 {
-	unsigned long mask[ZC_NODE_MASK_LONGS];
+	unsigned long mask[ZC_NODE_MASK_LONGS], maxnode;
 
 	if (node_id < -1 || node_id > ZC_MAX_NUMA_NODE)
 		return zc_fail(EINVAL);
 	if (node_id == -1)
 		return syscall(SYS_set_mempolicy, 0 /* MPOL_DEFAULT */, NULL, 0UL) < 0 ?
 		       -errno : 0;
-	zc_node_mask(mask, node_id);
-	if (syscall(SYS_set_mempolicy, ZC_MPOL_PREFERRED, mask, (unsigned long)node_id + 2) < 0)
+	maxnode = zc_node_mask(mask, node_id);
+	if (syscall(SYS_set_mempolicy, ZC_MPOL_PREFERRED, mask, maxnode) < 0)
 		return -errno;
 	return 0;
 }

@@ -52,14 +52,22 @@ static inline int zc_fail(int err)
 	return -err;
 }
 
-/* A mask of NUMA node node alone (0 <= node <= ZC_MAX_NUMA_NODE) for mbind/set_mempolicy */
-static inline void zc_node_mask(unsigned long mask[ZC_NODE_MASK_LONGS], int node)
+/* Policies of mbind/set_mempolicy (<linux/mempolicy.h>) */
+#define ZC_MPOL_PREFERRED	1
+#define ZC_MPOL_BIND		2
+
+/*
+ * A mask of NUMA node node alone (0 <= node <= ZC_MAX_NUMA_NODE) for mbind/set_mempolicy;
+ * returns the maxnode argument that goes with it (the kernel reads maxnode - 1 bits).
+ */
+static inline unsigned long zc_node_mask(unsigned long mask[ZC_NODE_MASK_LONGS], int node)
 {
 	const unsigned int bits = 8 * sizeof(unsigned long);
 
 	for (unsigned int i = 0; i < ZC_NODE_MASK_LONGS; i++)
 		mask[i] = 0;
 	mask[node / bits] = 1UL << (node % bits);
+	return (unsigned long)node + 2;
 }
 
 /* In front of every pfring_zc_pkt_buff, inside the buffer (one cache line with it). */
