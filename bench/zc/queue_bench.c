@@ -2,7 +2,7 @@
 /*
  * queue_bench.c - SPSC throughput of the ZC queue (libpfring_zc) against DPDK's rte_ring,
  * measured side by side in one run: a producer thread pinned to CPU 0 pushes N packets
- * to a consumer thread pinned to CPU 1, in six modes:
+ * to a consumer thread pinned to CPU 1, in nine modes:
  *
  *   zc-single    pfring_zc_send_pkt(flush) / pfring_zc_recv_pkt
  *   zc-burst     pfring_zc_send_pkt_burst(flush) / pfring_zc_recv_pkt_burst
@@ -16,10 +16,20 @@
  *                cluster's stride) whose length and sequence number the producer
  *                writes and the consumer reads, as in the ZC modes: the same memory
  *                traffic per packet, to tell the queue's cost from the data's
+ *   ring-single-mbuf, ring-burst-mbuf
+ *                packets as DPDK moves them between two cores: the producer takes mbufs
+ *                from an rte_mempool (rte_pktmbuf_alloc / _alloc_bulk, each thread with
+ *                its per-lcore cache of 256), writes the number at rte_pktmbuf_mtod() and
+ *                the length in pkt_len and data_len, and enqueues them on the same
+ *                rte_ring; the consumer checks them and gives them back
+ *                (rte_pktmbuf_free / _free_bulk).  Like a ZC queue, a buffer goes back to
+ *                a pool the producer takes from, and the consumer may keep or pass on
+ *                what it received, which the fixed rotation of ring-*-data cannot do
  *
  *   queue_bench [-n PACKETS] [-b BURST] [-q QUEUE_LEN] [-r REPETITIONS] [-m MODE] [-N]
  *
- * -m: only that mode.  -N: never try hugepages for the ZC cluster.  Every repetition runs the six modes one
+ * -m: only that mode.  -N: no hugepages (the ZC cluster, the -data buffers, DPDK's memory).
+ * Every repetition runs the modes one
  * after the other, so drift touches all of them alike.  Both sides poll without blocking
  * and back off the same way (pause; sched_yield once per 64 failed tries).
  *
@@ -41,7 +51,11 @@
  * that every packet arrives exactly once.  It has a cluster of its own (3 queues).
  *
  * The rte_ring lives in memory of our own (rte_ring_get_memsize, aligned_alloc,
- * rte_ring_init): DPDK's EAL is not initialised, no hugepage is taken for it.
+ * rte_ring_init).  The -mbuf modes' mempool needs DPDK's EAL: it is started with one
+ * lcore, no PCI, no telemetry and no files but its empty runtime directory (--in-memory
+ * on hugepages; on normal pages,
+ * with -N or too few hugepages free, --no-huge --no-shconf), and both threads register
+ * with it for their lcore caches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,6 +71,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <pfring_zc.h>
@@ -66,12 +84,16 @@
 #define HUGEPAGE_BYTES (2u << 20)
 
 enum mode { ZC_SINGLE, ZC_BURST, RING_SINGLE, RING_BURST, RING_SINGLE_DATA,
-	     RING_BURST_DATA, ZC_BALANCER, NUM_MODES };
+	     RING_BURST_DATA, RING_SINGLE_MBUF, RING_BURST_MBUF, ZC_BALANCER, NUM_MODES };
 
 static const char *const mode_names[NUM_MODES] = {
 	"zc-single", "zc-burst", "ring-single", "ring-burst", "ring-single-data",
-	"ring-burst-data", "zc-balancer",
+	"ring-burst-data", "ring-single-mbuf", "ring-burst-mbuf", "zc-balancer",
 };
+
+/* The -mbuf modes' pool: DPDK's usual per-lcore cache, and its flush threshold (1.5x). */
+#define MBUF_CACHE 256
+#define MBUF_CACHE_MAX (MBUF_CACHE * 3 / 2)
 
 /* Where the -data modes write in a buffer: a length at its head, the number further on. */
 #define DATA_LEN_OFF 0
@@ -94,6 +116,7 @@ struct run {
 	pfring_zc_cluster *zc;
 	pfring_zc_queue *zq;
 	struct rte_ring *ring;
+	struct rte_mempool *mbufs;	/* the -mbuf modes' pool */
 	uint8_t *bufs;		/* the -data modes' buffers */
 	uint64_t nbufs;
 	size_t stride;
@@ -414,6 +437,100 @@ static void data_consume_burst(struct run *r)
 	}
 }
 
+/* ---- rte_ring carrying mbufs ---------------------------------------------------------- */
+
+static inline void mbuf_stamp(struct rte_mbuf *m, uint64_t seq)
+{
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), &seq, sizeof(seq));
+	m->data_len = 60;
+	m->pkt_len = 60;
+}
+
+static inline bool mbuf_good(struct rte_mbuf *m, uint64_t seq)
+{
+	uint64_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod(m, uint8_t *), sizeof(v));
+	return v == seq && m->pkt_len == 60 && m->data_len == 60;
+}
+
+static void mbuf_produce_single(struct run *r)
+{
+	unsigned int tries = 0;
+
+	for (uint64_t seq = 0; seq < r->n; seq++) {
+		struct rte_mbuf *m;
+
+		while (!(m = rte_pktmbuf_alloc(r->mbufs)))
+			backoff(&tries);
+		mbuf_stamp(m, seq);
+		while (rte_ring_sp_enqueue(r->ring, m) != 0)
+			backoff(&tries);
+	}
+}
+
+static void mbuf_consume_single(struct run *r)
+{
+	unsigned int tries = 0;
+	void *obj;
+
+	while (r->got < r->n) {
+		if (rte_ring_sc_dequeue(r->ring, &obj) != 0) {
+			backoff(&tries);
+			continue;
+		}
+		r->bad += !mbuf_good(obj, r->got);
+		r->got++;
+		rte_pktmbuf_free(obj);
+	}
+}
+
+static void mbuf_produce_burst(struct run *r)
+{
+	struct rte_mbuf *m[MAX_BURST];
+	unsigned int tries = 0;
+	uint64_t seq = 0;
+
+	while (seq < r->n) {
+		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
+		uint32_t done = 0;
+
+		while (rte_pktmbuf_alloc_bulk(r->mbufs, m, k) != 0)
+			backoff(&tries);
+		for (uint32_t i = 0; i < k; i++)
+			mbuf_stamp(m[i], seq + i);
+		while (done < k) {
+			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, (void **)&m[done],
+								      k - done, NULL);
+
+			if (sent == 0)
+				backoff(&tries);
+			done += sent;
+		}
+		seq += k;
+	}
+}
+
+static void mbuf_consume_burst(struct run *r)
+{
+	struct rte_mbuf *m[MAX_BURST];
+	unsigned int tries = 0;
+
+	while (r->got < r->n) {
+		unsigned int got = rte_ring_sc_dequeue_burst(r->ring, (void **)m, r->burst, NULL);
+
+		if (got == 0) {
+			backoff(&tries);
+			continue;
+		}
+		for (unsigned int i = 0; i < got; i++) {
+			r->bad += !mbuf_good(m[i], r->got);
+			r->got++;
+		}
+		rte_pktmbuf_free_bulk(m, got);
+	}
+}
+
 /* ---- zc-balancer ---------------------------------------------------------------------- */
 
 #define BAL_FLOWS 1024
@@ -526,21 +643,44 @@ static void bal_nothing(struct run *r)
 
 static void (*const producers[NUM_MODES])(struct run *) = {
 	zc_produce_single, zc_produce_burst, ring_produce_single, ring_produce_burst,
-	data_produce_single, data_produce_burst, bal_run,
+	data_produce_single, data_produce_burst, mbuf_produce_single, mbuf_produce_burst, bal_run,
 };
 static void (*const consumers[NUM_MODES])(struct run *) = {
 	zc_consume_single, zc_consume_burst, ring_consume_single, ring_consume_burst,
-	data_consume_single, data_consume_burst, bal_nothing,
+	data_consume_single, data_consume_burst, mbuf_consume_single, mbuf_consume_burst,
+	bal_nothing,
 };
+
+static bool mbuf_mode(enum mode m)
+{
+	return m == RING_SINGLE_MBUF || m == RING_BURST_MBUF;
+}
+
+/* An -mbuf mode's thread takes an lcore id of DPDK's, for its cache of the mempool. */
+static void lcore_register(const struct run *r)
+{
+	if (mbuf_mode(r->mode) && rte_thread_register() != 0) {
+		fprintf(stderr, "queue_bench: rte_thread_register: %s\n", rte_strerror(rte_errno));
+		exit(2);
+	}
+}
+
+static void lcore_unregister(const struct run *r)
+{
+	if (mbuf_mode(r->mode))
+		rte_thread_unregister();
+}
 
 static void *producer_thread(void *arg)
 {
 	struct run *r = arg;
 
 	pin(0);
+	lcore_register(r);
 	pthread_barrier_wait(&r->start);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	producers[r->mode](r);
+	lcore_unregister(r);
 	return NULL;
 }
 
@@ -549,8 +689,10 @@ static void *consumer_thread(void *arg)
 	struct run *r = arg;
 
 	pin(1);
+	lcore_register(r);
 	pthread_barrier_wait(&r->start);
 	consumers[r->mode](r);
+	lcore_unregister(r);
 	if (r->mode != ZC_BALANCER)	/* bal_run times itself */
 		clock_gettime(CLOCK_MONOTONIC, &r->t1);
 	return NULL;
@@ -561,7 +703,10 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* The queue must be empty again after a run: nothing left behind, nothing made up. */
+/*
+ * The queue must be empty again after a run: nothing left behind, nothing made up; and
+ * every mbuf back in its pool (the count includes the lcore caches).
+ */
 static bool queue_empty(const struct run *r)
 {
 	if (r->mode == ZC_SINGLE || r->mode == ZC_BURST)
@@ -569,6 +714,8 @@ static bool queue_empty(const struct run *r)
 	if (r->mode == ZC_BALANCER)
 		return pfring_zc_queue_is_empty(r->bin) == 1 && pfring_zc_queue_is_empty(r->bout[0]) == 1 &&
 		       pfring_zc_queue_is_empty(r->bout[1]) == 1 && r->bdrops == 0;
+	if (mbuf_mode(r->mode) && rte_mempool_full(r->mbufs) != 1)
+		return false;
 	return rte_ring_empty(r->ring) == 1;
 }
 
@@ -600,7 +747,8 @@ static bool measure(struct run *r, enum mode mode, uint32_t rep, const struct op
 	       ", \"burst\": %" PRIu32 ", \"ok\": %s}\n",
 	       mode_names[mode], rep, r->got, secs, secs > 0 ? (double)r->got / secs / 1e6 : 0.0,
 	       hugepages ? "true" : "false", o->queue_len,
-	       (mode == ZC_BURST || mode == RING_BURST || mode == RING_BURST_DATA || mode == ZC_BALANCER) ?
+	       (mode == ZC_BURST || mode == RING_BURST || mode == RING_BURST_DATA ||
+		mode == RING_BURST_MBUF || mode == ZC_BALANCER) ?
 	       o->burst : 1, ok ? "true" : "false");
 	fflush(stdout);
 	if (!ok)
@@ -722,10 +870,93 @@ static struct rte_ring *make_ring(uint32_t count)
 	return ring;
 }
 
+static uint64_t meminfo_kb(const char *key)
+{
+	char line[128];
+	uint64_t v = 0;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			v = strtoull(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * DPDK's EAL and the -mbuf modes' pool: in flight at most a ring's worth and a burst
+ * held by each thread, plus what each lcore cache may keep (its flush threshold and a
+ * burst), so the producer never waits for an mbuf that only a cache holds.  The pool's
+ * memory comes from hugepages when enough are free, else from normal pages (--no-huge);
+ * *hugepages says which.  rte_eal_cleanup() gives it back.
+ */
+static struct rte_mempool *make_mbuf_pool(const struct options *o, bool *hugepages)
+{
+	unsigned int n = o->queue_len + 2 * o->burst + 2 + 2 * (MBUF_CACHE_MAX + o->burst);
+	uint64_t kb = ((uint64_t)n * (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE + 128)) /
+		      1024 + 16 * 1024;
+	char mem[32];
+	char *argv[16] = { "queue_bench", "-l", "0", "--no-pci", "--no-telemetry",
+			   "--log-level=*:error" };
+	int argc = 6;
+	struct rte_mempool *mp;
+
+	*hugepages = !o->no_hugepages && meminfo_kb("HugePages_Free") * meminfo_kb("Hugepagesize") >= kb;
+	if (*hugepages) {
+		argv[argc++] = "--in-memory";	/* no files; pages taken as the pool grows */
+	} else {
+		/* malloc'ed memory of a fixed size; no shared configuration files either */
+		snprintf(mem, sizeof(mem), "%" PRIu64, kb / 1024);
+		argv[argc++] = "--no-huge";
+		argv[argc++] = "--no-shconf";
+		argv[argc++] = "-m";
+		argv[argc++] = mem;
+	}
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "queue_bench: rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return NULL;
+	}
+	mp = rte_pktmbuf_pool_create("queue_bench", n, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	if (!mp)
+		fprintf(stderr, "queue_bench: rte_pktmbuf_pool_create: %s\n", rte_strerror(rte_errno));
+	return mp;
+}
+
+/* Whether a mode's buffers are on hugepages. */
+struct pages {
+	bool zc, balancer, data, mbuf;
+};
+
+static bool mode_hugepages(enum mode m, const struct pages *p)
+{
+	switch (m) {
+	case ZC_SINGLE:
+	case ZC_BURST:
+		return p->zc;
+	case RING_SINGLE_DATA:
+	case RING_BURST_DATA:
+		return p->data;
+	case RING_SINGLE_MBUF:
+	case RING_BURST_MBUF:
+		return p->mbuf;
+	case ZC_BALANCER:
+		return p->balancer;
+	default:
+		return false;	/* bare rte_ring: no buffers */
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = parse_options(argc, argv);
 	struct run r = { .n = o.packets, .burst = o.burst };
+	struct pages pages;
 	bool hugepages, data_huge, bal_huge, ok = true;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -771,16 +1002,24 @@ int main(int argc, char **argv)
 		perror("queue_bench: buffers of the -data modes");
 		return 2;
 	}
+	r.mbufs = make_mbuf_pool(&o, &pages.mbuf);
+	if (!r.mbufs)
+		return 2;
+	pages.zc = hugepages;
+	pages.balancer = bal_huge;
+	pages.data = data_huge;
 	fprintf(stderr, "queue_bench: %" PRIu64 " packets, queue %" PRIu32 " (rte_ring capacity %u), "
 		"burst %" PRIu32 ", %" PRIu32 " repetitions, ZC cluster on %s, -data buffers on %s, "
-		"rte_ring without EAL\n",
+		"%u mbufs on %s\n",
 		o.packets, o.queue_len, rte_ring_get_capacity(r.ring), o.burst, o.reps,
-		hugepages ? "hugepages" : "normal pages", data_huge ? "hugepages" : "normal pages");
+		hugepages ? "hugepages" : "normal pages", data_huge ? "hugepages" : "normal pages",
+		r.mbufs->size, pages.mbuf ? "hugepages" : "normal pages");
 	for (uint32_t rep = 1; rep <= o.reps && ok; rep++)
 		for (int m = 0; m < NUM_MODES && ok; m++)
-			ok = (o.only >= 0 && m != o.only) || measure(&r, (enum mode)m, rep, &o,
-				     m == ZC_BALANCER ? bal_huge :
-				     m < RING_SINGLE ? hugepages : m >= RING_SINGLE_DATA && data_huge);
+			ok = (o.only >= 0 && m != o.only) ||
+			     measure(&r, (enum mode)m, rep, &o, mode_hugepages((enum mode)m, &pages));
+	rte_mempool_free(r.mbufs);
+	rte_eal_cleanup();
 	munmap(r.bufs, r.bufs_bytes);
 	free(r.ring);
 	pfring_zc_destroy_cluster(r.bzc);

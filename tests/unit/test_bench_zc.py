@@ -13,10 +13,12 @@ import pytest
 
 from pfring.bench import zc
 
-# Median Mpps per mode over three repetitions: 11, 42, 22, 21, 5.5, 84, 9.5 (the middle value).
+# Median Mpps per mode over three repetitions: 11, 42, 44, 168, 5.5, 84, 22, 21, 9.5 (the
+# middle value).
 MPPS = {"zc-single": (10.0, 12.0, 11.0), "zc-burst": (40.0, 44.0, 42.0),
-        "ring-single": (20.0, 24.0, 22.0), "ring-burst": (20.0, 22.0, 21.0),
+        "ring-single": (40.0, 44.0, 44.0), "ring-burst": (160.0, 170.0, 168.0),
         "ring-single-data": (5.0, 6.0, 5.5), "ring-burst-data": (80.0, 84.0, 90.0),
+        "ring-single-mbuf": (20.0, 24.0, 22.0), "ring-burst-mbuf": (20.0, 22.0, 21.0),
         "zc-balancer": (9.0, 12.0, 9.5)}
 
 
@@ -32,28 +34,34 @@ SAMPLE = "queue_bench: some line on stdout that is not JSON\n" + "\n".join(
 
 def test_parse_skips_other_lines_and_reads_every_run() -> None:
     runs = zc.parse_output(SAMPLE)
-    assert len(runs) == 21
+    assert len(runs) == 27
     assert runs[0] == zc.ModeRun("zc-single", 1, 1000, 0.1, 10.0, True, True)
     assert zc.check_runs(runs, packets=1000, reps=3) == []
 
 
 def test_medians_and_ratios_against_targets() -> None:
     median = zc.medians(zc.parse_output(SAMPLE))
-    assert median == {"zc-single": 11.0, "zc-burst": 42.0, "ring-single": 22.0,
-                      "ring-burst": 21.0, "ring-single-data": 5.5, "ring-burst-data": 84.0,
-                      "zc-balancer": 9.5}
-    single, burst, single_data, burst_data = zc.ratios(median)
-    assert single.name == "zc-single / ring-single"
+    assert median == {"zc-single": 11.0, "zc-burst": 42.0, "ring-single": 44.0,
+                      "ring-burst": 168.0, "ring-single-data": 5.5, "ring-burst-data": 84.0,
+                      "ring-single-mbuf": 22.0, "ring-burst-mbuf": 21.0, "zc-balancer": 9.5}
+    rat = zc.ratios(median)
+    single, burst, single_data, burst_data, single_bare, burst_bare = rat
+    assert single.name == "zc-single / ring-single-mbuf"
     assert single.value == pytest.approx(0.5)
     assert single.met is False
+    assert burst.name == "zc-burst / ring-burst-mbuf"
     assert burst.value == pytest.approx(2.0)
     assert burst.met is True
     assert single_data.value == pytest.approx(2.0)
     assert burst_data.value == pytest.approx(0.5)
-    assert single_data.met is None and burst_data.met is None  # information, no target
-    table = zc.format_table(median, [single, burst, single_data, burst_data], True)
+    assert single_bare.name == "zc-single / ring-single"
+    assert single_bare.value == pytest.approx(0.25)
+    assert burst_bare.value == pytest.approx(0.25)
+    # information, no target
+    assert [r.met for r in rat[2:]] == [None] * 4
+    table = zc.format_table(median, rat, True)
     assert "missed" in table and "met" in table and "hugepages" in table
-    assert "(information)" in table
+    assert "zc-burst / ring-burst             0.25         -  (information)" in table
     assert "zc-balancer                       9.50   >= 10.0  missed" in table
     (balancer,) = zc.targets({**median, "zc-balancer": 10.5})
     assert balancer.met is True
@@ -61,7 +69,7 @@ def test_medians_and_ratios_against_targets() -> None:
 
 
 def test_a_missing_mode_has_no_ratio() -> None:
-    single, burst, *_ = zc.ratios({"zc-single": 1.0, "ring-single": 2.0, "zc-burst": 3.0})
+    single, burst, *_ = zc.ratios({"zc-single": 1.0, "ring-single-mbuf": 2.0, "zc-burst": 3.0})
     assert single.value == pytest.approx(0.5)
     assert burst.value is None and burst.met is None
 
@@ -87,17 +95,21 @@ def test_results_doc_holds_medians_and_ratios_per_queue_length() -> None:
     assert list(doc["by_queue_len"]) == ["1024", "4096"]
     at4096, at1024 = doc["by_queue_len"]["4096"], doc["by_queue_len"]["1024"]
     assert at4096["median_mpps"]["zc-burst"] == 42.0
-    assert at4096["ratios"]["zc-burst / ring-burst"]["met"] is True
-    assert at4096["ratios"]["zc-single / ring-single"]["met"] is False
-    assert at1024["ratios"]["zc-single / ring-single"]["value"] == pytest.approx(1.0)
-    assert at1024["ratios"]["zc-single / ring-single"]["met"] is True
-    assert len(at4096["runs"]) == 21
+    assert at4096["ratios"]["zc-burst / ring-burst-mbuf"]["met"] is True
+    assert at4096["ratios"]["zc-single / ring-single-mbuf"]["met"] is False
+    assert at4096["ratios"]["zc-single / ring-single"] == {"value": 0.25, "target": None,
+                                                          "met": None}
+    assert at1024["ratios"]["zc-single / ring-single-mbuf"]["value"] == pytest.approx(1.0)
+    assert at1024["ratios"]["zc-single / ring-single-mbuf"]["met"] is True
+    assert len(at4096["runs"]) == 27
     assert at4096["targets_mpps"]["zc-balancer"] == {"value": 9.5, "target": 10.0,
                                                      "met": False}
     assert at1024["targets_mpps"]["zc-balancer"]["met"] is True
     summary = zc.format_summary(doc).splitlines()
     assert summary[2].split() == ["1024", "4096", "target"]
-    assert summary[3].split() == ["zc-single", "/", "ring-single", "1.00", "0.50", ">=", "1.0"]
+    assert summary[3].split() == ["zc-single", "/", "ring-single-mbuf", "1.00", "0.50", ">=",
+                                  "1.0"]
+    assert summary[7].split() == ["zc-single", "/", "ring-single", "0.50", "0.25", "-"]
     assert summary[-1].split() == ["zc-balancer", "(Mpps)", "19.00", "9.50", ">=", "10.0"]
 
 
