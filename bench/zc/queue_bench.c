@@ -53,9 +53,8 @@
  * The rte_ring lives in memory of our own (rte_ring_get_memsize, aligned_alloc,
  * rte_ring_init).  The -mbuf modes' mempool needs DPDK's EAL: it is started with one
  * lcore, no PCI, no telemetry and no files but its empty runtime directory (--in-memory
- * on hugepages; on normal pages,
- * with -N or too few hugepages free, --no-huge --no-shconf), and both threads register
- * with it for their lcore caches.
+ * on hugepages; with -N or too few hugepages free, --no-huge --no-shconf on normal
+ * pages), and both threads register with it for their lcore caches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -692,9 +691,9 @@ static void *consumer_thread(void *arg)
 	lcore_register(r);
 	pthread_barrier_wait(&r->start);
 	consumers[r->mode](r);
-	lcore_unregister(r);
 	if (r->mode != ZC_BALANCER)	/* bal_run times itself */
 		clock_gettime(CLOCK_MONOTONIC, &r->t1);
+	lcore_unregister(r);
 	return NULL;
 }
 
@@ -908,7 +907,7 @@ static struct rte_mempool *make_mbuf_pool(const struct options *o, bool *hugepag
 
 	*hugepages = !o->no_hugepages && meminfo_kb("HugePages_Free") * meminfo_kb("Hugepagesize") >= kb;
 	if (*hugepages) {
-		argv[argc++] = "--in-memory";	/* no files; pages taken as the pool grows */
+		argv[argc++] = "--in-memory";	/* no hugepage files; pages taken as needed */
 	} else {
 		/* malloc'ed memory of a fixed size; no shared configuration files either */
 		snprintf(mem, sizeof(mem), "%" PRIu64, kb / 1024);

@@ -24,7 +24,8 @@ MPPS = {"zc-single": (10.0, 12.0, 11.0), "zc-burst": (40.0, 44.0, 42.0),
 
 def _line(mode: str, rep: int, mpps: float, packets: int = 1000, ok: bool = True) -> str:
     d = {"mode": mode, "rep": rep, "packets": packets, "seconds": 0.1, "mpps": mpps,
-         "hugepages": mode.startswith("zc-"), "queue_len": 4096, "burst": 32, "ok": ok}
+         "hugepages": mode not in ("ring-single", "ring-burst"), "queue_len": 4096, "burst": 32,
+         "ok": ok}
     return json.dumps(d)
 
 
@@ -91,6 +92,7 @@ def test_results_doc_holds_medians_and_ratios_per_queue_length() -> None:
               for r in runs]
     doc = zc.results_doc({4096: runs, 1024: faster}, 1000, 3)
     assert doc["hugepages"] is True
+    assert doc["normal_pages"] == []
     assert doc["queue_lens"] == [1024, 4096]
     assert list(doc["by_queue_len"]) == ["1024", "4096"]
     at4096, at1024 = doc["by_queue_len"]["4096"], doc["by_queue_len"]["1024"]
@@ -111,6 +113,18 @@ def test_results_doc_holds_medians_and_ratios_per_queue_length() -> None:
                                   "1.0"]
     assert summary[7].split() == ["zc-single", "/", "ring-single", "0.50", "0.25", "-"]
     assert summary[-1].split() == ["zc-balancer", "(Mpps)", "19.00", "9.50", ">=", "10.0"]
+
+
+def test_a_buffer_mode_on_normal_pages_is_named() -> None:
+    runs = zc.parse_output(SAMPLE)  # every buffer on hugepages: comparable
+    assert zc.normal_pages(runs) == []
+    mbufs_small = [zc.ModeRun(r.mode, r.rep, r.packets, r.seconds, r.mpps,
+                              r.hugepages and not (r.mode.endswith("-mbuf") and r.rep == 2), r.ok)
+                   for r in runs]
+    assert zc.normal_pages(mbufs_small) == ["ring-burst-mbuf", "ring-single-mbuf"]
+    everything_small = [zc.ModeRun(r.mode, r.rep, r.packets, r.seconds, r.mpps, False, r.ok)
+                        for r in runs]
+    assert zc.normal_pages(everything_small) == []  # all alike: comparable
 
 
 def _have_dpdk() -> bool:

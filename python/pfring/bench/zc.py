@@ -279,6 +279,18 @@ def length_doc(runs: list[ModeRun]) -> dict[str, Any]:
     }
 
 
+# the modes whose packets are in buffers of their own (the bare ring's are not)
+BUFFER_MODES = tuple(m for m in MODES if m not in ("ring-single", "ring-burst"))
+
+
+def normal_pages(runs: list[ModeRun]) -> list[str]:
+    """The buffer-carrying modes that ran on normal pages at least once, when others had
+    hugepages: their figures do not compare with the others' (TLB misses)."""
+    small = sorted({r.mode for r in runs if r.mode in BUFFER_MODES and not r.hugepages})
+    huge = any(r.hugepages for r in runs if r.mode in BUFFER_MODES)
+    return small if huge else []
+
+
 def results_doc(by_len: dict[int, list[ModeRun]], packets: int, reps: int) -> dict[str, Any]:
     everything = [r for runs in by_len.values() for r in runs]
     return {
@@ -287,6 +299,7 @@ def results_doc(by_len: dict[int, list[ModeRun]], packets: int, reps: int) -> di
         "cpus": os.cpu_count(),
         "packets": packets, "repetitions": reps, "queue_lens": sorted(by_len), "burst": BURST,
         "hugepages": any(r.hugepages for r in everything if r.mode.startswith("zc-")),
+        "normal_pages": normal_pages(everything),
         "note": NOTE,
         "by_queue_len": {str(q): length_doc(runs) for q, runs in sorted(by_len.items())},
     }
@@ -337,5 +350,8 @@ def run_zc_bench(packets: int = DEFAULT_PACKETS, reps: int = DEFAULT_REPS) -> di
         median = length["median_mpps"]
         print(format_table(median, ratios(median), doc["hugepages"], int(q)) + "\n")
     print(format_summary(doc))
+    if doc["normal_pages"]:
+        print("\nWARNING: on normal pages while the others had hugepages (not comparable): "
+              + ", ".join(doc["normal_pages"]))
     print(f"\n{NOTE}\nresults: {path}", flush=True)
     return doc
