@@ -269,83 +269,23 @@ static void zc_consume_burst(struct run *r)
 	zc_give_handles(r, h, r->burst);
 }
 
-/* ---- rte_ring ------------------------------------------------------------------------ */
-
-static void ring_produce_single(struct run *r)
-{
-	unsigned int tries = 0;
-
-	for (uint64_t seq = 0; seq < r->n; seq++)
-		while (rte_ring_sp_enqueue(r->ring, (void *)(uintptr_t)seq) != 0)
-			backoff(&tries);
-}
-
-static void ring_consume_single(struct run *r)
-{
-	unsigned int tries = 0;
-	void *obj;
-
-	while (r->got < r->n) {
-		if (rte_ring_sc_dequeue(r->ring, &obj) != 0) {
-			backoff(&tries);
-			continue;
-		}
-		r->bad += (uintptr_t)obj != r->got;
-		r->got++;
-	}
-}
-
-static void ring_produce_burst(struct run *r)
-{
-	void *objs[MAX_BURST];
-	unsigned int tries = 0;
-	uint64_t seq = 0;
-
-	while (seq < r->n) {
-		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
-		uint32_t done = 0;
-
-		for (uint32_t i = 0; i < k; i++)
-			objs[i] = (void *)(uintptr_t)(seq + i);
-		while (done < k) {
-			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, &objs[done],
-								      k - done, NULL);
-
-			if (sent == 0)
-				backoff(&tries);
-			done += sent;
-		}
-		seq += k;
-	}
-}
-
-static void ring_consume_burst(struct run *r)
-{
-	void *objs[MAX_BURST];
-	unsigned int tries = 0;
-
-	while (r->got < r->n) {
-		unsigned int got = rte_ring_sc_dequeue_burst(r->ring, objs, r->burst, NULL);
-
-		if (got == 0) {
-			backoff(&tries);
-			continue;
-		}
-		for (unsigned int i = 0; i < got; i++) {
-			r->bad += (uintptr_t)objs[i] != r->got;
-			r->got++;
-		}
-	}
-}
-
-/* ---- rte_ring carrying buffers ------------------------------------------------------ */
+/* ---- rte_ring, three ways ------------------------------------------------------------ */
 
 /*
- * Buffer seq % nbufs carries packet seq.  The producer rewrites a buffer only nbufs
- * packets later, when at most queue_len - 1 packets are in the ring and at most a burst
- * each is held by the two threads: the consumer is done with it by then.
+ * What the rte_ring modes carry (see the top): the number itself, a pointer into a fixed
+ * rotation of buffers, or an mbuf.  One loop per side and call form serves all three;
+ * always_inline with a constant kind gives each mode its own loop, as if written out.
  */
-static inline void *data_stamp(struct run *r, uint64_t seq)
+enum ring_kind { RING_BARE, RING_DATA, RING_MBUF };
+
+#define ring_inline static inline __attribute__((always_inline))
+
+/*
+ * -data: buffer seq % nbufs carries packet seq.  The producer rewrites a buffer only
+ * nbufs packets later, when at most queue_len - 1 packets are in the ring and at most a
+ * burst each is held by the two threads: the consumer is done with it by then.
+ */
+ring_inline void *data_stamp(struct run *r, uint64_t seq)
 {
 	uint8_t *b = r->bufs + (seq % r->nbufs) * r->stride;
 	uint16_t len = 60;
@@ -355,7 +295,7 @@ static inline void *data_stamp(struct run *r, uint64_t seq)
 	return b;
 }
 
-static inline bool data_good(struct run *r, void *obj, uint64_t seq)
+ring_inline bool data_good(struct run *r, void *obj, uint64_t seq)
 {
 	uint8_t *b = obj;
 	uint64_t v;
@@ -366,19 +306,78 @@ static inline bool data_good(struct run *r, void *obj, uint64_t seq)
 	return b == r->bufs + (seq % r->nbufs) * r->stride && v == seq && len == 60;
 }
 
-static void data_produce_single(struct run *r)
+/* -mbuf: the number at the packet's start, its length in the mbuf's header. */
+ring_inline void mbuf_stamp(struct rte_mbuf *m, uint64_t seq)
+{
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), &seq, sizeof(seq));
+	m->data_len = 60;
+	m->pkt_len = 60;
+}
+
+ring_inline bool mbuf_good(struct rte_mbuf *m, uint64_t seq)
+{
+	uint64_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod(m, uint8_t *), sizeof(v));
+	return v == seq && m->pkt_len == 60 && m->data_len == 60;
+}
+
+/* The producer's objects for packets seq .. seq + k - 1. */
+ring_inline void ring_fill(struct run *r, enum ring_kind kind, void **objs, uint64_t seq,
+			   uint32_t k, unsigned int *tries)
+{
+	if (kind == RING_MBUF) {
+		struct rte_mbuf **m = (struct rte_mbuf **)objs;
+
+		if (k == 1) {
+			while (!(m[0] = rte_pktmbuf_alloc(r->mbufs)))
+				backoff(tries);
+		} else {
+			while (rte_pktmbuf_alloc_bulk(r->mbufs, m, k) != 0)
+				backoff(tries);
+		}
+		for (uint32_t i = 0; i < k; i++)
+			mbuf_stamp(m[i], seq + i);
+		return;
+	}
+	for (uint32_t i = 0; i < k; i++)
+		objs[i] = kind == RING_DATA ? data_stamp(r, seq + i) : (void *)(uintptr_t)(seq + i);
+}
+
+/* The consumer's check of got objects, the next expected being r->got; mbufs go back. */
+ring_inline void ring_check(struct run *r, enum ring_kind kind, void **objs, uint32_t got)
+{
+	for (uint32_t i = 0; i < got; i++) {
+		if (kind == RING_BARE)
+			r->bad += (uintptr_t)objs[i] != r->got;
+		else if (kind == RING_DATA)
+			r->bad += !data_good(r, objs[i], r->got);
+		else
+			r->bad += !mbuf_good(objs[i], r->got);
+		r->got++;
+	}
+	if (kind == RING_MBUF) {
+		if (got == 1)
+			rte_pktmbuf_free(objs[0]);
+		else
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, got);
+	}
+}
+
+/* rte_ring_sp_enqueue / rte_ring_sc_dequeue, one object each */
+ring_inline void ring_produce_single(struct run *r, enum ring_kind kind)
 {
 	unsigned int tries = 0;
+	void *obj;
 
 	for (uint64_t seq = 0; seq < r->n; seq++) {
-		void *obj = data_stamp(r, seq);
-
+		ring_fill(r, kind, &obj, seq, 1, &tries);
 		while (rte_ring_sp_enqueue(r->ring, obj) != 0)
 			backoff(&tries);
 	}
 }
 
-static void data_consume_single(struct run *r)
+ring_inline void ring_consume_single(struct run *r, enum ring_kind kind)
 {
 	unsigned int tries = 0;
 	void *obj;
@@ -388,12 +387,12 @@ static void data_consume_single(struct run *r)
 			backoff(&tries);
 			continue;
 		}
-		r->bad += !data_good(r, obj, r->got);
-		r->got++;
+		ring_check(r, kind, &obj, 1);
 	}
 }
 
-static void data_produce_burst(struct run *r)
+/* the _burst forms, r->burst at a time */
+ring_inline void ring_produce_burst(struct run *r, enum ring_kind kind)
 {
 	void *objs[MAX_BURST];
 	unsigned int tries = 0;
@@ -403,8 +402,7 @@ static void data_produce_burst(struct run *r)
 		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
 		uint32_t done = 0;
 
-		for (uint32_t i = 0; i < k; i++)
-			objs[i] = data_stamp(r, seq + i);
+		ring_fill(r, kind, objs, seq, k, &tries);
 		while (done < k) {
 			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, &objs[done],
 								      k - done, NULL);
@@ -417,7 +415,7 @@ static void data_produce_burst(struct run *r)
 	}
 }
 
-static void data_consume_burst(struct run *r)
+ring_inline void ring_consume_burst(struct run *r, enum ring_kind kind)
 {
 	void *objs[MAX_BURST];
 	unsigned int tries = 0;
@@ -429,104 +427,7 @@ static void data_consume_burst(struct run *r)
 			backoff(&tries);
 			continue;
 		}
-		for (unsigned int i = 0; i < got; i++) {
-			r->bad += !data_good(r, objs[i], r->got);
-			r->got++;
-		}
-	}
-}
-
-/* ---- rte_ring carrying mbufs ---------------------------------------------------------- */
-
-static inline void mbuf_stamp(struct rte_mbuf *m, uint64_t seq)
-{
-	memcpy(rte_pktmbuf_mtod(m, uint8_t *), &seq, sizeof(seq));
-	m->data_len = 60;
-	m->pkt_len = 60;
-}
-
-static inline bool mbuf_good(struct rte_mbuf *m, uint64_t seq)
-{
-	uint64_t v;
-
-	memcpy(&v, rte_pktmbuf_mtod(m, uint8_t *), sizeof(v));
-	return v == seq && m->pkt_len == 60 && m->data_len == 60;
-}
-
-static void mbuf_produce_single(struct run *r)
-{
-	unsigned int tries = 0;
-
-	for (uint64_t seq = 0; seq < r->n; seq++) {
-		struct rte_mbuf *m;
-
-		while (!(m = rte_pktmbuf_alloc(r->mbufs)))
-			backoff(&tries);
-		mbuf_stamp(m, seq);
-		while (rte_ring_sp_enqueue(r->ring, m) != 0)
-			backoff(&tries);
-	}
-}
-
-static void mbuf_consume_single(struct run *r)
-{
-	unsigned int tries = 0;
-	void *obj;
-
-	while (r->got < r->n) {
-		if (rte_ring_sc_dequeue(r->ring, &obj) != 0) {
-			backoff(&tries);
-			continue;
-		}
-		r->bad += !mbuf_good(obj, r->got);
-		r->got++;
-		rte_pktmbuf_free(obj);
-	}
-}
-
-static void mbuf_produce_burst(struct run *r)
-{
-	struct rte_mbuf *m[MAX_BURST];
-	unsigned int tries = 0;
-	uint64_t seq = 0;
-
-	while (seq < r->n) {
-		uint32_t k = r->n - seq < r->burst ? (uint32_t)(r->n - seq) : r->burst;
-		uint32_t done = 0;
-
-		while (rte_pktmbuf_alloc_bulk(r->mbufs, m, k) != 0)
-			backoff(&tries);
-		for (uint32_t i = 0; i < k; i++)
-			mbuf_stamp(m[i], seq + i);
-		while (done < k) {
-			unsigned int sent = rte_ring_sp_enqueue_burst(r->ring, (void **)&m[done],
-								      k - done, NULL);
-
-			if (sent == 0)
-				backoff(&tries);
-			done += sent;
-		}
-		seq += k;
-	}
-}
-
-static void mbuf_consume_burst(struct run *r)
-{
-	struct rte_mbuf *m[MAX_BURST];
-	unsigned int tries = 0;
-
-	while (r->got < r->n) {
-		unsigned int got = rte_ring_sc_dequeue_burst(r->ring, (void **)m, r->burst, NULL);
-
-		if (got == 0) {
-			backoff(&tries);
-			continue;
-		}
-		for (unsigned int i = 0; i < got; i++) {
-			r->bad += !mbuf_good(m[i], r->got);
-			r->got++;
-		}
-		rte_pktmbuf_free_bulk(m, got);
+		ring_check(r, kind, objs, got);
 	}
 }
 
@@ -633,22 +534,39 @@ static void bal_run(struct run *r)
 	free(seen);
 }
 
-static void bal_nothing(struct run *r)
-{
-	(void)r;	/* CPU 1 is the balancer worker's */
-}
-
 /* ---- threads ------------------------------------------------------------------------- */
 
-static void (*const producers[NUM_MODES])(struct run *) = {
-	zc_produce_single, zc_produce_burst, ring_produce_single, ring_produce_burst,
-	data_produce_single, data_produce_burst, mbuf_produce_single, mbuf_produce_burst, bal_run,
-};
-static void (*const consumers[NUM_MODES])(struct run *) = {
-	zc_consume_single, zc_consume_burst, ring_consume_single, ring_consume_burst,
-	data_consume_single, data_consume_burst, mbuf_consume_single, mbuf_consume_burst,
-	bal_nothing,
-};
+/* Each mode's two sides (zc-balancer's are both on CPU 0: bal_run). */
+static void produce(struct run *r)
+{
+	switch (r->mode) {
+	case ZC_SINGLE: zc_produce_single(r); break;
+	case ZC_BURST: zc_produce_burst(r); break;
+	case RING_SINGLE: ring_produce_single(r, RING_BARE); break;
+	case RING_BURST: ring_produce_burst(r, RING_BARE); break;
+	case RING_SINGLE_DATA: ring_produce_single(r, RING_DATA); break;
+	case RING_BURST_DATA: ring_produce_burst(r, RING_DATA); break;
+	case RING_SINGLE_MBUF: ring_produce_single(r, RING_MBUF); break;
+	case RING_BURST_MBUF: ring_produce_burst(r, RING_MBUF); break;
+	case ZC_BALANCER: bal_run(r); break;
+	case NUM_MODES: break;
+	}
+}
+
+static void consume(struct run *r)
+{
+	switch (r->mode) {
+	case ZC_SINGLE: zc_consume_single(r); break;
+	case ZC_BURST: zc_consume_burst(r); break;
+	case RING_SINGLE: ring_consume_single(r, RING_BARE); break;
+	case RING_BURST: ring_consume_burst(r, RING_BARE); break;
+	case RING_SINGLE_DATA: ring_consume_single(r, RING_DATA); break;
+	case RING_BURST_DATA: ring_consume_burst(r, RING_DATA); break;
+	case RING_SINGLE_MBUF: ring_consume_single(r, RING_MBUF); break;
+	case RING_BURST_MBUF: ring_consume_burst(r, RING_MBUF); break;
+	case ZC_BALANCER: case NUM_MODES: break;	/* CPU 1 is the balancer worker's */
+	}
+}
 
 static bool mbuf_mode(enum mode m)
 {
@@ -678,7 +596,7 @@ static void *producer_thread(void *arg)
 	lcore_register(r);
 	pthread_barrier_wait(&r->start);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
-	producers[r->mode](r);
+	produce(r);
 	lcore_unregister(r);
 	return NULL;
 }
@@ -690,7 +608,7 @@ static void *consumer_thread(void *arg)
 	pin(1);
 	lcore_register(r);
 	pthread_barrier_wait(&r->start);
-	consumers[r->mode](r);
+	consume(r);
 	if (r->mode != ZC_BALANCER)	/* bal_run times itself */
 		clock_gettime(CLOCK_MONOTONIC, &r->t1);
 	lcore_unregister(r);
