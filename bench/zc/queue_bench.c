@@ -874,11 +874,11 @@ int main(int argc, char **argv)
 	struct options o = parse_options(argc, argv);
 	struct run r = { .n = o.packets, .burst = o.burst };
 	struct pages pages;
-	bool hugepages, data_huge, bal_huge, ok = true;
+	bool ok = true;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		fprintf(stderr, "queue_bench: fewer than 2 CPUs online: both threads share one\n");
-	r.zc = make_cluster(&o, &hugepages);
+	r.zc = make_cluster(&o, &pages.zc);
 	if (!r.zc) {
 		perror("queue_bench: pfring_zc_create_cluster");
 		return 2;
@@ -894,9 +894,9 @@ int main(int argc, char **argv)
 		uint32_t nb = 3 * o.queue_len + 8 + 2 * o.burst + 2;
 
 		r.bzc = pfring_zc_create_cluster(2, ZC_BUFFER_LEN, 0, nb, -1, NULL,
-						 hugepages ? 0 : PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
-		bal_huge = r.bzc != NULL && hugepages;
-		if (!r.bzc && hugepages) {
+						 pages.zc ? 0 : PF_RING_ZC_CLUSTER_NO_HUGEPAGES);
+		pages.balancer = r.bzc != NULL && pages.zc;
+		if (!r.bzc && pages.zc) {
 			fprintf(stderr, "queue_bench: no hugepages for the balancer's cluster: "
 				"normal pages instead\n");
 			r.bzc = pfring_zc_create_cluster(2, ZC_BUFFER_LEN, 0, nb, -1, NULL,
@@ -915,21 +915,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "queue_bench: rte_ring_init failed\n");
 		return 2;
 	}
-	if (!make_data_buffers(&r, &o, hugepages, &data_huge)) {
+	if (!make_data_buffers(&r, &o, pages.zc, &pages.data)) {
 		perror("queue_bench: buffers of the -data modes");
 		return 2;
 	}
 	r.mbufs = make_mbuf_pool(&o, &pages.mbuf);
 	if (!r.mbufs)
 		return 2;
-	pages.zc = hugepages;
-	pages.balancer = bal_huge;
-	pages.data = data_huge;
 	fprintf(stderr, "queue_bench: %" PRIu64 " packets, queue %" PRIu32 " (rte_ring capacity %u), "
 		"burst %" PRIu32 ", %" PRIu32 " repetitions, ZC cluster on %s, -data buffers on %s, "
 		"%u mbufs on %s\n",
 		o.packets, o.queue_len, rte_ring_get_capacity(r.ring), o.burst, o.reps,
-		hugepages ? "hugepages" : "normal pages", data_huge ? "hugepages" : "normal pages",
+		pages.zc ? "hugepages" : "normal pages", pages.data ? "hugepages" : "normal pages",
 		r.mbufs->size, pages.mbuf ? "hugepages" : "normal pages");
 	for (uint32_t rep = 1; rep <= o.reps && ok; rep++)
 		for (int m = 0; m < NUM_MODES && ok; m++)
